@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander'
+import { registerResolveCommand } from './commands/resolve.js'
+import { registerStartCommand } from './commands/start.js'
+import { registerTopologyCommand } from './commands/topology.js'
+
+// Each command lives in its own module under ./commands and registers itself here.
+const program = new Command()
+  .name('unifier')
+  .description('Profile Unifier: real-time identity resolution for customer data platforms')
+  .showHelpAfterError()
+
+registerStartCommand(program)
+registerResolveCommand(program)
+registerTopologyCommand(program)
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`unifier: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exitCode = 1
+})
