@@ -1,0 +1,94 @@
+import type { StateReader, StateWrite } from '../core/state.js'
+import type { KeyValueStore, KeyValueWrite } from '../ports/key-value-store.js'
+import type { ReadCache } from './read-cache.js'
+import type { RecordCodec } from './record-codec.js'
+
+/** A write that reached the store, with the bytes it was stored as (for a changelog topic). */
+export interface FlushedWrite<V> extends StateWrite<V> {
+  readonly bytes: Uint8Array | null
+}
+
+/**
+ * The state the core reads between flushes: writes of earlier events in the batch (pending),
+ * then the read cache, then the store, asked once per getMany for all the misses together.
+ * `flush()` turns the pending writes into one atomic store batch, so a crash mid-batch leaves
+ * the store at the previous flush, never half an event.
+ */
+export class WriteBackOverlay<V extends object> implements StateReader<V> {
+  private pending = new Map<string, V | null>()
+  private storeReads = 0
+
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly codec: RecordCodec<V>,
+    private readonly cache: ReadCache<V>,
+  ) {}
+
+  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    const result = new Array<V | undefined>(keys.length)
+    const missKeys: string[] = []
+    const missSlots: number[][] = []
+    const missIndex = new Map<string, number>()
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string
+      if (this.pending.has(key)) {
+        result[i] = this.pending.get(key) ?? undefined
+        continue
+      }
+      const cached = this.cache.get(key)
+      if (cached !== undefined) {
+        result[i] = cached ?? undefined
+        continue
+      }
+      const seen = missIndex.get(key)
+      if (seen === undefined) {
+        missIndex.set(key, missKeys.length)
+        missKeys.push(key)
+        missSlots.push([i])
+      } else {
+        ;(missSlots[seen] as number[]).push(i)
+      }
+    }
+    if (missKeys.length === 0) return result
+    this.storeReads++
+    const stored = await this.store.getMany(missKeys)
+    for (let m = 0; m < missKeys.length; m++) {
+      const bytes = stored[m]
+      const value = bytes === undefined ? null : this.codec.decode(bytes)
+      this.cache.set(missKeys[m] as string, value)
+      for (const slot of missSlots[m] as number[]) result[slot] = value ?? undefined
+    }
+    return result
+  }
+
+  /** Records one event's writes; later reads see them before the store does. */
+  apply(writes: readonly StateWrite<V>[]): void {
+    for (const { key, value } of writes) this.pending.set(key, value)
+  }
+
+  /** Number of distinct keys waiting for the next flush. */
+  get pendingCount(): number {
+    return this.pending.size
+  }
+
+  /** How many times getMany had to ask the store (for tests and benchmarks). */
+  get storeReadCount(): number {
+    return this.storeReads
+  }
+
+  /** Writes everything pending as one store batch and returns what was written. */
+  async flush(): Promise<FlushedWrite<V>[]> {
+    if (this.pending.size === 0) return []
+    const flushed: FlushedWrite<V>[] = []
+    const batch: KeyValueWrite[] = []
+    for (const [key, value] of this.pending) {
+      const bytes = value === null ? null : this.codec.encode(value)
+      flushed.push({ key, value, bytes })
+      batch.push({ key, value: bytes })
+    }
+    await this.store.write(batch)
+    for (const { key, value } of flushed) this.cache.set(key, value)
+    this.pending = new Map()
+    return flushed
+  }
+}
