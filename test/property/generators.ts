@@ -1,0 +1,230 @@
+/**
+ * fast-check arbitraries for resolver scenarios: a small identity config with tight limits and a
+ * sequence of contact events over a SMALL identifier space, so that collisions, merges,
+ * reassignments, refusals and limit-exceeded happen often.
+ */
+import fc from 'fast-check'
+import type {
+  ContactEvent,
+  EventType,
+  Identifier,
+  RawAttributeValue,
+} from '../../src/core/types.js'
+
+/** Raw values per identifier type, with case/whitespace/format variants of the same identity. */
+export const IDENTIFIER_POOL: Readonly<Record<string, readonly string[]>> = {
+  customer_id: ['C1', 'C2', ' C1 ', 'C3'],
+  email: [
+    'ann@x.com',
+    ' Ann@X.com ',
+    'bob@x.com',
+    'BOB@x.com',
+    'cy@x.com',
+    'test@test.com', // blocked
+    'not-an-email', // invalid
+  ],
+  phone: [
+    '+1 212 736 5000',
+    '(212) 736-5000',
+    '2127365000',
+    '+1 650 253 0000',
+    '650.253.0000',
+    '+33 1 42 68 53 00',
+    '0000000000', // blocked
+    'call me', // invalid
+  ],
+  loyalty_card: ['L9', 'l9 ', 'L10', 'L11'],
+  // Not declared in the config: an unknown identifier type.
+  fax: ['123'],
+}
+
+export const SOURCES = ['web', 'call_center', 'store', 'crm', 'partner_feed'] as const
+/** `partner_feed` is never listed in a config's source priority: it ranks last. */
+export const LISTED_SOURCES = ['web', 'call_center', 'store', 'crm'] as const
+
+export const FIELDS = {
+  name: 'string',
+  age: 'number',
+  vip: 'boolean',
+  birthday: 'datetime',
+} as const
+
+const ATTRIBUTE_VALUES: Readonly<Record<string, readonly RawAttributeValue[]>> = {
+  name: ['Ann', 'Bob', '', '   ', null, 'Cy'],
+  age: [31, 42, '57', 'forty', null, true],
+  vip: [true, false, 'yes', null, 7],
+  birthday: ['1990-01-02', '1985-12-31T10:00:00Z', 'not a date', '', 631152000000],
+  shoe_size: [42, 'L'], // not a declared field
+}
+
+/** The scenario's identity config, in the tests' own neutral terms (see config-adapter.ts). */
+export interface ScenarioTypeConfig {
+  readonly role: 'anchor' | 'link'
+  readonly normalisation: 'email' | 'phone' | 'lowercase' | 'trim' | 'none'
+  readonly limit: number
+  readonly priority: number
+  readonly blocked: readonly string[]
+  readonly blockedPatterns: readonly string[]
+}
+
+export interface ScenarioConfig {
+  readonly defaultCountry: string
+  readonly types: Readonly<Record<string, ScenarioTypeConfig>>
+  readonly fields: Readonly<Record<string, 'string' | 'number' | 'datetime' | 'boolean'>>
+  readonly sourcePriority: readonly string[]
+  readonly timelineCap: number
+  readonly suppressForgotten: boolean
+}
+
+export const scenarioConfigArb: fc.Arbitrary<ScenarioConfig> = fc
+  .record({
+    emailLimit: fc.integer({ min: 1, max: 3 }),
+    phoneLimit: fc.integer({ min: 1, max: 2 }),
+    cardLimit: fc.integer({ min: 1, max: 2 }),
+    // Distinct priorities for the three link types, in a random order; the anchor is strongest.
+    linkPriorities: fc.shuffledSubarray([2, 3, 4], { minLength: 3, maxLength: 3 }),
+    sourcePriority: fc.shuffledSubarray([...LISTED_SOURCES], { minLength: 4, maxLength: 4 }),
+    timelineCap: fc.integer({ min: 1, max: 3 }),
+    suppressForgotten: fc.boolean(),
+  })
+  .map((r): ScenarioConfig => ({
+    defaultCountry: 'US',
+    types: {
+      customer_id: {
+        role: 'anchor',
+        normalisation: 'trim',
+        limit: 1,
+        priority: 1,
+        blocked: ['n/a'],
+        blockedPatterns: [],
+      },
+      email: {
+        role: 'link',
+        normalisation: 'email',
+        limit: r.emailLimit,
+        priority: r.linkPriorities[0]!,
+        blocked: ['test@test.com'],
+        blockedPatterns: [],
+      },
+      phone: {
+        role: 'link',
+        normalisation: 'phone',
+        limit: r.phoneLimit,
+        priority: r.linkPriorities[1]!,
+        blocked: [],
+        blockedPatterns: ['^\\+?1?0+$'],
+      },
+      loyalty_card: {
+        role: 'link',
+        normalisation: 'lowercase',
+        limit: r.cardLimit,
+        priority: r.linkPriorities[2]!,
+        blocked: [],
+        blockedPatterns: [],
+      },
+    },
+    fields: { ...FIELDS },
+    sourcePriority: r.sourcePriority,
+    timelineCap: r.timelineCap,
+    suppressForgotten: r.suppressForgotten,
+  }))
+
+interface EventDraft {
+  readonly tenant: string
+  readonly type: EventType
+  readonly source: string
+  readonly timestamp: number
+  readonly identifiers: Identifier[]
+  readonly attributes: Record<string, RawAttributeValue>
+  readonly note: string | null
+  /** When set, this slot re-delivers an earlier event (same eventId and content). */
+  readonly redeliverOf: number | null
+}
+
+const identifierArb: fc.Arbitrary<Identifier> = fc
+  .constantFrom(...Object.keys(IDENTIFIER_POOL))
+  .chain((type) => fc.constantFrom(...IDENTIFIER_POOL[type]!).map((value) => ({ type, value })))
+
+const linkWeighted: fc.Arbitrary<Identifier> = fc.oneof(
+  { weight: 1, arbitrary: identifierArb },
+  {
+    weight: 4,
+    arbitrary: fc
+      .constantFrom('email', 'phone', 'loyalty_card', 'customer_id')
+      .chain((type) =>
+        fc.constantFrom(...IDENTIFIER_POOL[type]!.slice(0, 5)).map((value) => ({ type, value })),
+      ),
+  },
+)
+
+const attributesArb: fc.Arbitrary<Record<string, RawAttributeValue>> = fc
+  .subarray(Object.keys(ATTRIBUTE_VALUES), { maxLength: 3 })
+  .chain((fields) =>
+    fc
+      .tuple(...fields.map((f) => fc.constantFrom(...ATTRIBUTE_VALUES[f]!)))
+      .map((values) => Object.fromEntries(fields.map((f, i) => [f, values[i]!]))),
+  )
+
+function draftArb(tenants: readonly string[]): fc.Arbitrary<EventDraft> {
+  return fc.record({
+    tenant: fc.constantFrom(...tenants),
+    type: fc.constantFrom<EventType>(
+      'identify',
+      'identify',
+      'identify',
+      'identify',
+      'identify',
+      'identify',
+      'identify',
+      'unlink',
+      'note',
+      'forget',
+    ),
+    source: fc.constantFrom(...SOURCES),
+    // A narrow range: ties and out-of-order timestamps are common.
+    timestamp: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_000_006 }),
+    identifiers: fc.array(linkWeighted, { minLength: 0, maxLength: 4 }),
+    attributes: attributesArb,
+    note: fc.option(fc.constantFrom('called about order', 'asked for refund', 'vip lounge'), {
+      nil: null,
+    }),
+    redeliverOf: fc.option(fc.nat(), { nil: null, freq: 8 }),
+  })
+}
+
+/**
+ * A sequence of events over 1-3 tenants. Redeliveries copy an earlier event verbatim; every
+ * other event gets a fresh eventId. Event ids are unique per tenant, as producers make them.
+ */
+export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<ContactEvent[]> {
+  return fc
+    .integer({ min: 1, max: 3 })
+    .chain((n) => {
+      const tenants = ['acme', 'globex', 'initech'].slice(0, n)
+      return fc.array(draftArb(tenants), { minLength: 1, maxLength: opts.maxEvents ?? 25 })
+    })
+    .map((drafts) => {
+      const out: ContactEvent[] = []
+      drafts.forEach((d, i) => {
+        if (d.redeliverOf !== null && out.length > 0) {
+          out.push(out[d.redeliverOf % out.length]!)
+          return
+        }
+        out.push({
+          eventId: `e${i}`,
+          tenant: d.tenant,
+          type: d.type,
+          source: d.source,
+          timestamp: d.timestamp,
+          identifiers: d.identifiers,
+          attributes: d.type === 'identify' ? d.attributes : {},
+          note: d.type === 'note' ? (d.note ?? 'note') : null,
+        })
+      })
+      return out
+    })
+}
+
+/** A config and events together: what every resolver property runs on. */
+export const scenarioArb = (opts: { maxEvents?: number } = {}) =>
+  fc.record({ config: scenarioConfigArb, events: eventsArb(opts) })

@@ -1,0 +1,90 @@
+/**
+ * Invariants of the spec that must hold after EVERY event, checked on what a downstream
+ * consumer sees (the changelog's latest snapshots and the merged events), not on internal state.
+ */
+import type { OutputRecord } from '../../src/core/types.js'
+import type { ScenarioConfig } from './generators.js'
+import { keyOf } from './reference-model.js'
+import type { ChangelogView } from './observe.js'
+
+/** Retired profile id → the id it was merged into, per tenant, from profile-merged events. */
+export class Retirements {
+  private readonly into = new Map<string, Map<string, string>>()
+
+  apply(outputs: readonly OutputRecord[]): void {
+    for (const o of outputs) {
+      if (o.kind !== 'merged') continue
+      let m = this.into.get(o.tenant)
+      if (!m) this.into.set(o.tenant, (m = new Map()))
+      m.set(o.merged, o.survivor)
+    }
+  }
+
+  tenant(t: string): ReadonlyMap<string, string> {
+    return this.into.get(t) ?? new Map()
+  }
+
+  /** Follow the chain of merges from a retired id to the id that absorbed it last. */
+  final(t: string, id: string): string {
+    const m = this.tenant(t)
+    let current = id
+    for (let hops = 0; hops <= m.size; hops++) {
+      const next = m.get(current)
+      if (next === undefined) return current
+      current = next
+    }
+    throw new Error(`merge cycle through ${id} in tenant ${t}`)
+  }
+}
+
+export function invariantViolations(
+  view: ChangelogView,
+  retired: Retirements,
+  config: ScenarioConfig,
+): string[] {
+  const problems: string[] = []
+  for (const [tenant, profiles] of view.live) {
+    const owner = new Map<string, string>()
+    for (const [id, p] of profiles) {
+      const counts = new Map<string, number>()
+      let anchors = 0
+      for (const i of p.identifiers) {
+        const key = keyOf(i.type, i.value)
+        const other = owner.get(key)
+        if (other !== undefined)
+          problems.push(`${tenant}: ${key} is held by both ${other} and ${id}`)
+        owner.set(key, id)
+        const type = config.types[i.type]
+        if (type === undefined)
+          problems.push(`${tenant}/${id}: identifier of undeclared type ${key}`)
+        else if (type.role === 'anchor') anchors++
+        else counts.set(i.type, (counts.get(i.type) ?? 0) + 1)
+      }
+      if (anchors > 1) problems.push(`${tenant}/${id}: ${anchors} anchors`)
+      const declared = p.identifiers.find((i) => config.types[i.type]?.role === 'anchor')
+      const anchorKey = p.anchor ? keyOf(p.anchor.type, p.anchor.value) : null
+      const heldAnchor = declared ? keyOf(declared.type, declared.value) : null
+      if (anchorKey !== heldAnchor)
+        problems.push(`${tenant}/${id}: anchor ${anchorKey} but identifiers hold ${heldAnchor}`)
+      for (const [type, n] of counts) {
+        const limit = config.types[type]?.limit ?? Infinity
+        if (n > limit) problems.push(`${tenant}/${id}: ${n} ${type} identifiers, limit ${limit}`)
+      }
+    }
+    // Survivor: a retired id resolves to a live profile that lists it in mergedFrom, unless the
+    // profile it ended in was deleted since (right to be forgotten).
+    for (const [id] of retired.tenant(tenant)) {
+      if (profiles.has(id)) {
+        if (retired.final(tenant, id) !== id)
+          problems.push(`${tenant}: retired ${id} is live again`)
+        continue
+      }
+      const survivor = retired.final(tenant, id)
+      const p = profiles.get(survivor)
+      if (p === undefined) continue
+      if (!p.mergedFrom.includes(id))
+        problems.push(`${tenant}: retired ${id} resolves to ${survivor}, whose mergedFrom lacks it`)
+    }
+  }
+  return problems
+}
