@@ -4,6 +4,11 @@
  * reassignments, refusals and limit-exceeded happen often.
  */
 import fc from 'fast-check'
+import {
+  DEFAULT_IDEMPOTENCE_WINDOW,
+  type IdentityConfig,
+  type TenantIdentityConfig,
+} from '../../src/core/config.js'
 import type {
   ContactEvent,
   EventType,
@@ -57,42 +62,26 @@ const ATTRIBUTE_VALUES: Readonly<Record<string, readonly RawAttributeValue[]>> =
   shoe_size: [42, 'L'], // not a declared field
 }
 
-/** The scenario's identity config, in the tests' own neutral terms (see config-adapter.ts). */
-export interface ScenarioTypeConfig {
-  readonly role: 'anchor' | 'link'
-  readonly normalisation: 'email' | 'phone' | 'lowercase' | 'trim' | 'none'
-  readonly limit: number
-  readonly priority: number
-  readonly blocked: readonly string[]
-  readonly blockedPatterns: readonly string[]
-}
-
-export interface ScenarioConfig {
-  readonly defaultCountry: string
-  readonly types: Readonly<Record<string, ScenarioTypeConfig>>
-  readonly fields: Readonly<Record<string, 'string' | 'number' | 'datetime' | 'boolean'>>
-  readonly sourcePriority: readonly string[]
-  readonly timelineCap: number
-  readonly suppressForgotten: boolean
-}
-
-export const scenarioConfigArb: fc.Arbitrary<ScenarioConfig> = fc
+/**
+ * A tenant config with tight limits (so refusals and limit-exceeded happen) and a random order
+ * of link priorities and source priorities. Every tenant of a scenario shares it.
+ */
+export const tenantConfigArb: fc.Arbitrary<TenantIdentityConfig> = fc
   .record({
     emailLimit: fc.integer({ min: 1, max: 3 }),
     phoneLimit: fc.integer({ min: 1, max: 2 }),
-    cardLimit: fc.integer({ min: 1, max: 2 }),
-    // Distinct priorities for the three link types, in a random order; the anchor is strongest.
+    cardLimit: fc.constantFrom<number | null>(1, 2, null),
     linkPriorities: fc.shuffledSubarray([2, 3, 4], { minLength: 3, maxLength: 3 }),
     sourcePriority: fc.shuffledSubarray([...LISTED_SOURCES], { minLength: 4, maxLength: 4 }),
     timelineCap: fc.integer({ min: 1, max: 3 }),
     suppressForgotten: fc.boolean(),
   })
-  .map((r): ScenarioConfig => ({
-    defaultCountry: 'US',
-    types: {
+  .map((r): TenantIdentityConfig => ({
+    identifiers: {
       customer_id: {
         role: 'anchor',
-        normalisation: 'trim',
+        normalize: 'trim',
+        defaultCountry: null,
         limit: 1,
         priority: 1,
         blocked: ['n/a'],
@@ -100,7 +89,8 @@ export const scenarioConfigArb: fc.Arbitrary<ScenarioConfig> = fc
       },
       email: {
         role: 'link',
-        normalisation: 'email',
+        normalize: 'email',
+        defaultCountry: null,
         limit: r.emailLimit,
         priority: r.linkPriorities[0]!,
         blocked: ['test@test.com'],
@@ -108,7 +98,8 @@ export const scenarioConfigArb: fc.Arbitrary<ScenarioConfig> = fc
       },
       phone: {
         role: 'link',
-        normalisation: 'phone',
+        normalize: 'phone',
+        defaultCountry: 'US',
         limit: r.phoneLimit,
         priority: r.linkPriorities[1]!,
         blocked: [],
@@ -116,18 +107,28 @@ export const scenarioConfigArb: fc.Arbitrary<ScenarioConfig> = fc
       },
       loyalty_card: {
         role: 'link',
-        normalisation: 'lowercase',
+        normalize: 'lowercase',
+        defaultCountry: null,
         limit: r.cardLimit,
         priority: r.linkPriorities[2]!,
         blocked: [],
         blockedPatterns: [],
       },
     },
-    fields: { ...FIELDS },
+    attributes: { ...FIELDS },
     sourcePriority: r.sourcePriority,
     timelineCap: r.timelineCap,
     suppressForgotten: r.suppressForgotten,
+    useDefaultDenyList: true,
+    idempotenceWindow: DEFAULT_IDEMPOTENCE_WINDOW,
   }))
+
+export const TENANTS = ['acme', 'globex', 'initech'] as const
+
+export const identityConfigArb: fc.Arbitrary<IdentityConfig> = tenantConfigArb.map((t) => ({
+  tenants: Object.fromEntries(TENANTS.map((name) => [name, t])),
+  defaults: null,
+}))
 
 interface EventDraft {
   readonly tenant: string
@@ -200,7 +201,7 @@ export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<Conta
   return fc
     .integer({ min: 1, max: 3 })
     .chain((n) => {
-      const tenants = ['acme', 'globex', 'initech'].slice(0, n)
+      const tenants = TENANTS.slice(0, n)
       return fc.array(draftArb(tenants), { minLength: 1, maxLength: opts.maxEvents ?? 25 })
     })
     .map((drafts) => {
@@ -227,4 +228,4 @@ export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<Conta
 
 /** A config and events together: what every resolver property runs on. */
 export const scenarioArb = (opts: { maxEvents?: number } = {}) =>
-  fc.record({ config: scenarioConfigArb, events: eventsArb(opts) })
+  fc.record({ config: identityConfigArb, events: eventsArb(opts) })

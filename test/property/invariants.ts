@@ -3,7 +3,7 @@
  * consumer sees (the changelog's latest snapshots and the merged events), not on internal state.
  */
 import type { OutputRecord } from '../../src/core/types.js'
-import type { ScenarioConfig } from './generators.js'
+import type { IdentityConfig } from '../../src/core/config.js'
 import { keyOf } from './reference-model.js'
 import type { ChangelogView } from './observe.js'
 
@@ -18,6 +18,10 @@ export class Retirements {
       if (!m) this.into.set(o.tenant, (m = new Map()))
       m.set(o.merged, o.survivor)
     }
+  }
+
+  all(): ReadonlyMap<string, ReadonlyMap<string, string>> {
+    return this.into
   }
 
   tenant(t: string): ReadonlyMap<string, string> {
@@ -40,10 +44,15 @@ export class Retirements {
 export function invariantViolations(
   view: ChangelogView,
   retired: Retirements,
-  config: ScenarioConfig,
+  identity: IdentityConfig,
 ): string[] {
   const problems: string[] = []
   for (const [tenant, profiles] of view.live) {
+    const config = identity.tenants[tenant] ?? identity.defaults
+    if (!config) {
+      problems.push(`${tenant}: profiles for a tenant without config`)
+      continue
+    }
     const owner = new Map<string, string>()
     for (const [id, p] of profiles) {
       const counts = new Map<string, number>()
@@ -54,20 +63,20 @@ export function invariantViolations(
         if (other !== undefined)
           problems.push(`${tenant}: ${key} is held by both ${other} and ${id}`)
         owner.set(key, id)
-        const type = config.types[i.type]
+        const type = config.identifiers[i.type]
         if (type === undefined)
           problems.push(`${tenant}/${id}: identifier of undeclared type ${key}`)
         else if (type.role === 'anchor') anchors++
         else counts.set(i.type, (counts.get(i.type) ?? 0) + 1)
       }
       if (anchors > 1) problems.push(`${tenant}/${id}: ${anchors} anchors`)
-      const declared = p.identifiers.find((i) => config.types[i.type]?.role === 'anchor')
+      const declared = p.identifiers.find((i) => config.identifiers[i.type]?.role === 'anchor')
       const anchorKey = p.anchor ? keyOf(p.anchor.type, p.anchor.value) : null
       const heldAnchor = declared ? keyOf(declared.type, declared.value) : null
       if (anchorKey !== heldAnchor)
         problems.push(`${tenant}/${id}: anchor ${anchorKey} but identifiers hold ${heldAnchor}`)
       for (const [type, n] of counts) {
-        const limit = config.types[type]?.limit ?? Infinity
+        const limit = config.identifiers[type]?.limit ?? Infinity
         if (n > limit) problems.push(`${tenant}/${id}: ${n} ${type} identifiers, limit ${limit}`)
       }
     }

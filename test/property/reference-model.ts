@@ -7,6 +7,7 @@
  * It shares only the identifier normalisation and attribute parsing with the real resolver
  * (passed in as `ModelHooks`): those are not what the property tests examine.
  */
+import type { IdentityConfig, TenantIdentityConfig } from '../../src/core/config.js'
 import type {
   AttributeValue,
   ContactEvent,
@@ -117,6 +118,40 @@ interface TenantState {
   retired: Map<string, string>
   applied: Set<string>
   suppressed: Set<string>
+}
+
+/** The model's view of the real config type: only what the rules use. */
+export function modelTenantConfig(t: TenantIdentityConfig): ModelTenantConfig {
+  return {
+    types: Object.fromEntries(
+      Object.entries(t.identifiers).map(([type, c]) => [
+        type,
+        {
+          role: c.role,
+          limit: c.role === 'anchor' ? 1 : (c.limit ?? Infinity),
+          // The config says anchors outrank every link whatever their number says.
+          priority: c.role === 'anchor' ? -Infinity : c.priority,
+        },
+      ]),
+    ),
+    fields: new Set(Object.keys(t.attributes)),
+    sourcePriority: t.sourcePriority,
+    timelineCap: t.timelineCap,
+    suppressForgotten: t.suppressForgotten,
+  }
+}
+
+export function modelFor(identity: IdentityConfig, hooks: ModelHooks): ReferenceModel {
+  const cache = new Map<string, ModelTenantConfig>()
+  return new ReferenceModel((tenant) => {
+    let c = cache.get(tenant)
+    if (!c) {
+      const t = identity.tenants[tenant] ?? identity.defaults
+      if (!t) throw new Error(`no identity config for tenant ${tenant}`)
+      cache.set(tenant, (c = modelTenantConfig(t)))
+    }
+    return c
+  }, hooks)
 }
 
 export const keyOf = (type: string, value: string): string => `${type}:${value}`
