@@ -1,0 +1,49 @@
+import type { DeadLetterReason } from '../core/types.js'
+
+/**
+ * Why a record could not be decoded. The runtime dead-letters these (the record itself is
+ * bad: retrying cannot help), so the codes are exactly dead-letter reasons.
+ */
+export type DecodeFailure = Extract<DeadLetterReason, 'undecodable' | 'unknown-schema'>
+
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError'
+  readonly retriable = false
+  constructor(
+    readonly code: DecodeFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * The registry could not do what we asked. 'registry-unavailable' is retriable (network, 5xx);
+ * the others need a person: an incompatible schema change, a schema the registry rejects, or a
+ * record our own code built wrong.
+ */
+export type RegistryFailure =
+  | 'incompatible-schema'
+  | 'invalid-schema'
+  | 'registry-unavailable'
+  | 'registry-rejected'
+  | 'invalid-record'
+
+export class SchemaRegistryError extends Error {
+  override readonly name = 'SchemaRegistryError'
+  readonly retriable: boolean
+  constructor(
+    readonly code: RegistryFailure,
+    message: string,
+    readonly subject: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.retriable = code === 'registry-unavailable'
+  }
+}
+
+export function isDecodeError(err: unknown): err is DecodeError {
+  return err instanceof DecodeError
+}
