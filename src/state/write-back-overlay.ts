@@ -76,11 +76,14 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
     return this.storeReads
   }
 
-  /** Writes everything pending as one store batch and returns what was written. */
-  async flush(): Promise<FlushedWrite<V>[]> {
-    if (this.pending.size === 0) return []
+  /**
+   * Writes everything pending as one store batch and returns what was written. `alongside`
+   * are raw writes (e.g. the runtime's input position) that must land atomically with them.
+   */
+  async flush(alongside: readonly KeyValueWrite[] = []): Promise<FlushedWrite<V>[]> {
+    if (this.pending.size === 0 && alongside.length === 0) return []
     const flushed: FlushedWrite<V>[] = []
-    const batch: KeyValueWrite[] = []
+    const batch: KeyValueWrite[] = [...alongside]
     for (const [key, value] of this.pending) {
       const bytes = value === null ? null : this.codec.encode(value)
       flushed.push({ key, value, bytes })

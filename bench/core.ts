@@ -1,0 +1,222 @@
+/**
+ * Core benchmark: `npm run bench:core [-- --identifiers 10000000]`.
+ * 1. Events/s of the resolver on a synthetic stream, with the in-memory and the RocksDB store.
+ * 2. Merge cost against survivor size: merging a small profile into one holding 2 vs 20,000
+ *    links should cost about the same.
+ * Results: printed, and written to bench/results/core-<ISO date>.json (see docs/benchmarks.md).
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type {
+  IdentifierTypeConfig,
+  IdentityConfig,
+  TenantIdentityConfig,
+} from '../src/core/config.js'
+import { createResolver } from '../src/core/resolver.js'
+import type { ContactEvent } from '../src/core/types.js'
+import type { KeyValueStore } from '../src/ports/key-value-store.js'
+import { BatchResolver } from '../src/runtime/batch-resolver.js'
+import { MemoryStore } from '../src/state/memory-store.js'
+import { RocksDbStore } from '../src/state/rocksdb-store.js'
+import { writeResults } from './results.js'
+import { syntheticStream } from './synthetic-stream.js'
+
+const { values: args } = parseArgs({
+  options: {
+    identifiers: { type: 'string', default: '200000' },
+    seed: { type: 'string', default: '7' },
+    'flush-every': { type: 'string', default: '1000' },
+    'cache-entries': { type: 'string', default: '200000' },
+    'merge-sizes': { type: 'string', default: '2,20000' },
+    merges: { type: 'string', default: '200' },
+    stores: { type: 'string', default: 'memory,rocksdb' },
+  },
+})
+const identifiers = Number(args.identifiers)
+const seed = Number(args.seed)
+const flushEvery = Number(args['flush-every'])
+const cacheEntries = Number(args['cache-entries'])
+
+const type = (
+  role: 'anchor' | 'link',
+  normalize: IdentifierTypeConfig['normalize'],
+  limit: number | null,
+  priority: number,
+): IdentifierTypeConfig => ({
+  role,
+  normalize,
+  defaultCountry: normalize === 'phone' ? 'GB' : null,
+  limit,
+  priority,
+  blocked: [],
+  blockedPatterns: [],
+})
+
+/** The sample config's shape; device_id has no limit so one profile can hold 20,000 of them. */
+const tenantConfig: TenantIdentityConfig = {
+  identifiers: {
+    customer_id: type('anchor', 'trim', 1, 1),
+    email: type('link', 'email', 3, 2),
+    phone: type('link', 'phone', 3, 3),
+    loyalty_card: type('link', 'trim', 2, 4),
+    device_id: type('link', 'none', null, 5),
+  },
+  attributes: {
+    first_name: 'string',
+    city: 'string',
+    last_order: 'string',
+    order_total: 'number',
+    newsletter: 'boolean',
+  },
+  sourcePriority: ['store', 'call_center', 'web'],
+  timelineCap: 50,
+  suppressForgotten: false,
+  useDefaultDenyList: true,
+  idempotenceWindow: 100_000,
+}
+const config: IdentityConfig = { tenants: { bench: tenantConfig }, defaults: tenantConfig }
+const resolver = createResolver(config)
+
+function seconds(startNs: bigint): number {
+  return Number(process.hrtime.bigint() - startNs) / 1e9
+}
+
+async function openStore(
+  kind: string,
+): Promise<{ store: KeyValueStore; cleanup: () => Promise<void> }> {
+  if (kind === 'memory') return { store: new MemoryStore(), cleanup: async () => {} }
+  const dir = await mkdtemp(join(tmpdir(), 'unifier-bench-core-'))
+  return {
+    store: await RocksDbStore.open(dir),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+function generatorOnly() {
+  const t = process.hrtime.bigint()
+  let events = 0
+  for (const _ of syntheticStream({ tenant: 'bench', identifiers, seed })) events++
+  const s = seconds(t)
+  return { events, seconds: round(s), eventsPerSec: Math.round(events / s) }
+}
+
+async function throughput(kind: string) {
+  const { store, cleanup } = await openStore(kind)
+  const batch = await BatchResolver.open({ resolver, store, flushEvery, cacheEntries })
+  const t = process.hrtime.bigint()
+  for (const { event, position } of syntheticStream({ tenant: 'bench', identifiers, seed })) {
+    await batch.process(event, position)
+    if (batch.stats.events % 100_000 === 0) {
+      process.stderr.write(
+        `\r  ${kind}: ${batch.stats.events} events, ${Math.round(batch.stats.events / seconds(t))}/s  `,
+      )
+    }
+  }
+  await batch.flush()
+  const s = seconds(t)
+  process.stderr.write('\r\u001b[K')
+  await store.close()
+  await cleanup()
+  const { events, applied, merges, reassignments, refusals, deadLetters, duplicates } = batch.stats
+  return {
+    store: kind,
+    identifiers,
+    events,
+    seconds: round(s),
+    eventsPerSec: Math.round(events / s),
+    applied,
+    merges,
+    reassignments,
+    refusals,
+    deadLetters,
+    duplicates,
+    storeReadRoundTrips: batch.storeReads,
+  }
+}
+
+/** Survivor with `size` device links; then `merges` small profiles merge into it, one by one. */
+async function mergeCost(size: number, merges: number) {
+  const store = new MemoryStore()
+  const batch = await BatchResolver.open({ resolver, store, flushEvery, cacheEntries })
+  let sequence = 0
+  const send = (identifiersOf: ContactEvent['identifiers']) => {
+    sequence++
+    const event: ContactEvent = {
+      eventId: `m${size}-${sequence}`,
+      tenant: 'bench',
+      type: 'identify',
+      source: 'web',
+      timestamp: 1_700_000_000_000 + sequence,
+      identifiers: identifiersOf,
+      attributes: { city: 'Paris' },
+      note: null,
+    }
+    return batch.process(event, { sequence })
+  }
+  const perEvent = 50
+  for (let i = 0; i < size; i += perEvent) {
+    const devices = Array.from({ length: Math.min(perEvent, size - i) }, (_, k) => ({
+      type: 'device_id',
+      value: `big-${i + k}`,
+    }))
+    await send([{ type: 'customer_id', value: 'CBIG' }, ...devices])
+  }
+  await batch.flush()
+  let mergeSeconds = 0
+  const before = batch.stats.merges
+  for (let j = 0; j < merges; j++) {
+    await send([
+      { type: 'device_id', value: `small-${j}` },
+      { type: 'email', value: `small${j}@example.com` },
+    ])
+    await batch.flush()
+    const t = process.hrtime.bigint()
+    await send([
+      { type: 'customer_id', value: 'CBIG' },
+      { type: 'email', value: `small${j}@example.com` },
+    ])
+    // The flush is part of the cost: the survivor's record is encoded and written here.
+    await batch.flush()
+    mergeSeconds += seconds(t)
+  }
+  const merged = batch.stats.merges - before
+  if (merged !== merges)
+    throw new Error(`expected ${merges} merges into the survivor, saw ${merged}`)
+  return { survivorLinks: size, merges, microsPerMerge: round((mergeSeconds / merges) * 1e6) }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100
+}
+
+console.log(
+  `bench:core — ${identifiers} identifiers, seed ${seed}, flush every ${flushEvery}, cache ${cacheEntries}`,
+)
+const generator = generatorOnly()
+console.log(`generator alone: ${generator.events} events, ${generator.eventsPerSec} events/s`)
+const runs = []
+for (const kind of args.stores.split(',')) {
+  const run = await throughput(kind)
+  console.log(
+    `${kind}: ${run.events} events in ${run.seconds} s = ${run.eventsPerSec} events/s (merges ${run.merges}, reassignments ${run.reassignments}, refusals ${run.refusals})`,
+  )
+  runs.push(run)
+}
+const mergeRuns = []
+for (const size of args['merge-sizes'].split(',').map(Number)) {
+  const run = await mergeCost(size, Number(args.merges))
+  console.log(`merge into survivor with ${size} links: ${run.microsPerMerge} µs per merge`)
+  mergeRuns.push(run)
+}
+const file = await writeResults('core', {
+  identifiers,
+  seed,
+  flushEvery,
+  cacheEntries,
+  generator,
+  throughput: runs,
+  mergeCost: mergeRuns,
+})
+console.log(`written ${file}`)

@@ -1,0 +1,27 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+
+/** The machine a number was measured on; numbers without it mean little. */
+export function machine() {
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${process.platform}-${process.arch}`,
+  }
+}
+
+/** Writes bench/results/<name>-<ISO date>.json and returns its path. */
+export async function writeResults(name: string, results: object): Promise<string> {
+  const dir = join(import.meta.dirname, 'results')
+  await mkdir(dir, { recursive: true })
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const file = join(dir, `${name}-${stamp}.json`)
+  await writeFile(
+    file,
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), machine: machine(), ...results }, null, 2)}\n`,
+  )
+  return file
+}

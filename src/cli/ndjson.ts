@@ -1,0 +1,60 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { once } from 'node:events'
+import { stat } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
+
+export interface NumberedLine {
+  /** 1-based, counting every line of the input (blank ones too), as an editor shows it. */
+  readonly lineNumber: number
+  readonly text: string
+}
+
+export interface LineSource {
+  readonly lines: AsyncIterable<NumberedLine>
+  /** Bytes consumed so far and the input's size (null for stdin): for a progress bar. */
+  readonly bytesRead: () => number
+  readonly totalBytes: number | null
+}
+
+/** Streams the lines of a file, or of stdin for '-', without holding the input in memory. */
+export async function openLines(path: string): Promise<LineSource> {
+  const fromStdin = path === '-'
+  // stat first so a missing file is one clear error before anything is written.
+  const totalBytes = fromStdin ? null : (await stat(path)).size
+  const input: Readable = fromStdin ? process.stdin : createReadStream(path)
+  async function* numbered(): AsyncGenerator<NumberedLine> {
+    const lines = createInterface({ input, crlfDelay: Infinity })
+    let lineNumber = 0
+    for await (const text of lines) {
+      lineNumber++
+      yield { lineNumber, text }
+    }
+  }
+  const bytesRead = () => ('bytesRead' in input ? Number(input.bytesRead) : 0)
+  return { lines: numbered(), bytesRead, totalBytes }
+}
+
+/** Appends one JSON document per line, respecting the stream's backpressure. */
+export class NdjsonWriter {
+  private readonly stream: WriteStream
+  private lines = 0
+
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(path)
+  }
+
+  get count(): number {
+    return this.lines
+  }
+
+  async write(record: unknown): Promise<void> {
+    this.lines++
+    if (!this.stream.write(`${JSON.stringify(record)}\n`)) await once(this.stream, 'drain')
+  }
+
+  async close(): Promise<void> {
+    this.stream.end()
+    await once(this.stream, 'finish')
+  }
+}
