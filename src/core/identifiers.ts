@@ -1,0 +1,127 @@
+/**
+ * Spec rule 1: normalise each identifier and drop blocked, invalid and unknown ones. Compiled
+ * once per tenant config: normalisers, blocked sets and regexes are built at start, and phone
+ * parsing (the expensive one) is memoised in a bounded cache.
+ */
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+import type { IdentifierRole, IdentifierTypeConfig, NormalizerName } from './config.js'
+import { isDefaultDenied } from './deny-list.js'
+import type { DropReason } from './types.js'
+
+export interface CompiledIdentifierType {
+  readonly type: string
+  readonly role: IdentifierRole
+  readonly limit: number
+  readonly priority: number
+  /** Returns the normalised value, or null when it is invalid. */
+  readonly normalize: (raw: string) => string | null
+  readonly isBlocked: (trimmedLower: string, normalized: string) => boolean
+}
+
+export type NormalizeResult =
+  | { readonly ok: true; readonly kind: CompiledIdentifierType; readonly value: string }
+  | { readonly ok: false; readonly reason: DropReason }
+
+// Practical syntax check (not full RFC 5322): one @, a dot-atom local part, a dotted domain of
+// letter/digit/hyphen labels ending in a 2+ letter TLD.
+const EMAIL =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/
+
+const PHONE_CACHE_LIMIT = 50_000
+
+function phoneNormalizer(defaultCountry: string | null): (raw: string) => string | null {
+  let cache = new Map<string, string | null>()
+  const country = (defaultCountry ?? undefined) as CountryCode | undefined
+  return (raw) => {
+    const hit = cache.get(raw)
+    if (hit !== undefined) return hit
+    const parsed = parsePhoneNumberFromString(raw, country)
+    const result = parsed !== undefined && parsed.isValid() ? parsed.number : null
+    if (cache.size >= PHONE_CACHE_LIMIT) cache = new Map()
+    cache.set(raw, result)
+    return result
+  }
+}
+
+function normalizer(name: NormalizerName, defaultCountry: string | null) {
+  switch (name) {
+    case 'email':
+      return (raw: string) => {
+        const v = raw.trim().toLowerCase()
+        return EMAIL.test(v) ? v : null
+      }
+    case 'phone':
+      return phoneNormalizer(defaultCountry)
+    case 'lowercase':
+      return (raw: string) => raw.trim().toLowerCase()
+    case 'trim':
+      return (raw: string) => raw.trim()
+    case 'none':
+      return (raw: string) => raw
+  }
+}
+
+/** A blocked entry written /source/flags is a pattern; any other entry is an exact value. */
+export function splitBlocked(
+  blocked: readonly string[],
+  patterns: readonly string[],
+): { exact: string[]; patterns: string[] } {
+  const exact: string[] = []
+  const all = [...patterns]
+  for (const b of blocked) {
+    const m = /^\/(.+)\/([a-z]*)$/s.exec(b)
+    if (m !== null && m[1] !== undefined) all.push(m[1])
+    else exact.push(b)
+  }
+  return { exact, patterns: all }
+}
+
+export function compileIdentifierType(
+  type: string,
+  cfg: IdentifierTypeConfig,
+  useDefaultDenyList: boolean,
+): CompiledIdentifierType {
+  const { exact, patterns } = splitBlocked(cfg.blocked, cfg.blockedPatterns)
+  const norm = normalizer(cfg.normalize, cfg.defaultCountry)
+  const blockedExact = new Set<string>()
+  for (const e of exact) {
+    const lowered = e.trim().toLowerCase()
+    blockedExact.add(lowered)
+    const n = norm(e)
+    if (n !== null) blockedExact.add(n.toLowerCase())
+  }
+  const regexes = patterns.map((p) => new RegExp(p, 'i'))
+  const isBlocked = (trimmedLower: string, normalized: string): boolean => {
+    const normalizedLower = normalized.toLowerCase()
+    if (useDefaultDenyList && (isDefaultDenied(trimmedLower) || isDefaultDenied(normalizedLower)))
+      return true
+    if (blockedExact.has(trimmedLower) || blockedExact.has(normalizedLower)) return true
+    for (const r of regexes) if (r.test(trimmedLower) || r.test(normalized)) return true
+    return false
+  }
+  return {
+    type,
+    role: cfg.role,
+    limit: cfg.role === 'anchor' ? 1 : (cfg.limit ?? Number.POSITIVE_INFINITY),
+    priority: cfg.role === 'anchor' ? Number.NEGATIVE_INFINITY : cfg.priority,
+    normalize: norm,
+    isBlocked,
+  }
+}
+
+export function normalizeIdentifier(
+  types: ReadonlyMap<string, CompiledIdentifierType>,
+  type: string,
+  raw: unknown,
+): NormalizeResult {
+  const kind = types.get(type)
+  if (kind === undefined) return { ok: false, reason: 'unknown-type' }
+  if (typeof raw !== 'string') return { ok: false, reason: 'invalid' }
+  const trimmedLower = raw.trim().toLowerCase()
+  // Placeholders are reported as blocked even when they would also fail the syntax check.
+  if (kind.isBlocked(trimmedLower, trimmedLower)) return { ok: false, reason: 'blocked' }
+  const value = kind.normalize(raw)
+  if (value === null || value.length === 0) return { ok: false, reason: 'invalid' }
+  if (kind.isBlocked(trimmedLower, value)) return { ok: false, reason: 'blocked' }
+  return { ok: true, kind, value }
+}

@@ -1,0 +1,105 @@
+/**
+ * The event kinds that change an existing profile without resolving identity: unlink, note and
+ * forget. None of them creates or merges profiles.
+ */
+import type { DecisionContext, PreparedIdentifier } from './decision-context.js'
+import { profileKey } from './keys.js'
+import {
+  addChannel,
+  addTimelineEntry,
+  removeIdentifier,
+  touch,
+  type WorkProfile,
+} from './work-profile.js'
+
+/**
+ * The profile a note or forget is about: the holder of the event's strongest identifier that is
+ * held (the anchor first). Identifiers held by other profiles are ignored: a note or a deletion
+ * never spreads to a second person through a shared link.
+ */
+export function subjectOf(
+  ctx: DecisionContext,
+  ids: readonly PreparedIdentifier[],
+): WorkProfile | null {
+  for (const id of ids) {
+    const holder = ctx.holderOf(id)
+    if (holder !== null) return holder
+  }
+  return null
+}
+
+/** Detaches each link from whichever profile holds it; anchors cannot be unlinked. */
+export function decideUnlink(
+  ctx: DecisionContext,
+  ids: readonly PreparedIdentifier[],
+): WorkProfile | null {
+  let first: WorkProfile | null = null
+  for (const id of ids) {
+    if (id.kind.role === 'anchor') {
+      ctx.dropped.push({ identifier: id.raw, reason: 'anchor-not-linkable' })
+      continue
+    }
+    const holder = ctx.holderOf(id)
+    if (holder === null) continue
+    removeIdentifier(holder, id.identifier.type, id.identifier.value)
+    touch(holder, ctx.event.timestamp)
+    ctx.write(id.key, null)
+    first ??= holder
+  }
+  return first
+}
+
+export function decideNote(
+  ctx: DecisionContext,
+  ids: readonly PreparedIdentifier[],
+): WorkProfile | null {
+  const subject = subjectOf(ctx, ids)
+  if (subject === null) return null
+  const note = ctx.event.note
+  if (note === null || note === undefined || note.trim().length === 0) return subject
+  addTimelineEntry(ctx.t, subject, {
+    eventId: ctx.event.eventId,
+    timestamp: ctx.event.timestamp,
+    source: ctx.event.source,
+    note,
+  })
+  addChannel(subject, ctx.event.source)
+  touch(subject, ctx.event.timestamp)
+  return subject
+}
+
+/**
+ * Right to be forgotten: every id of the set (live and retired) and the root record are deleted,
+ * its identifiers freed or suppressed. Returns the forgotten profile id.
+ */
+export function decideForget(
+  ctx: DecisionContext,
+  ids: readonly PreparedIdentifier[],
+): string | null {
+  const subject = subjectOf(ctx, ids)
+  if (subject === null) return null
+  const suppress = ctx.t.suppressForgotten
+  for (const id of subject.identifiers) {
+    const key = ctx.linkKeyOf(id.type, id.value)
+    ctx.write(key, suppress ? { type: 'suppressed', suppressedBy: ctx.evidence } : null)
+  }
+  ctx.write(profileKey(ctx.tenant, subject.rootId), null)
+  ctx.write(profileKey(ctx.tenant, subject.profileId), null)
+  for (const retired of subject.mergedFrom) ctx.write(profileKey(ctx.tenant, retired), null)
+  subject.dirty = false
+  ctx.outputs.push({
+    kind: 'deleted',
+    tenant: ctx.tenant,
+    profileId: subject.profileId,
+    suppressed: suppress,
+    eventId: ctx.event.eventId,
+    timestamp: ctx.event.timestamp,
+  })
+  ctx.outputs.push({
+    kind: 'profile',
+    tenant: ctx.tenant,
+    profileId: subject.profileId,
+    profile: null,
+  })
+  return subject.profileId
+}

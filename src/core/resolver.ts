@@ -1,0 +1,55 @@
+/**
+ * The resolver: one contact event + state in, a Decision out (spec: docs/resolution-rules.md).
+ * Pure: no I/O, clock or randomness; state is read only through `state.getMany` in a few
+ * batched rounds per event. Business outcomes (dead-letters, refusals, drops) are returned,
+ * never thrown. The caller must apply `writes` before deciding the next event of the tenant.
+ */
+import type { IdentityConfig } from './config.js'
+import type { Decision, StateReader } from './state.js'
+import type { StateRecord } from './state-records.js'
+import type { ContactEvent, Identifier, InputPosition, ProfileSnapshot } from './types.js'
+import { compileTenants } from './tenant-rules.js'
+import { decideEvent } from './decide.js'
+import { lookupByIdentifier, lookupByProfileId } from './lookup.js'
+
+export type { StateRecord } from './state-records.js'
+export { profileIdFor } from './profile-id.js'
+export * as stateKeys from './keys.js'
+
+/** What a lookup found: `profileId` is the live survivor; `retired` when `requestedId` was merged away. */
+export interface ProfileLookup {
+  readonly requestedId: string | null
+  readonly profileId: string
+  readonly retired: boolean
+  readonly profile: ProfileSnapshot
+}
+
+export interface Resolver {
+  decide(
+    event: ContactEvent,
+    position: InputPosition,
+    state: StateReader<StateRecord>,
+  ): Promise<Decision<StateRecord>>
+  /** Any profile id ever issued: live → itself; merged away → its survivor; forgotten/unknown → null. */
+  lookupProfile(
+    tenant: string,
+    profileId: string,
+    state: StateReader<StateRecord>,
+  ): Promise<ProfileLookup | null>
+  /** The profile holding the identifier (normalised with the tenant's rules first), or null. */
+  lookupIdentifier(
+    tenant: string,
+    identifier: Identifier,
+    state: StateReader<StateRecord>,
+  ): Promise<ProfileLookup | null>
+}
+
+export function createResolver(config: IdentityConfig): Resolver {
+  const tenants = compileTenants(config)
+  return {
+    decide: (event, position, state) => decideEvent(tenants, event, position, state),
+    lookupProfile: (tenant, profileId, state) => lookupByProfileId(tenant, profileId, state),
+    lookupIdentifier: (tenant, identifier, state) =>
+      lookupByIdentifier(tenants, tenant, identifier, state),
+  }
+}

@@ -1,0 +1,102 @@
+import type { AttributeProvenance, AttributeValue, Identifier, TimelineEntry } from './types.js'
+
+/**
+ * Everything the resolver keeps in state, tagged on `type`. Values are plain JSON data (no
+ * Maps, classes or undefined fields) because the RocksDB store serialises them and the state
+ * changelog ships them. Records read from state are treated as immutable: the resolver copies
+ * before changing, since a store or cache may hand out shared objects.
+ * The layout is described in docs/resolution-rules.md ("State layout").
+ */
+
+/** The event that caused a link attachment or a merge: enough to explain it and to retract it. */
+export interface Evidence {
+  readonly eventId: string
+  readonly timestamp: number
+  readonly source: string
+  readonly sequence: number
+}
+
+/**
+ * key: linkKey(tenant, type, value). Points to the profile id the link (or anchor) was attached
+ * to. Never rewritten on merge: the id resolves through the union-find to its survivor.
+ * Rewritten only when the link moves (reassignment) or is detached (unlink/forget: deleted).
+ */
+export interface LinkRecord {
+  readonly type: 'link'
+  readonly profileId: string
+  readonly attachedBy: Evidence
+}
+
+/** key: linkKey. A forgotten identifier of a tenant with suppressForgotten: later events drop it. */
+export interface SuppressedRecord {
+  readonly type: 'suppressed'
+  readonly suppressedBy: Evidence
+}
+
+export interface MergeEvidence {
+  readonly survivor: string
+  readonly merged: string
+  /** The identifier through which the event connected the two profiles. */
+  readonly via: Identifier | null
+  readonly by: Evidence
+}
+
+/**
+ * key: profileKey(tenant, id) where id is the union-find root of the set. The public profileId
+ * (the survivor chosen by the spec) may differ from the key's id (the root kept by union by
+ * size): the set's every id resolves here, and `profileId` says which one is live.
+ */
+export interface ProfileRecord {
+  readonly type: 'profile'
+  readonly profileId: string
+  readonly anchor: Identifier | null
+  /** Anchor and links held, sorted by type then value: the membership used for limits and snapshots. */
+  readonly identifiers: readonly Identifier[]
+  readonly channels: readonly string[]
+  readonly attributes: Readonly<Record<string, AttributeValue>>
+  readonly provenance: Readonly<Record<string, AttributeProvenance>>
+  readonly timeline: readonly TimelineEntry[]
+  /** Retired ids of the set, sorted. */
+  readonly mergedFrom: readonly string[]
+  readonly createdAt: number
+  /** Input sequence of the creating event: breaks createdAt ties for "oldest". */
+  readonly createdSequence: number
+  readonly updatedAt: number
+  /** Number of profile ids in the set (union by size). */
+  readonly size: number
+  /** Every merge that built this set, oldest first. */
+  readonly merges: readonly MergeEvidence[]
+}
+
+/** key: profileKey(tenant, id). A non-root id of a set: follow `parent` to reach the root. */
+export interface PointerRecord {
+  readonly type: 'pointer'
+  readonly parent: string
+}
+
+/** key: tenantMetaKey(tenant). Counts applied events: the write position of the idempotence ring. */
+export interface TenantMetaRecord {
+  readonly type: 'tenant-meta'
+  readonly applied: number
+}
+
+/** key: seenKey(tenant, eventId). The eventId was applied; `slot` is its place in the ring. */
+export interface SeenRecord {
+  readonly type: 'seen'
+  readonly slot: number
+}
+
+/** key: seenSlotKey(tenant, slot). Which eventId occupies the slot, so it can be evicted. */
+export interface SeenSlotRecord {
+  readonly type: 'seen-slot'
+  readonly eventId: string
+}
+
+export type StateRecord =
+  | LinkRecord
+  | SuppressedRecord
+  | ProfileRecord
+  | PointerRecord
+  | TenantMetaRecord
+  | SeenRecord
+  | SeenSlotRecord

@@ -1,0 +1,85 @@
+/**
+ * The resolver's window on state for one event: batches reads into getMany rounds, remembers
+ * what it read, and walks union-find chains for many profile ids at once (one round per hop
+ * level, not per id).
+ */
+import { profileKey } from './keys.js'
+import type { StateReader } from './state.js'
+import type { ProfileRecord, StateRecord } from './state-records.js'
+
+/** Deeper than any union-by-size tree can get; a longer chain means corrupt state. */
+const MAX_HOPS = 64
+
+export interface FoundRoot {
+  /** The id whose profile key holds the root record. */
+  readonly rootId: string
+  readonly record: ProfileRecord
+}
+
+export class StateView {
+  private readonly cache = new Map<string, StateRecord | undefined>()
+
+  constructor(private readonly reader: StateReader<StateRecord>) {}
+
+  /** One getMany round for the keys not read yet; none when all are known. */
+  async load(keys: readonly string[]): Promise<void> {
+    let missing: string[] | null = null
+    for (const k of keys) {
+      if (!this.cache.has(k)) (missing ??= []).push(k)
+    }
+    if (missing === null) return
+    const values = await this.reader.getMany(missing)
+    for (let i = 0; i < missing.length; i++) this.cache.set(missing[i] as string, values[i])
+  }
+
+  get(key: string): StateRecord | undefined {
+    return this.cache.get(key)
+  }
+
+  /**
+   * The root of each id's set. `compress` receives, per id, the pointer ids on its path that
+   * do not point at the root yet (path compression is the caller's write to make).
+   * `extraKeys` ride along in the first round. Ids with no record (or a broken chain) are
+   * absent from the result.
+   */
+  async findRoots(
+    tenant: string,
+    ids: readonly string[],
+    extraKeys: readonly string[] = [],
+    compress?: (pointerId: string, rootId: string) => void,
+  ): Promise<Map<string, FoundRoot>> {
+    const found = new Map<string, FoundRoot>()
+    const current = new Map<string, string>()
+    const paths = new Map<string, string[]>()
+    for (const id of ids) {
+      current.set(id, id)
+      paths.set(id, [])
+    }
+    let first = true
+    for (let hop = 0; hop <= MAX_HOPS && current.size > 0; hop++) {
+      const keys: string[] = first ? [...extraKeys] : []
+      first = false
+      for (const cur of current.values()) keys.push(profileKey(tenant, cur))
+      await this.load(keys)
+      for (const [id, cur] of current) {
+        const rec = this.cache.get(profileKey(tenant, cur))
+        if (rec === undefined || (rec.type !== 'profile' && rec.type !== 'pointer')) {
+          current.delete(id)
+          continue
+        }
+        if (rec.type === 'profile') {
+          found.set(id, { rootId: cur, record: rec })
+          current.delete(id)
+          const path = paths.get(id) as string[]
+          // the last pointer already points at the root
+          if (compress !== undefined)
+            for (let i = 0; i < path.length - 1; i++) compress(path[i] as string, cur)
+          continue
+        }
+        ;(paths.get(id) as string[]).push(cur)
+        current.set(id, rec.parent)
+      }
+    }
+    return found
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * A profile being changed by one event: a private, mutable copy of a root record (records read
+ * from state are shared and immutable). Everything a merge, attachment or attribute update does
+ * to one profile lives here; turning it back into a plain record is `toRecord`.
+ */
+import { provenanceWins } from './attributes.js'
+import type { MergeEvidence, ProfileRecord } from './state-records.js'
+import type { CompiledTenant } from './tenant-rules.js'
+import type {
+  AttributeProvenance,
+  AttributeValue,
+  Identifier,
+  ProfileSnapshot,
+  TimelineEntry,
+} from './types.js'
+
+export interface WorkProfile {
+  /** The id whose profile key stores this set's root record. */
+  rootId: string
+  profileId: string
+  anchor: Identifier | null
+  identifiers: Identifier[]
+  channels: string[]
+  attributes: Record<string, AttributeValue>
+  provenance: Record<string, AttributeProvenance>
+  timeline: TimelineEntry[]
+  mergedFrom: string[]
+  createdAt: number
+  createdSequence: number
+  updatedAt: number
+  size: number
+  merges: MergeEvidence[]
+  /** Changed by this event: write it and emit a snapshot. */
+  dirty: boolean
+}
+
+export function workFromRecord(rootId: string, r: ProfileRecord): WorkProfile {
+  return {
+    rootId,
+    profileId: r.profileId,
+    anchor: r.anchor,
+    identifiers: r.identifiers.slice(),
+    channels: r.channels.slice(),
+    attributes: { ...r.attributes },
+    provenance: { ...r.provenance },
+    timeline: r.timeline.slice(),
+    mergedFrom: r.mergedFrom.slice(),
+    createdAt: r.createdAt,
+    createdSequence: r.createdSequence,
+    updatedAt: r.updatedAt,
+    size: r.size,
+    merges: r.merges.slice(),
+    dirty: false,
+  }
+}
+
+export function newWorkProfile(
+  profileId: string,
+  timestamp: number,
+  sequence: number,
+): WorkProfile {
+  return {
+    rootId: profileId,
+    profileId,
+    anchor: null,
+    identifiers: [],
+    channels: [],
+    attributes: {},
+    provenance: {},
+    timeline: [],
+    mergedFrom: [],
+    createdAt: timestamp,
+    createdSequence: sequence,
+    updatedAt: timestamp,
+    size: 1,
+    merges: [],
+    dirty: true,
+  }
+}
+
+export function toRecord(p: WorkProfile): ProfileRecord {
+  return {
+    type: 'profile',
+    profileId: p.profileId,
+    anchor: p.anchor,
+    identifiers: p.identifiers,
+    channels: p.channels,
+    attributes: p.attributes,
+    provenance: p.provenance,
+    timeline: p.timeline,
+    mergedFrom: p.mergedFrom,
+    createdAt: p.createdAt,
+    createdSequence: p.createdSequence,
+    updatedAt: p.updatedAt,
+    size: p.size,
+    merges: p.merges,
+  }
+}
+
+export function toSnapshot(tenant: string, r: ProfileRecord | WorkProfile): ProfileSnapshot {
+  return {
+    tenant,
+    profileId: r.profileId,
+    anchor: r.anchor,
+    identifiers: r.identifiers,
+    channels: r.channels,
+    attributes: r.attributes,
+    provenance: r.provenance,
+    timeline: r.timeline,
+    mergedFrom: r.mergedFrom,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  }
+}
+
+function compareIdentifiers(a: Identifier, b: Identifier): number {
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1
+  return 0
+}
+
+/** First index whose identifier is >= (type, value). */
+function lowerBound(list: readonly Identifier[], type: string, value: string): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const m = list[mid] as Identifier
+    if (m.type < type || (m.type === type && m.value < value)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** How many identifiers of `type` the profile holds (binary search: profiles may hold many). */
+export function countType(p: WorkProfile, type: string): number {
+  const start = lowerBound(p.identifiers, type, '')
+  let end = start
+  while (end < p.identifiers.length && (p.identifiers[end] as Identifier).type === type) end++
+  return end - start
+}
+
+export function addIdentifier(p: WorkProfile, id: Identifier): void {
+  const i = lowerBound(p.identifiers, id.type, id.value)
+  const at = p.identifiers[i]
+  if (at !== undefined && at.type === id.type && at.value === id.value) return
+  p.identifiers.splice(i, 0, { type: id.type, value: id.value })
+  p.dirty = true
+}
+
+export function removeIdentifier(p: WorkProfile, type: string, value: string): void {
+  const i = lowerBound(p.identifiers, type, value)
+  const at = p.identifiers[i]
+  if (at === undefined || at.type !== type || at.value !== value) return
+  p.identifiers.splice(i, 1)
+  if (p.anchor !== null && p.anchor.type === type && p.anchor.value === value) p.anchor = null
+  p.dirty = true
+}
+
+function insertSorted(list: string[], value: string): boolean {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((list[mid] as string) < value) lo = mid + 1
+    else hi = mid
+  }
+  if (list[lo] === value) return false
+  list.splice(lo, 0, value)
+  return true
+}
+
+export function addChannel(p: WorkProfile, source: string): void {
+  if (insertSorted(p.channels, source)) p.dirty = true
+}
+
+export function setAttribute(
+  t: CompiledTenant,
+  p: WorkProfile,
+  field: string,
+  value: AttributeValue,
+  prov: AttributeProvenance,
+): void {
+  const current = p.provenance[field]
+  if (current !== undefined && !provenanceWins(t, prov, current)) return
+  p.attributes[field] = value
+  p.provenance[field] = prov
+  p.dirty = true
+}
+
+/** Newest first; equal timestamps by eventId, descending, so the order is total. */
+function newerFirst(a: TimelineEntry, b: TimelineEntry): number {
+  if (a.timestamp !== b.timestamp) return b.timestamp - a.timestamp
+  if (a.eventId !== b.eventId) return a.eventId < b.eventId ? 1 : -1
+  return 0
+}
+
+export function addTimelineEntry(t: CompiledTenant, p: WorkProfile, entry: TimelineEntry): void {
+  let i = 0
+  while (i < p.timeline.length && newerFirst(p.timeline[i] as TimelineEntry, entry) <= 0) {
+    if ((p.timeline[i] as TimelineEntry).eventId === entry.eventId) return
+    i++
+  }
+  if (i >= t.timelineCap) return
+  p.timeline.splice(i, 0, entry)
+  if (p.timeline.length > t.timelineCap) p.timeline.length = t.timelineCap
+  p.dirty = true
+}
+
+export function touch(p: WorkProfile, timestamp: number): void {
+  if (timestamp > p.updatedAt) p.updatedAt = timestamp
+}
+
+/**
+ * The set of `survivor` and `merged` as one profile. The public id, anchor and survivorship
+ * come from `survivor`; every field is picked by the same rule as for new values, so the result
+ * does not depend on which side survived. The physically kept root is the larger set's (union
+ * by size); the caller turns the other root into a pointer.
+ */
+export function combine(
+  t: CompiledTenant,
+  survivor: WorkProfile,
+  merged: WorkProfile,
+  evidence: MergeEvidence,
+): WorkProfile {
+  const keepMergedRoot = merged.size > survivor.size
+  const identifiers = survivor.identifiers.concat(merged.identifiers).sort(compareIdentifiers)
+  const channels = survivor.channels.slice()
+  for (const c of merged.channels) insertSorted(channels, c)
+  const attributes = { ...survivor.attributes }
+  const provenance = { ...survivor.provenance }
+  for (const field in merged.provenance) {
+    const mp = merged.provenance[field] as AttributeProvenance
+    const sp = provenance[field]
+    if (sp === undefined || provenanceWins(t, mp, sp)) {
+      attributes[field] = merged.attributes[field] as AttributeValue
+      provenance[field] = mp
+    }
+  }
+  const timeline = survivor.timeline.concat(merged.timeline).sort(newerFirst)
+  if (timeline.length > t.timelineCap) timeline.length = t.timelineCap
+  const mergedFrom = survivor.mergedFrom.concat(merged.mergedFrom)
+  mergedFrom.push(merged.profileId)
+  mergedFrom.sort()
+  const older =
+    merged.createdAt < survivor.createdAt ||
+    (merged.createdAt === survivor.createdAt && merged.createdSequence < survivor.createdSequence)
+  return {
+    rootId: keepMergedRoot ? merged.rootId : survivor.rootId,
+    profileId: survivor.profileId,
+    anchor: survivor.anchor ?? merged.anchor,
+    identifiers,
+    channels,
+    attributes,
+    provenance,
+    timeline,
+    mergedFrom,
+    createdAt: older ? merged.createdAt : survivor.createdAt,
+    createdSequence: older ? merged.createdSequence : survivor.createdSequence,
+    updatedAt: Math.max(survivor.updatedAt, merged.updatedAt, evidence.by.timestamp),
+    size: survivor.size + merged.size,
+    merges: survivor.merges.concat(merged.merges, [evidence]).sort(byEventOrder),
+    dirty: true,
+  }
+}
+
+function byEventOrder(a: MergeEvidence, b: MergeEvidence): number {
+  if (a.by.sequence !== b.by.sequence) return a.by.sequence - b.by.sequence
+  return a.merged < b.merged ? -1 : a.merged > b.merged ? 1 : 0
+}
+
+/** "Oldest" (spec rule 6): earliest createdAt, then earliest creating sequence, then smaller id. */
+export function isOlder(a: WorkProfile, b: WorkProfile): boolean {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt
+  if (a.createdSequence !== b.createdSequence) return a.createdSequence < b.createdSequence
+  return a.profileId < b.profileId
+}
