@@ -12,8 +12,8 @@ export interface StackEndpoints {
 }
 
 export interface UpResult extends StackEndpoints {
-  /** True when this call started at least one process (so the caller may stop it later). */
-  readonly startedByUs: boolean
+  /** Processes this call started (`kafka`, `registry`): what a caller that cleans up should stop. */
+  readonly started: readonly string[]
 }
 
 type Log = (line: string) => void
@@ -87,7 +87,7 @@ export async function stackUp(config: StackConfig, log: Log): Promise<UpResult> 
   const needsStart = kafkaState.kind === 'stopped' || registryState.kind === 'stopped'
   const artifacts = needsStart ? await fetchArtifacts(config, log) : undefined
 
-  let startedByUs = false
+  const started: string[] = []
   for (const [service, state] of [
     [kafka, kafkaState],
     [registry, registryState],
@@ -101,19 +101,33 @@ export async function stackUp(config: StackConfig, log: Log): Promise<UpResult> 
         service === kafka
           ? await startKafka(config, artifacts.kafkaLibs)
           : await startRegistry(config, artifacts.registryJar)
-      startedByUs = true
+      started.push(service.proc.name)
       log(`${service.label} starting (pid ${pid}, log ${service.proc.logFile})`)
     }
   }
   // Kafka's first start formats storage and elects itself; Quarkus boots in seconds.
-  await Promise.all([waitUntilAnswering(kafka, 120_000), waitUntilAnswering(registry, 120_000)])
-  return { ...endpointsOf(config), startedByUs }
+  try {
+    await Promise.all([waitUntilAnswering(kafka, 120_000), waitUntilAnswering(registry, 120_000)])
+  } catch (error) {
+    // A half-started stack would be mistaken for a running one by the next `up`.
+    await stackDown(config, log, started)
+    throw error
+  }
+  return { ...endpointsOf(config), started }
 }
 
-/** Stops what this checkout's PID files point at; a stack started elsewhere is left alone. */
-export async function stackDown(config: StackConfig, log: Log): Promise<void> {
+/**
+ * Stops what this checkout's PID files point at (or only the named processes); a stack started
+ * elsewhere is left alone.
+ */
+export async function stackDown(
+  config: StackConfig,
+  log: Log,
+  only?: readonly string[],
+): Promise<void> {
   const [kafka, registry] = services(config)
   for (const service of [registry, kafka]) {
+    if (only !== undefined && !only.includes(service.proc.name)) continue
     const stopped = await stopProcess(service.proc)
     log(stopped ? `${service.label} stopped` : `${service.label} was not running`)
   }
