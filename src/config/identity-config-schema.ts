@@ -1,0 +1,39 @@
+/**
+ * The shape of an identity config file, as written: every field optional per section, because a
+ * named tenant only overrides what it changes in "*". Completeness and cross-field rules are
+ * checked after merging (identity-config-rules.ts).
+ */
+import { z } from 'zod'
+
+export const ATTRIBUTE_TYPES = ['string', 'number', 'datetime', 'boolean'] as const
+export const NORMALIZERS = ['email', 'phone', 'lowercase', 'trim', 'none'] as const
+
+export const identifierSectionSchema = z.strictObject({
+  role: z.enum(['anchor', 'link']).optional(),
+  normalize: z.enum(NORMALIZERS).optional(),
+  defaultCountry: z.string().length(2).nullable().optional(),
+  limit: z.number().int().positive().nullable().optional(),
+  priority: z.number().int().optional(),
+  blocked: z.array(z.string()).optional(),
+  blockedPatterns: z.array(z.string()).optional(),
+})
+
+export const tenantSectionSchema = z.strictObject({
+  /** null removes an identifier type inherited from "*". */
+  identifiers: z.record(z.string(), identifierSectionSchema.nullable()).optional(),
+  /** null removes an attribute inherited from "*". */
+  attributes: z.record(z.string(), z.enum(ATTRIBUTE_TYPES).nullable()).optional(),
+  sourcePriority: z.array(z.string().min(1)).optional(),
+  timelineCap: z.number().int().min(0).optional(),
+  suppressForgotten: z.boolean().optional(),
+  useDefaultDenyList: z.boolean().optional(),
+  idempotenceWindow: z.number().int().positive().optional(),
+})
+
+export const identityFileSchema = z.strictObject({
+  tenants: z.record(z.string().min(1), tenantSectionSchema),
+})
+
+export type IdentifierSection = z.infer<typeof identifierSectionSchema>
+export type TenantSection = z.infer<typeof tenantSectionSchema>
+export type IdentityFile = z.infer<typeof identityFileSchema>
