@@ -26,7 +26,7 @@ function parseValue(
   if (typeof raw === 'string' && raw.trim().length === 0) return EMPTY
   switch (type) {
     case 'string':
-      if (typeof raw === 'string') return raw
+      if (typeof raw === 'string') return raw.trim()
       if (typeof raw === 'number') return Number.isFinite(raw) ? String(raw) : MISMATCH
       return String(raw)
     case 'number': {

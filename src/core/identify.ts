@@ -50,7 +50,9 @@ function tryMerge(
   target: WorkProfile,
   other: WorkProfile,
   via: PreparedIdentifier,
+  refused: Set<WorkProfile>,
 ): void {
+  if (refused.has(other)) return
   const limitType = exceededLimit(ctx, target, other)
   if (limitType !== null) {
     ctx.outputs.push({
@@ -63,6 +65,7 @@ function tryMerge(
       eventId: ctx.event.eventId,
       timestamp: ctx.event.timestamp,
     })
+    refused.add(other)
     return
   }
   ctx.merge(target, other, via.identifier)
@@ -111,6 +114,7 @@ export function decideIdentify(
   const anchor = ids[0] !== undefined && ids[0].kind.role === 'anchor' ? ids[0] : null
   let target: WorkProfile
   let ambiguous = false
+  const refused = new Set<WorkProfile>()
 
   if (anchor !== null) {
     target = ctx.holderOf(anchor) ?? createProfile(ctx, newProfileId())
@@ -120,7 +124,7 @@ export function decideIdentify(
       const holder = ctx.holderOf(id)
       if (holder === null) attach(ctx, target, id)
       else if (holder === target) continue
-      else if (holder.anchor === null) tryMerge(ctx, target, holder, id)
+      else if (holder.anchor === null) tryMerge(ctx, target, holder, id, refused)
       else reassign(ctx, target, holder, id)
     }
   } else {
@@ -143,7 +147,7 @@ export function decideIdentify(
       const holder = ctx.holderOf(id)
       if (holder === null) attach(ctx, target, id)
       else if (holder === target) continue
-      else if (holder.anchor === null) tryMerge(ctx, target, holder, id)
+      else if (holder.anchor === null) tryMerge(ctx, target, holder, id, refused)
       // another anchored profile (ambiguous case): merge nothing, move no link
     }
   }

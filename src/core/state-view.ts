@@ -29,7 +29,8 @@ export class StateView {
     }
     if (missing === null) return
     const values = await this.reader.getMany(missing)
-    for (let i = 0; i < missing.length; i++) this.cache.set(missing[i] as string, values[i])
+    for (let i = 0; i < missing.length; i++)
+      this.cache.set(missing[i] as string, values[i] ?? undefined)
   }
 
   get(key: string): StateRecord | undefined {
