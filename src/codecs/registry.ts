@@ -1,0 +1,379 @@
+import {
+  COMPATIBILITY as LEVELS,
+  SchemaRegistry,
+  SchemaType,
+} from '@kafkajs/confluent-schema-registry'
+import avro from 'avsc'
+import { DecodeError, SchemaRegistryError } from './errors.js'
+import { AVRO_OPTIONS, type LoadedSchema } from './schemas.js'
+import { readWireHeader } from './wire.js'
+
+/**
+ * Avro through a Confluent-compatible schema registry (Confluent, or Apicurio's ccompat API).
+ * @kafkajs/confluent-schema-registry does registration, the id → schema cache and the wire
+ * format; this class adds what a stream processor needs around it: subject compatibility kept at
+ * BACKWARD, typed errors (bad bytes are dead-lettered, an unreachable registry is retried), and
+ * decoding into our own reader schema so that records from newer or older writers still read.
+ */
+
+export const COMPATIBILITY = 'BACKWARD'
+
+export interface RegistryClientOptions {
+  /** Base URL of the Confluent-compatible API, e.g. http://127.0.0.1:8081/apis/ccompat/v7. */
+  readonly url: string
+  readonly clientId?: string
+  /** Retries of the underlying client for network errors and 5xx; 3 by default. */
+  readonly retries?: number
+}
+
+export type SubjectStatus = 'registered' | 'unchanged' | 'would-register'
+
+export interface SubjectResult {
+  readonly subject: string
+  readonly status: SubjectStatus
+  /** The schema's registry id; null when a dry run would register it. */
+  readonly id: number | null
+  /** The subject's compatibility before we set it (null: not set); always BACKWARD after. */
+  readonly compatibilityBefore: string | null
+}
+
+interface HttpResult {
+  readonly status: number
+  readonly body: unknown
+}
+
+const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
+
+export class AvroSchemaRegistry {
+  private readonly client: SchemaRegistry
+  private readonly url: string
+  // Resolving writer → reader is costly; a record stream reuses a handful of (id, reader) pairs.
+  private readonly resolvers = new Map<string, avro.Resolver>()
+
+  constructor(options: RegistryClientOptions) {
+    this.url = options.url.replace(/\/+$/, '')
+    this.client = new SchemaRegistry(
+      {
+        host: this.url,
+        clientId: options.clientId ?? 'profile-unifier',
+        retry: { retries: options.retries ?? 3 },
+      },
+      { [SchemaType.AVRO]: { ...AVRO_OPTIONS } },
+    )
+  }
+
+  /**
+   * Makes `schema` a registered version of `subject` with BACKWARD compatibility. Idempotent: a
+   * schema already registered under the subject reports 'unchanged'. An incompatible schema is
+   * refused with the subject and the registry's reasons in the message.
+   */
+  async ensureSubject(
+    subject: string,
+    schema: LoadedSchema,
+    options: { dryRun?: boolean } = {},
+  ): Promise<SubjectResult> {
+    const compatibilityBefore = await this.subjectCompatibility(subject)
+    const existingId = await this.lookup(subject, schema)
+    if (existingId !== null) {
+      if (!options.dryRun && compatibilityBefore !== COMPATIBILITY) {
+        await this.setCompatibility(subject)
+      }
+      return { subject, status: 'unchanged', id: existingId, compatibilityBefore }
+    }
+    if (options.dryRun) {
+      const problems = await this.compatibilityProblems(subject, schema)
+      if (problems !== null) throw incompatible(subject, schema, problems)
+      return { subject, status: 'would-register', id: null, compatibilityBefore }
+    }
+    // Set the rule first so the registry itself enforces it on this very registration.
+    if (compatibilityBefore !== COMPATIBILITY) await this.setCompatibility(subject)
+    let id: number
+    try {
+      const registered = await this.client.register(
+        { type: SchemaType.AVRO, schema: schema.text },
+        { subject, compatibility: LEVELS.BACKWARD },
+      )
+      id = registered.id
+    } catch (err) {
+      const status = statusOf(err)
+      if (status === 409) {
+        const problems = await this.explain(subject, schema, registryMessage(err))
+        throw incompatible(subject, schema, problems, err)
+      }
+      if (status === 422) {
+        throw new SchemaRegistryError(
+          'invalid-schema',
+          `the registry refused ${schema.name} for subject ${subject} as invalid: ${messageOf(err)}`,
+          subject,
+          { cause: err },
+        )
+      }
+      throw registryFailure(`registering ${schema.name} under ${subject}`, err, subject)
+    }
+    // Apicurio does not keep a subject-level rule set before the subject existed; set it again.
+    if ((await this.subjectCompatibility(subject)) !== COMPATIBILITY) {
+      await this.setCompatibility(subject)
+    }
+    return { subject, status: 'registered', id, compatibilityBefore }
+  }
+
+  /** The id of `schema` under `subject`, or null when that exact schema is not registered there. */
+  async lookup(subject: string, schema: LoadedSchema): Promise<number | null> {
+    const res = await this.http('POST', `/subjects/${enc(subject)}`, { schema: schema.text })
+    if (res.status === 404) return null
+    if (res.status !== 200) throw httpFailure(`looking up ${schema.name} in ${subject}`, res)
+    return (res.body as { id: number }).id
+  }
+
+  /** Encodes in the Confluent wire format with the registered schema `schemaId`. */
+  async encode(schemaId: number, value: unknown): Promise<Buffer> {
+    try {
+      return await this.client.encode(schemaId, value)
+    } catch (err) {
+      if (statusOf(err) !== null) throw registryFailure(`fetching schema ${schemaId}`, err, null)
+      const paths = (err as { paths?: string[][] }).paths ?? []
+      const where = paths.length > 0 ? ` at ${paths.map((p) => p.join('.')).join(', ')}` : ''
+      throw new SchemaRegistryError(
+        'invalid-record',
+        `record does not match schema ${schemaId}${where}: ${messageOf(err)}`,
+        null,
+        { cause: err },
+      )
+    }
+  }
+
+  /**
+   * Decodes wire-format bytes into `reader`'s shape, resolving from whatever schema wrote them.
+   * Bad bytes throw DecodeError ('undecodable' | 'unknown-schema'); an unreachable registry
+   * throws a retriable SchemaRegistryError instead, so a registry outage never dead-letters.
+   */
+  async decode(bytes: Buffer, reader: LoadedSchema): Promise<unknown> {
+    const { schemaId, body } = readWireHeader(bytes)
+    const resolver = await this.resolverFor(schemaId, reader)
+    try {
+      return reader.type.fromBuffer(body, resolver)
+    } catch (err) {
+      throw new DecodeError(
+        'undecodable',
+        `the body does not decode with schema ${schemaId}: ${messageOf(err)}`,
+        { cause: err },
+      )
+    }
+  }
+
+  private async resolverFor(schemaId: number, reader: LoadedSchema): Promise<avro.Resolver> {
+    const cacheKey = `${schemaId}:${reader.name}`
+    const cached = this.resolvers.get(cacheKey)
+    if (cached) return cached
+    let writer: unknown
+    try {
+      writer = await this.client.getSchema(schemaId)
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        throw new DecodeError('unknown-schema', `schema id ${schemaId} is not in the registry`, {
+          cause: err,
+        })
+      }
+      if (statusOf(err) === null) {
+        // The registry answered with a schema the client cannot parse (not Avro, or broken).
+        throw new DecodeError('undecodable', `schema ${schemaId} is unusable: ${messageOf(err)}`, {
+          cause: err,
+        })
+      }
+      throw registryFailure(`fetching schema ${schemaId}`, err, null)
+    }
+    if (!avro.Type.isType(writer)) {
+      throw new DecodeError('undecodable', `schema ${schemaId} is not an Avro schema`)
+    }
+    const writerType = writer as avro.Type
+    let resolver: avro.Resolver
+    try {
+      resolver = reader.type.createResolver(writerType)
+    } catch (err) {
+      throw new DecodeError(
+        'undecodable',
+        `records written with schema ${schemaId} (${writerType.name ?? writerType.typeName}) cannot be read as ${reader.name}: ${messageOf(err)}`,
+        { cause: err },
+      )
+    }
+    this.resolvers.set(cacheKey, resolver)
+    return resolver
+  }
+
+  /** The subject's own compatibility level, or null when it has none (or does not exist). */
+  async subjectCompatibility(subject: string): Promise<string | null> {
+    const res = await this.http('GET', `/config/${enc(subject)}`)
+    if (res.status === 404) return null
+    if (res.status !== 200) throw httpFailure(`reading compatibility of ${subject}`, res)
+    const body = res.body as { compatibilityLevel?: string; compatibility?: string }
+    return (body.compatibilityLevel ?? body.compatibility ?? null)?.toUpperCase() ?? null
+  }
+
+  private async setCompatibility(subject: string): Promise<void> {
+    const res = await this.http('PUT', `/config/${enc(subject)}`, { compatibility: COMPATIBILITY })
+    // A registry that keeps no rule for a subject that does not exist yet answers 404; the
+    // caller sets it again once the first version is in.
+    if (res.status === 404) return
+    if (res.status !== 200) throw httpFailure(`setting ${subject} to ${COMPATIBILITY}`, res)
+  }
+
+  /** Why `schema` cannot follow the subject's latest version; null when it can (or is first). */
+  private async compatibilityProblems(
+    subject: string,
+    schema: LoadedSchema,
+  ): Promise<string[] | null> {
+    const res = await this.http(
+      'POST',
+      `/compatibility/subjects/${enc(subject)}/versions/latest?verbose=true`,
+      { schema: schema.text },
+    )
+    if (res.status === 404) return null
+    if (res.status === 409 || res.status === 422) {
+      return this.explain(subject, schema, bodyMessage(res.body))
+    }
+    if (res.status !== 200) throw httpFailure(`checking ${schema.name} against ${subject}`, res)
+    const body = res.body as { is_compatible?: boolean; messages?: string[] }
+    if (body.is_compatible !== false) return null
+    return body.messages && body.messages.length > 0
+      ? body.messages
+      : this.explain(subject, schema, null)
+  }
+
+  /**
+   * Registries differ in how much they say (Apicurio gives a diff count, no reasons), so we also
+   * try the BACKWARD rule ourselves: can the new schema read data written with the latest one?
+   */
+  private async explain(
+    subject: string,
+    schema: LoadedSchema,
+    registryMessage: string | null,
+  ): Promise<string[]> {
+    const problems: string[] = []
+    if (registryMessage) problems.push(`registry says: ${registryMessage}`)
+    const local = await this.readProblem(subject, schema).catch(() => null)
+    if (local) problems.push(local)
+    return problems.length > 0 ? problems : ['the registry gives no details']
+  }
+
+  private async readProblem(subject: string, schema: LoadedSchema): Promise<string | null> {
+    const res = await this.http('GET', `/subjects/${enc(subject)}/versions/latest`)
+    if (res.status !== 200) return null
+    const latest = res.body as { schema: string; version: number }
+    const latestType = avro.Type.forSchema(JSON.parse(latest.schema) as avro.Schema, {
+      ...AVRO_OPTIONS,
+    })
+    try {
+      schema.type.createResolver(latestType)
+      return null
+    } catch (err) {
+      return `data written with version ${latest.version} cannot be read with the new schema: ${messageOf(err)}`
+    }
+  }
+
+  /** Deletes a subject for good (soft, then permanent): test cleanup and tooling. */
+  async deleteSubject(subject: string): Promise<void> {
+    for (const path of [`/subjects/${enc(subject)}`, `/subjects/${enc(subject)}?permanent=true`]) {
+      const res = await this.http('DELETE', path)
+      if (res.status !== 200 && res.status !== 404) throw httpFailure(`deleting ${subject}`, res)
+    }
+  }
+
+  /** Subject names; tests use it to find what they created. */
+  async subjects(): Promise<string[]> {
+    const res = await this.http('GET', '/subjects')
+    if (res.status !== 200) throw httpFailure('listing subjects', res)
+    return res.body as string[]
+  }
+
+  private async http(method: string, path: string, body?: unknown): Promise<HttpResult> {
+    let response: Response
+    try {
+      response = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { Accept: CONTENT_TYPE, 'Content-Type': CONTENT_TYPE },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    } catch (err) {
+      throw new SchemaRegistryError(
+        'registry-unavailable',
+        `schema registry ${this.url} unreachable: ${messageOf(err)}`,
+        null,
+        { cause: err },
+      )
+    }
+    const text = await response.text()
+    let parsed: unknown = text
+    try {
+      parsed = text.length > 0 ? JSON.parse(text) : null
+    } catch {
+      // Keep the raw text: it goes into the error message as is.
+    }
+    return { status: response.status, body: parsed }
+  }
+}
+
+function enc(subject: string): string {
+  return encodeURIComponent(subject)
+}
+
+function statusOf(err: unknown): number | null {
+  const status = (err as { status?: unknown } | null)?.status
+  return typeof status === 'number' ? status : null
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+// The client prefixes its id ("Confluent_Schema_Registry - "); Apicurio the exception class.
+function registryMessage(err: unknown): string {
+  return messageOf(err)
+    .replace(/^[\w-]+ - /, '')
+    .replace(/^[\w.]+Exception: /, '')
+}
+
+function bodyMessage(body: unknown): string {
+  if (body && typeof body === 'object' && 'message' in body) return String(body.message)
+  return typeof body === 'string' && body.length > 0 ? body : 'no message'
+}
+
+function incompatible(
+  subject: string,
+  schema: LoadedSchema,
+  problems: readonly string[],
+  cause?: unknown,
+): SchemaRegistryError {
+  return new SchemaRegistryError(
+    'incompatible-schema',
+    `schema ${schema.name} is not ${COMPATIBILITY}-compatible with the latest version of subject ${subject}:\n` +
+      problems.map((p) => `  - ${p}`).join('\n') +
+      '\n(BACKWARD: consumers on the new schema must read all existing data; add fields only with defaults, remove only fields that had defaults)',
+    subject,
+    { cause },
+  )
+}
+
+function httpFailure(action: string, res: HttpResult): SchemaRegistryError {
+  const code = res.status >= 500 || res.status === 408 || res.status === 429
+  return new SchemaRegistryError(
+    code ? 'registry-unavailable' : 'registry-rejected',
+    `schema registry failed ${action}: HTTP ${res.status}: ${bodyMessage(res.body)}`,
+    null,
+  )
+}
+
+// The registry client reports network errors as status 400 with the socket error as message.
+function registryFailure(
+  action: string,
+  err: unknown,
+  subject: string | null,
+): SchemaRegistryError {
+  const status = statusOf(err)
+  const rejected = status === 401 || status === 403 || status === 404 || status === 422
+  return new SchemaRegistryError(
+    rejected ? 'registry-rejected' : 'registry-unavailable',
+    `schema registry failed ${action}: ${messageOf(err)}`,
+    subject,
+    { cause: err },
+  )
+}

@@ -1,0 +1,106 @@
+import type { ContactEvent, OutputRecord } from '../core/types.js'
+import type { Topology } from '../topology/file.js'
+import { ROLE_SCHEMAS, subjectFor, type SchemaName, type TopicRole } from '../topology/roles.js'
+import { DecodeError, SchemaRegistryError } from './errors.js'
+import { contactEventFromAvro, outputToAvro, type InputRecordRef } from './records.js'
+import type { AvroSchemaRegistry } from './registry.js'
+import type { LoadedSchema, SchemaSet } from './schemas.js'
+import { ensureTopicSchemas } from './topic-schemas.js'
+
+/** Bytes ready for a producer. A null value is a tombstone; a null key lets Kafka spread it. */
+export interface EncodedMessage {
+  readonly topic: string
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+}
+
+/**
+ * The codec the processor and the connectors use: records in, Confluent wire-format bytes out
+ * (and back), for the topics of one topology. Created once at start, after registering every
+ * subject, so a schema the registry refuses stops the start instead of the first write.
+ */
+export class TopicCodec {
+  private constructor(
+    private readonly registry: AvroSchemaRegistry,
+    private readonly topology: Topology,
+    private readonly schemas: SchemaSet,
+    private readonly ids: ReadonlyMap<string, number>,
+  ) {}
+
+  static async start(
+    registry: AvroSchemaRegistry,
+    topology: Topology,
+    schemas: SchemaSet,
+  ): Promise<TopicCodec> {
+    const outcomes = await ensureTopicSchemas(registry, topology, schemas)
+    const ids = new Map<string, number>()
+    const failures: string[] = []
+    for (const outcome of outcomes) {
+      if (outcome.status === 'failed') failures.push(outcome.error.message)
+      else if (outcome.id !== null) ids.set(outcome.subject, outcome.id)
+    }
+    if (failures.length > 0) {
+      throw new SchemaRegistryError(
+        'incompatible-schema',
+        `cannot start: the registry refused ${failures.length} schema(s):\n${failures.join('\n')}`,
+      )
+    }
+    return new TopicCodec(registry, topology, schemas, ids)
+  }
+
+  topicName(role: TopicRole): string {
+    return this.topology.byRole[role].name
+  }
+
+  /** The registry id our schema has under `<topic>-<part>`. */
+  schemaId(role: TopicRole, part: 'key' | 'value'): number {
+    const subject = subjectFor(this.topicName(role), part)
+    const id = this.ids.get(subject)
+    if (id === undefined) throw new Error(`no schema registered for ${subject}`)
+    return id
+  }
+
+  async encodeOutput(record: OutputRecord, input: InputRecordRef): Promise<EncodedMessage> {
+    const message = outputToAvro(record, input)
+    return {
+      topic: this.topicName(message.role),
+      key: message.key === null ? null : await this.encode(message.role, 'key', message.key),
+      value:
+        message.value === null ? null : await this.encode(message.role, 'value', message.value),
+    }
+  }
+
+  /** For producers of the input topic (SDK, HTTP ingest, CSV import): key = tenant. */
+  async encodeContactEvent(event: ContactEvent): Promise<EncodedMessage> {
+    return {
+      topic: this.topicName('contact-events'),
+      key: await this.encode('contact-events', 'key', { tenant: event.tenant }),
+      value: await this.encode('contact-events', 'value', event),
+    }
+  }
+
+  /** Throws DecodeError (dead-letter it) or a retriable SchemaRegistryError (retry). */
+  async decodeContactEvent(value: Buffer | null): Promise<ContactEvent> {
+    if (value === null || value.length === 0) {
+      throw new DecodeError('undecodable', 'the record has no value')
+    }
+    return contactEventFromAvro(await this.registry.decode(value, this.reader('ContactEvent')))
+  }
+
+  /** Decodes any key or value of a topology topic into its Avro record (plain JS values). */
+  async decode(role: TopicRole, part: 'key' | 'value', bytes: Buffer): Promise<unknown> {
+    const schemas = ROLE_SCHEMAS[role]
+    if (!schemas) throw new Error(`topic ${role} has no Avro schema`)
+    return this.registry.decode(bytes, this.reader(schemas[part]))
+  }
+
+  private async encode(role: TopicRole, part: 'key' | 'value', value: object): Promise<Buffer> {
+    return this.registry.encode(this.schemaId(role, part), value)
+  }
+
+  private reader(name: SchemaName): LoadedSchema {
+    const schema = this.schemas.get(name)
+    if (!schema) throw new Error(`schema ${name} was not loaded`)
+    return schema
+  }
+}

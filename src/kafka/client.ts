@@ -1,0 +1,41 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs'
+import type { Logger } from '../ports/logger.js'
+
+export interface KafkaClientOptions {
+  readonly brokers: readonly string[]
+  readonly clientId: string
+  /** kafkajs's own logs go here (warn and above); none when omitted. */
+  readonly logger?: Logger
+}
+
+/**
+ * The one place a kafkajs client is made. kafkajs logs retriable broker answers at ERROR, so
+ * its ERROR becomes our warn: failures that matter reach callers as rejected promises.
+ */
+export function createKafka(options: KafkaClientOptions): Kafka {
+  if (options.brokers.length === 0) throw new Error('no Kafka brokers given')
+  const logger = options.logger?.child({ component: 'kafkajs' })
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      if (!logger) return
+      const { message, ...fields } = entry.log
+      const bindings = { namespace: entry.namespace, ...fields }
+      if (entry.level === logLevel.ERROR || entry.level === logLevel.WARN) {
+        logger.warn(bindings, message)
+      } else {
+        logger.debug(bindings, message)
+      }
+    },
+  })
+}
+
+/** "host:port,host:port" → ["host:port", ...]; empty entries dropped. */
+export function parseBrokers(list: string): string[] {
+  return list
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0)
+}
