@@ -44,13 +44,23 @@ const TEST_EMAIL_PATTERN =
 /** Digits with the usual phone/card separators. */
 const SEPARATORS = /[\s\-.()+/]/g
 
+function sameDigitRun(digits: string, from: number): boolean {
+  const first = digits.charCodeAt(from)
+  for (let i = from + 1; i < digits.length; i++) if (digits.charCodeAt(i) !== first) return false
+  // all zeros of any length; any other repeated digit from 4 digits on ("1111", "5555555555")
+  return first === 48 || digits.length - from >= 4
+}
+
 function allSameDigit(value: string): boolean {
   const digits = value.replace(SEPARATORS, '')
   if (digits.length === 0 || !/^\d+$/.test(digits)) return false
-  const first = digits.charCodeAt(0)
-  for (let i = 1; i < digits.length; i++) if (digits.charCodeAt(i) !== first) return false
-  // all zeros of any length; any other repeated digit from 4 digits on ("1111", "5555555555")
-  return first === 48 || digits.length >= 4
+  if (sameDigitRun(digits, 0)) return true
+  // an international number: the same test on what follows a 1-3 digit country code
+  if (value.trimStart().startsWith('+')) {
+    for (let cc = 1; cc <= 3 && digits.length - cc >= 6; cc++)
+      if (sameDigitRun(digits, cc)) return true
+  }
+  return false
 }
 
 /** `lowered` must already be trimmed and lowercased. */

@@ -121,3 +121,21 @@ export class ResolverDriver {
     return (await this.lookupIdentifier(type, value, tenant))?.profileId ?? null
   }
 }
+
+/** given(config, events): a driver whose state already reflects `events`. */
+export async function given(
+  config: IdentityConfig,
+  events: ReadonlyArray<EventInput | ContactEvent> = [],
+): Promise<ResolverDriver> {
+  const driver = new ResolverDriver(config)
+  await driver.sendAll(events)
+  return driver
+}
+
+/** The output records of one kind, typed. */
+export function outputsOf<K extends OutputRecord['kind']>(
+  outputs: readonly OutputRecord[],
+  kind: K,
+): Array<Extract<OutputRecord, { kind: K }>> {
+  return outputs.filter((o): o is Extract<OutputRecord, { kind: K }> => o.kind === kind)
+}
