@@ -46,17 +46,23 @@ const configValue = z.union([z.string(), z.number(), z.boolean()])
 // Settings with a field of their own; also setting them in `configs` would be two sources of truth.
 const DEDICATED_CONFIGS = ['cleanup.policy', 'retention.ms']
 
-const topicSchema = z.strictObject({
-  name: z.string().regex(TOPIC_NAME, 'a Kafka topic name: letters, digits, . _ -').optional(),
-  partitions: z.int().min(1).optional(),
-  replicationFactor: z.int().min(1).optional(),
-  cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete']),
-  /** -1 keeps records forever. */
-  retentionMs: z.int().min(-1).optional(),
-  configs: z
-    .record(z.string().regex(/^[a-z0-9.]+$/, 'a Kafka config name'), configValue)
-    .default({}),
-})
+const topicSchema = z.strictObject(
+  {
+    name: z.string().regex(TOPIC_NAME, 'a Kafka topic name: letters, digits, . _ -').optional(),
+    partitions: z.int().min(1).optional(),
+    replicationFactor: z.int().min(1).optional(),
+    cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete']),
+    /** -1 keeps records forever. */
+    retentionMs: z.int().min(-1).optional(),
+    configs: z
+      .record(z.string().regex(/^[a-z0-9.]+$/, 'a Kafka config name'), configValue)
+      .default({}),
+  },
+  {
+    error: (issue) =>
+      issue.input === undefined ? 'missing: the file must define every topic role' : undefined,
+  },
+)
 
 const fileSchema = z
   .strictObject({
