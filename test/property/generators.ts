@@ -75,6 +75,11 @@ export const tenantConfigArb: fc.Arbitrary<TenantIdentityConfig> = fc
     sourcePriority: fc.shuffledSubarray([...LISTED_SOURCES], { minLength: 4, maxLength: 4 }),
     timelineCap: fc.integer({ min: 1, max: 3 }),
     suppressForgotten: fc.boolean(),
+    // Mostly the default; sometimes tiny, so redeliveries fall out of the window.
+    idempotenceWindow: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(DEFAULT_IDEMPOTENCE_WINDOW) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }) },
+    ),
   })
   .map((r): TenantIdentityConfig => ({
     identifiers: {
@@ -142,20 +147,20 @@ interface EventDraft {
   readonly redeliverOf: number | null
 }
 
+/** Valid variants dominate; blocked, invalid and undeclared ones still show up. */
 const identifierArb: fc.Arbitrary<Identifier> = fc
   .constantFrom(...Object.keys(IDENTIFIER_POOL))
   .chain((type) => fc.constantFrom(...IDENTIFIER_POOL[type]!).map((value) => ({ type, value })))
 
+const validOf = (type: string, n: number): fc.Arbitrary<Identifier> =>
+  fc.constantFrom(...IDENTIFIER_POOL[type]!.slice(0, n)).map((value) => ({ type, value }))
+
 const linkWeighted: fc.Arbitrary<Identifier> = fc.oneof(
   { weight: 1, arbitrary: identifierArb },
-  {
-    weight: 4,
-    arbitrary: fc
-      .constantFrom('email', 'phone', 'loyalty_card', 'customer_id')
-      .chain((type) =>
-        fc.constantFrom(...IDENTIFIER_POOL[type]!.slice(0, 5)).map((value) => ({ type, value })),
-      ),
-  },
+  { weight: 2, arbitrary: validOf('customer_id', 4) },
+  { weight: 4, arbitrary: validOf('email', 5) },
+  { weight: 4, arbitrary: validOf('phone', 6) },
+  { weight: 3, arbitrary: validOf('loyalty_card', 4) },
 )
 
 const attributesArb: fc.Arbitrary<Record<string, RawAttributeValue>> = fc
@@ -184,12 +189,18 @@ function draftArb(tenants: readonly string[]): fc.Arbitrary<EventDraft> {
     source: fc.constantFrom(...SOURCES),
     // A narrow range: ties and out-of-order timestamps are common.
     timestamp: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_000_006 }),
-    identifiers: fc.array(linkWeighted, { minLength: 0, maxLength: 4 }),
+    identifiers: fc.oneof(
+      { weight: 19, arbitrary: fc.array(linkWeighted, { minLength: 1, maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.constant<Identifier[]>([]) },
+    ),
     attributes: attributesArb,
-    note: fc.option(fc.constantFrom('called about order', 'asked for refund', 'vip lounge'), {
+    note: fc.option(fc.constantFrom('called about order', 'asked for refund', 'vip lounge', '  '), {
       nil: null,
     }),
-    redeliverOf: fc.option(fc.nat(), { nil: null, freq: 8 }),
+    redeliverOf: fc.oneof(
+      { weight: 9, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.nat() },
+    ),
   })
 }
 
@@ -202,7 +213,12 @@ export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<Conta
     .integer({ min: 1, max: 3 })
     .chain((n) => {
       const tenants = TENANTS.slice(0, n)
-      return fc.array(draftArb(tenants), { minLength: 1, maxLength: opts.maxEvents ?? 25 })
+      return fc.array(draftArb(tenants), {
+        minLength: 1,
+        maxLength: opts.maxEvents ?? 25,
+        // Long sequences are where identities collide; don't let the default size keep them short.
+        size: 'max',
+      })
     })
     .map((drafts) => {
       const out: ContactEvent[] = []
@@ -219,7 +235,7 @@ export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<Conta
           timestamp: d.timestamp,
           identifiers: d.identifiers,
           attributes: d.type === 'identify' ? d.attributes : {},
-          note: d.type === 'note' ? (d.note ?? 'note') : null,
+          note: d.type === 'note' || d.type === 'identify' ? d.note : null,
         })
       })
       return out

@@ -48,6 +48,8 @@ export interface RunOptions {
   /** Input sequence per event; defaults to the index. */
   readonly sequences?: readonly number[]
   readonly checkInvariants?: boolean
+  /** Called after each event's writes are applied, e.g. to compare with the model step by step. */
+  readonly afterEach?: (index: number, run: RealRun) => void
 }
 
 export async function runReal(
@@ -77,6 +79,7 @@ export async function runReal(
       for (const v of invariantViolations(run.view, run.retired, config))
         run.violations.push(`after event #${i} (${event.eventId}): ${v}`)
     }
+    opts.afterEach?.(i, run)
   }
   return run
 }

@@ -15,6 +15,7 @@ export interface CanonicalProfile {
     { value: unknown; source: string; timestamp: number; eventId: string }
   >
   readonly timeline: string[]
+  readonly createdAt: number
 }
 
 /** Latest changelog value per tenant/profileId; a tombstone removes the profile. */
@@ -71,6 +72,7 @@ export function canonicalSnapshot(p: ProfileSnapshot): CanonicalProfile {
         }),
     ),
     timeline: p.timeline.map((t) => t.eventId),
+    createdAt: p.createdAt,
   }
 }
 
@@ -86,6 +88,7 @@ export function canonicalModel(p: ModelProfile): CanonicalProfile {
       }),
     ),
     timeline: p.timeline.map((t) => t.eventId),
+    createdAt: p.createdAt,
   }
 }
 

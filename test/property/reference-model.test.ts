@@ -18,6 +18,7 @@ const config: ModelTenantConfig = {
   sourcePriority: ['crm', 'web', 'call_center', 'store'],
   timelineCap: 2,
   suppressForgotten: false,
+  idempotenceWindow: 1000,
 }
 
 const stubHooks: ModelHooks = {

@@ -31,6 +31,7 @@ export interface ModelTenantConfig {
   readonly sourcePriority: readonly string[]
   readonly timelineCap: number
   readonly suppressForgotten: boolean
+  readonly idempotenceWindow: number
 }
 
 export type NormalisedIdentifier =
@@ -59,7 +60,6 @@ export interface ModelAttribute {
 export interface ModelNote {
   readonly eventId: string
   readonly timestamp: number
-  readonly sequence: number
   readonly source: string
   readonly note: string
 }
@@ -68,8 +68,8 @@ export interface ModelProfile {
   /** Model-local id: `${tenant}/${sequence of the creating event}`. */
   readonly id: string
   readonly tenant: string
-  readonly createdSequence: number
-  readonly createdAt: number
+  createdSequence: number
+  createdAt: number
   anchor: string | null
   /** Normalised `type:value` keys of links (never the anchor). */
   links: Set<string>
@@ -116,7 +116,8 @@ interface TenantState {
   profiles: Map<string, ModelProfile>
   /** Retired id → the id it was merged into (follow the chain to the live survivor). */
   retired: Map<string, string>
-  applied: Set<string>
+  /** Applied eventIds in order (the model remembers all; the window is applied on lookup). */
+  applied: string[]
   suppressed: Set<string>
 }
 
@@ -138,6 +139,7 @@ export function modelTenantConfig(t: TenantIdentityConfig): ModelTenantConfig {
     sourcePriority: t.sourcePriority,
     timelineCap: t.timelineCap,
     suppressForgotten: t.suppressForgotten,
+    idempotenceWindow: Math.max(1, Math.floor(t.idempotenceWindow)),
   }
 }
 
@@ -213,22 +215,39 @@ export class ReferenceModel {
       ambiguous: false,
       effects: [],
     }
-    if (t.applied.has(event.eventId)) return { ...step, status: 'duplicate' }
-
     const cfg = this.configFor(event.tenant)
-    const keys = this.normaliseIdentifiers(event, cfg, step)
-    if (keys.length === 0) return this.deadLetter(step, 'no-identifiers')
+    // docs/resolution-rules.md: the strongest identifier is handled first, whatever the event's order.
+    let keys = this.normaliseIdentifiers(event, step).sort((a, b) => strongestFirst(cfg, a, b))
     const anchors = keys.filter((k) => cfg.types[typeOfKey(k)]?.role === 'anchor')
-    if (anchors.length > 1) return this.deadLetter(step, 'conflicting-anchors')
-    t.applied.add(event.eventId)
+    // Unlink drops anchors anyway; other kinds refuse an event naming two people.
+    if (event.type !== 'unlink' && anchors.length > 1)
+      return this.deadLetter(step, 'conflicting-anchors')
+    if (keys.length === 0) return this.deadLetter(step, 'no-identifiers')
+    // Rule 9, bounded: only the last `idempotenceWindow` applied eventIds are remembered.
+    if (t.applied.slice(-cfg.idempotenceWindow).includes(event.eventId))
+      return { ...step, status: 'duplicate', dropped: [] }
+    if (cfg.suppressForgotten) {
+      for (const k of keys.filter((k) => t.suppressed.has(k)))
+        step.dropped.push({ key: k, reason: 'suppressed' })
+      keys = keys.filter((k) => !t.suppressed.has(k))
+      if (keys.length === 0) return this.deadLetter(step, 'no-identifiers')
+    }
+    t.applied.push(event.eventId)
 
     switch (event.type) {
       case 'identify':
-        return this.identify(event, sequence, cfg, keys, anchors[0] ?? null, step)
+        return this.identify(
+          event,
+          sequence,
+          cfg,
+          keys,
+          keys.find((k) => cfg.types[typeOfKey(k)]?.role === 'anchor') ?? null,
+          step,
+        )
       case 'unlink':
         return this.unlink(event, cfg, keys, step)
       case 'note':
-        return this.note(event, sequence, cfg, keys, step)
+        return this.note(event, cfg, keys, step)
       case 'forget':
         return this.forget(event, cfg, keys, step)
     }
@@ -238,12 +257,7 @@ export class ReferenceModel {
     return { ...step, status: 'dead-lettered', deadLetterReason: reason }
   }
 
-  private normaliseIdentifiers(
-    event: ContactEvent,
-    cfg: ModelTenantConfig,
-    step: ModelStep,
-  ): string[] {
-    const t = this.tenant(event.tenant)
+  private normaliseIdentifiers(event: ContactEvent, step: ModelStep): string[] {
     const kept: string[] = []
     for (const id of event.identifiers) {
       const n = this.hooks.normalise(event.tenant, id.type, id.value)
@@ -252,10 +266,6 @@ export class ReferenceModel {
         continue
       }
       const key = keyOf(id.type, n.value)
-      if (cfg.suppressForgotten && t.suppressed.has(key)) {
-        step.dropped.push({ key, reason: 'suppressed' })
-        continue
-      }
       if (!kept.includes(key)) kept.push(key)
     }
     return kept
@@ -270,6 +280,7 @@ export class ReferenceModel {
     step: ModelStep,
   ): ModelStep {
     const links = keys.filter((k) => k !== anchor)
+    const refused = new Set<ModelProfile>()
     let target: ModelProfile
     if (anchor !== null) {
       target = this.holders(event.tenant, anchor)[0] ?? this.create(event, sequence, anchor)
@@ -277,16 +288,16 @@ export class ReferenceModel {
         const holder = this.holders(event.tenant, link)[0]
         if (holder === target) continue
         if (holder === undefined) this.attach(target, link, cfg, step)
-        else if (holder.anchor === null) this.merge(target, holder, link, cfg, event, step)
+        else if (holder.anchor === null) this.merge(target, holder, link, cfg, refused, step)
         else this.reassign(holder, target, link, cfg, step)
       }
     } else {
-      const held = new Map<string, ModelProfile>()
+      const holderOf = new Map<string, ModelProfile>()
       for (const link of links) {
         const h = this.holders(event.tenant, link)[0]
-        if (h) held.set(link, h)
+        if (h) holderOf.set(link, h)
       }
-      const candidates = unique([...held.values()])
+      const candidates = unique([...holderOf.values()])
       const anchored = candidates.filter((p) => p.anchor !== null)
       if (candidates.length === 0) {
         target = this.create(event, sequence, null)
@@ -294,17 +305,15 @@ export class ReferenceModel {
         target = anchored[0] ?? oldest(candidates)
       } else {
         step.ambiguous = true
-        const strongest = [...held.keys()].sort(
-          (a, b) => priorityOf(cfg, a) - priorityOf(cfg, b),
-        )[0]!
-        target = held.get(strongest)!
+        // docs/resolution-rules.md: the anchored holder of the strongest identifier held by an
+        // anchored profile (links are already strongest first).
+        target = links.map((l) => holderOf.get(l)).find((h) => h?.anchor != null)!
       }
       for (const link of links) {
-        const holder = held.get(link)
-        const current = holder ? this.lookup(event.tenant, holder.id) : undefined
-        if (current === target) continue
-        if (current === undefined || current === null) this.attach(target, link, cfg, step)
-        else if (current.anchor === null) this.merge(target, current, link, cfg, event, step)
+        const holder = this.holders(event.tenant, link)[0]
+        if (holder === target) continue
+        if (holder === undefined) this.attach(target, link, cfg, step)
+        else if (holder.anchor === null) this.merge(target, holder, link, cfg, refused, step)
         // Another anchored profile keeps its link (rule 4: move no link between anchored ones).
       }
     }
@@ -325,6 +334,7 @@ export class ReferenceModel {
           cfg,
         )
     }
+    addNote(target, event, cfg)
     target.channels.add(event.source)
     return { ...step, profileId: target.id }
   }
@@ -335,7 +345,7 @@ export class ReferenceModel {
     keys: string[],
     step: ModelStep,
   ): ModelStep {
-    let last: ModelProfile | null = null
+    let first: ModelProfile | null = null
     for (const key of keys) {
       if (cfg.types[typeOfKey(key)]?.role === 'anchor') {
         step.dropped.push({ key, reason: 'anchor-not-linkable' })
@@ -343,30 +353,22 @@ export class ReferenceModel {
       }
       for (const h of this.holders(event.tenant, key)) {
         h.links.delete(key)
-        last = h
+        first ??= h
       }
     }
-    return { ...step, profileId: last?.id ?? null }
+    return { ...step, profileId: first?.id ?? null }
   }
 
   private note(
     event: ContactEvent,
-    sequence: number,
     cfg: ModelTenantConfig,
     keys: string[],
     step: ModelStep,
   ): ModelStep {
-    const target = this.resolveStrongest(event.tenant, cfg, keys)
-    if (!target || event.note === null) return step
-    target.timeline.push({
-      eventId: event.eventId,
-      timestamp: event.timestamp,
-      sequence,
-      source: event.source,
-      note: event.note,
-    })
-    capTimeline(target, cfg)
-    return { ...step, profileId: target.id }
+    const subject = this.subjectOf(event.tenant, keys)
+    if (!subject) return step
+    if (addNote(subject, event, cfg)) subject.channels.add(event.source)
+    return { ...step, profileId: subject.id }
   }
 
   private forget(
@@ -376,29 +378,27 @@ export class ReferenceModel {
     step: ModelStep,
   ): ModelStep {
     const t = this.tenant(event.tenant)
-    const target = this.resolveStrongest(event.tenant, cfg, keys)
-    if (!target) return step
-    t.profiles.delete(target.id)
-    for (const [retired, survivor] of t.retired)
-      if (survivor === target.id) t.retired.delete(retired)
+    const subject = this.subjectOf(event.tenant, keys)
+    if (!subject) return step
+    t.profiles.delete(subject.id)
+    // Retired ids that resolved to it are forgotten with it.
+    for (const [retired] of t.retired)
+      if (this.lookup(event.tenant, retired) === null) t.retired.delete(retired)
     if (cfg.suppressForgotten) {
-      if (target.anchor) t.suppressed.add(target.anchor)
-      for (const l of target.links) t.suppressed.add(l)
+      if (subject.anchor) t.suppressed.add(subject.anchor)
+      for (const l of subject.links) t.suppressed.add(l)
     }
-    step.effects.push({ kind: 'deleted', profileId: target.id })
-    return step
+    step.effects.push({ kind: 'deleted', profileId: subject.id })
+    return { ...step, profileId: subject.id }
   }
 
-  /** The live profile holding the event's strongest-priority held identifier. */
-  private resolveStrongest(
-    tenant: string,
-    cfg: ModelTenantConfig,
-    keys: string[],
-  ): ModelProfile | null {
-    const held = keys
-      .filter((k) => this.holders(tenant, k).length > 0)
-      .sort((a, b) => priorityOf(cfg, a) - priorityOf(cfg, b))
-    return held[0] === undefined ? null : this.holders(tenant, held[0])[0]!
+  /** Note and forget: the holder of the event's strongest held identifier (keys are sorted). */
+  private subjectOf(tenant: string, keys: string[]): ModelProfile | null {
+    for (const k of keys) {
+      const h = this.holders(tenant, k)[0]
+      if (h) return h
+    }
+    return null
   }
 
   // ---------------------------------------------------------------- mutations
@@ -454,13 +454,16 @@ export class ReferenceModel {
     other: ModelProfile,
     via: string,
     cfg: ModelTenantConfig,
-    event: ContactEvent,
+    refused: Set<ModelProfile>,
     step: ModelStep,
   ): void {
+    if (refused.has(other)) return
     const union = new Set([...target.links, ...other.links])
-    for (const type of Object.keys(cfg.types).sort()) {
+    // The first type over its limit, in config order, names the refusal.
+    for (const type of Object.keys(cfg.types)) {
       const n = [...union].filter((k) => typeOfKey(k) === type).length
       if (n > (cfg.types[type]?.limit ?? Infinity)) {
+        refused.add(other)
         step.effects.push({
           kind: 'merge-refused',
           target: target.id,
@@ -470,12 +473,17 @@ export class ReferenceModel {
         return
       }
     }
-    const t = this.tenant(event.tenant)
+    const t = this.tenant(target.tenant)
     target.links = union
     for (const c of other.channels) target.channels.add(c)
     for (const [field, attr] of other.attributes) offerAttribute(target, field, attr, cfg)
     target.timeline.push(...other.timeline)
     capTimeline(target, cfg)
+    // The set is as old as its oldest member.
+    if (isOlder(other, target)) {
+      target.createdAt = other.createdAt
+      target.createdSequence = other.createdSequence
+    }
     for (const m of other.mergedFrom) target.mergedFrom.add(m)
     target.mergedFrom.add(other.id)
     t.profiles.delete(other.id)
@@ -486,7 +494,7 @@ export class ReferenceModel {
   private tenant(name: string): TenantState {
     let t = this.tenants.get(name)
     if (!t) {
-      t = { profiles: new Map(), retired: new Map(), applied: new Set(), suppressed: new Set() }
+      t = { profiles: new Map(), retired: new Map(), applied: [], suppressed: new Set() }
       this.tenants.set(name, t)
     }
     return t
@@ -505,7 +513,8 @@ export function beats(
   const ro = sourceRank(cfg, current.source)
   if (rc !== ro) return rc < ro
   if (candidate.timestamp !== current.timestamp) return candidate.timestamp > current.timestamp
-  return candidate.sequence > current.sequence
+  if (candidate.sequence !== current.sequence) return candidate.sequence > current.sequence
+  return candidate.eventId > current.eventId
 }
 
 export function sourceRank(cfg: ModelTenantConfig, source: string): number {
@@ -523,15 +532,45 @@ function offerAttribute(
   if (current === undefined || beats(attr, current, cfg)) p.attributes.set(field, attr)
 }
 
+/** Rule 8: newest first by event time, ties by eventId descending, capped. */
 function capTimeline(p: ModelProfile, cfg: ModelTenantConfig): void {
-  p.timeline.sort((a, b) => b.timestamp - a.timestamp || b.sequence - a.sequence)
+  p.timeline.sort(
+    (a, b) =>
+      b.timestamp - a.timestamp || (a.eventId < b.eventId ? 1 : a.eventId > b.eventId ? -1 : 0),
+  )
   p.timeline = p.timeline.slice(0, cfg.timelineCap)
 }
 
+/** Adds the event's note (identify and note events; blank notes are none). True if it had one. */
+function addNote(p: ModelProfile, event: ContactEvent, cfg: ModelTenantConfig): boolean {
+  if (event.note === null || event.note === undefined || event.note.trim() === '') return false
+  p.timeline.push({
+    eventId: event.eventId,
+    timestamp: event.timestamp,
+    source: event.source,
+    note: event.note,
+  })
+  capTimeline(p, cfg)
+  return true
+}
+
+function isOlder(a: ModelProfile, b: ModelProfile): boolean {
+  return (
+    a.createdAt - b.createdAt < 0 ||
+    (a.createdAt === b.createdAt && a.createdSequence < b.createdSequence)
+  )
+}
+
 function oldest(ps: ModelProfile[]): ModelProfile {
-  return [...ps].sort(
-    (a, b) => a.createdAt - b.createdAt || a.createdSequence - b.createdSequence,
-  )[0]!
+  return ps.reduce((best, p) => (isOlder(p, best) ? p : best))
+}
+
+/** docs/resolution-rules.md processing order: anchor, then links by priority, type, value. */
+function strongestFirst(cfg: ModelTenantConfig, a: string, b: string): number {
+  const pa = priorityOf(cfg, a)
+  const pb = priorityOf(cfg, b)
+  if (pa !== pb) return pa < pb ? -1 : 1
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function countOfType(p: ModelProfile, type: string): number {
