@@ -5,7 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { KeyValueStore } from '../src/ports/key-value-store.js'
+import { Level } from 'level'
+import type { KeyValueStore, KeyValueWrite } from '../src/ports/key-value-store.js'
 import { MemoryStore } from '../src/state/memory-store.js'
 import { jsonCodec, msgpackCodec, v8Codec, type RecordCodec } from '../src/state/record-codec.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
@@ -111,11 +112,31 @@ const codecResults = codecs.flatMap((codec) => [
 ])
 console.table(codecResults)
 
+/** The alternative binding measured for docs/state-store.md: LevelDB through `level` (classic-level). */
+async function openLevel(path: string): Promise<KeyValueStore> {
+  const db = new Level<string, Uint8Array>(path, { valueEncoding: 'view' })
+  await db.open()
+  return {
+    getMany: (keys) => db.getMany([...keys]),
+    write: (batch: readonly KeyValueWrite[]) =>
+      db.batch(
+        batch.map(({ key, value }) =>
+          value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value },
+        ),
+      ),
+    scan: () => {
+      throw new Error('not measured')
+    },
+    close: () => db.close(),
+  }
+}
+
 const linkBytes = msgpackCodec<object>().encode(link)
 const dir = await mkdtemp(join(tmpdir(), 'unifier-bench-store-'))
 const storeResults = [
   await benchStore('memory', new MemoryStore(), linkBytes),
-  await benchStore('rocksdb', await RocksDbStore.open(dir), linkBytes),
+  await benchStore('rocksdb-native', await RocksDbStore.open(join(dir, 'rocksdb')), linkBytes),
+  await benchStore('level (LevelDB)', await openLevel(join(dir, 'level')), linkBytes),
 ]
 await rm(dir, { recursive: true, force: true })
 console.table(storeResults)

@@ -38,7 +38,7 @@ const CITIES = ['Paris', 'Lyon', 'Madrid', 'Berlin', 'Porto', 'Milan']
 
 const id = (type: string, value: string): Identifier => ({ type, value })
 const customerId = (n: number) => id('customer_id', `C${n}`)
-const email = (n: number) => id('email', `user${n}@example.com`)
+const email = (n: number) => id('email', `user${n}@mailhost.net`)
 // A valid E.164 UK mobile number per person (up to 10^8 people), as a CRM would send it.
 const phone = (n: number) => id('phone', `+4474${String(n).padStart(8, '0')}`)
 const card = (n: number) => id('loyalty_card', `L${n}`)
