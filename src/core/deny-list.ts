@@ -41,26 +41,36 @@ const TEST_EMAILS = new Set([
 const TEST_EMAIL_PATTERN =
   /^(?:no-?reply|do-?not-?reply|mailer-daemon)@|@(?:[^@]*\.)?example\.(?:com|org|net)$/
 
-/** Digits with the usual phone/card separators. */
-const SEPARATORS = /[\s\-.()+/]/g
-
-function sameDigitRun(digits: string, from: number): boolean {
-  const first = digits.charCodeAt(from)
-  for (let i = from + 1; i < digits.length; i++) if (digits.charCodeAt(i) !== first) return false
-  // all zeros of any length; any other repeated digit from 4 digits on ("1111", "5555555555")
-  return first === 48 || digits.length - from >= 4
+function isSeparator(c: number): boolean {
+  // space - . ( ) + /
+  return c === 32 || c === 45 || c === 46 || c === 40 || c === 41 || c === 43 || c === 47
 }
 
+/**
+ * Only digits and the usual phone/card separators, all one digit: all zeros of any length, any
+ * other digit repeated 4+ times ("1111", "5555555555"). For an international number (leading
+ * +) the same test also runs on what follows a 1-3 digit country code.
+ */
 function allSameDigit(value: string): boolean {
-  const digits = value.replace(SEPARATORS, '')
-  if (digits.length === 0 || !/^\d+$/.test(digits)) return false
-  if (sameDigitRun(digits, 0)) return true
-  // an international number: the same test on what follows a 1-3 digit country code
+  let digits: number[] | null = null
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (isSeparator(c)) continue
+    if (c < 48 || c > 57) return false
+    ;(digits ??= []).push(c)
+  }
+  if (digits === null) return false
+  if (sameRun(digits, 0)) return true
   if (value.trimStart().startsWith('+')) {
-    for (let cc = 1; cc <= 3 && digits.length - cc >= 6; cc++)
-      if (sameDigitRun(digits, cc)) return true
+    for (let cc = 1; cc <= 3 && digits.length - cc >= 6; cc++) if (sameRun(digits, cc)) return true
   }
   return false
+}
+
+function sameRun(digits: readonly number[], from: number): boolean {
+  const first = digits[from]
+  for (let i = from + 1; i < digits.length; i++) if (digits[i] !== first) return false
+  return first === 48 || digits.length - from >= 4
 }
 
 /** `lowered` must already be trimmed and lowercased. */

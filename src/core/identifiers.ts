@@ -15,7 +15,8 @@ export interface CompiledIdentifierType {
   readonly priority: number
   /** Returns the normalised value, or null when it is invalid. */
   readonly normalize: (raw: string) => string | null
-  readonly isBlocked: (trimmedLower: string, normalized: string) => boolean
+  /** Tests one form of the value (the raw one, then the normalised one if different). */
+  readonly isBlocked: (lowered: string, original: string) => boolean
 }
 
 export type NormalizeResult =
@@ -91,12 +92,11 @@ export function compileIdentifierType(
     if (n !== null) blockedExact.add(n.toLowerCase())
   }
   const regexes = patterns.map((p) => new RegExp(p, 'i'))
-  const isBlocked = (trimmedLower: string, normalized: string): boolean => {
-    const normalizedLower = normalized.toLowerCase()
-    if (useDefaultDenyList && (isDefaultDenied(trimmedLower) || isDefaultDenied(normalizedLower)))
-      return true
-    if (blockedExact.has(trimmedLower) || blockedExact.has(normalizedLower)) return true
-    for (const r of regexes) if (r.test(trimmedLower) || r.test(normalized)) return true
+  /** `lowered` is trimmed and lowercased; `original` the same value before lowercasing. */
+  const isBlocked = (lowered: string, original: string): boolean => {
+    if (useDefaultDenyList && isDefaultDenied(lowered)) return true
+    if (blockedExact.has(lowered)) return true
+    for (const r of regexes) if (r.test(original)) return true
     return false
   }
   return {
@@ -117,11 +117,14 @@ export function normalizeIdentifier(
   const kind = types.get(type)
   if (kind === undefined) return { ok: false, reason: 'unknown-type' }
   if (typeof raw !== 'string') return { ok: false, reason: 'invalid' }
-  const trimmedLower = raw.trim().toLowerCase()
+  const trimmed = raw.trim()
+  const trimmedLower = trimmed.toLowerCase()
   // Placeholders are reported as blocked even when they would also fail the syntax check.
-  if (kind.isBlocked(trimmedLower, trimmedLower)) return { ok: false, reason: 'blocked' }
+  if (kind.isBlocked(trimmedLower, trimmed)) return { ok: false, reason: 'blocked' }
   const value = kind.normalize(raw)
   if (value === null || value.length === 0) return { ok: false, reason: 'invalid' }
-  if (kind.isBlocked(trimmedLower, value)) return { ok: false, reason: 'blocked' }
+  if (value !== trimmed && value !== trimmedLower) {
+    if (kind.isBlocked(value.toLowerCase(), value)) return { ok: false, reason: 'blocked' }
+  }
   return { ok: true, kind, value }
 }

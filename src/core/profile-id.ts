@@ -6,20 +6,9 @@
  * eventId outside the idempotence window would otherwise collide) and moves to the next ordinal.
  */
 
-const SEEDS = [0x9747b28c, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f] as const
+const HEX = '0123456789abcdef'
 
-function lane(input: string, seed: number): number {
-  let h = seed >>> 0
-  for (let i = 0; i < input.length; i++) {
-    let k = input.charCodeAt(i)
-    k = Math.imul(k, 0xcc9e2d51)
-    k = (k << 15) | (k >>> 17)
-    k = Math.imul(k, 0x1b873593)
-    h ^= k
-    h = (h << 13) | (h >>> 19)
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0
-  }
-  h ^= input.length
+function fmix(h: number): number {
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
@@ -28,9 +17,35 @@ function lane(input: string, seed: number): number {
   return h >>> 0
 }
 
+function mixIn(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51)
+  k = (k << 15) | (k >>> 17)
+  k = Math.imul(k, 0x1b873593)
+  h ^= k
+  h = (h << 13) | (h >>> 19)
+  return (Math.imul(h, 5) + 0xe6546b64) | 0
+}
+
+function hex8(h: number): string {
+  let out = ''
+  for (let shift = 28; shift >= 0; shift -= 4) out += HEX[(h >>> shift) & 15]
+  return out
+}
+
+/** Four murmur3-style lanes with different seeds, computed in one pass over the input. */
 export function profileIdFor(tenant: string, eventId: string, ordinal: number): string {
   const input = tenant + '\u001f' + eventId + '\u001f' + ordinal
-  let out = 'p_'
-  for (const seed of SEEDS) out += lane(input, seed).toString(16).padStart(8, '0')
-  return out
+  let a = 0x9747b28c | 0
+  let b = 0x85ebca6b | 0
+  let c = 0xc2b2ae35 | 0
+  let d = 0x27d4eb2f | 0
+  for (let i = 0; i < input.length; i++) {
+    const k = input.charCodeAt(i)
+    a = mixIn(a, k)
+    b = mixIn(b, k ^ 0x5bd1e995)
+    c = mixIn(c, k + 0x68e31da4)
+    d = mixIn(d, Math.imul(k, 0x165667b1))
+  }
+  const n = input.length
+  return 'p_' + hex8(fmix(a ^ n)) + hex8(fmix(b ^ n)) + hex8(fmix(c ^ n)) + hex8(fmix(d ^ n))
 }
