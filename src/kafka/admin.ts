@@ -19,12 +19,21 @@ export class KafkaTopicAdmin implements TopicAdmin {
   private readonly admin: Admin
   private connected: Promise<void> | undefined
 
-  constructor(kafka: Kafka) {
+  constructor(
+    kafka: Kafka,
+    private readonly brokers: readonly string[] = [],
+  ) {
     this.admin = kafka.admin()
   }
 
   private async ready(): Promise<Admin> {
-    this.connected ??= this.admin.connect()
+    this.connected ??= this.admin.connect().catch((err: unknown) => {
+      this.connected = undefined
+      const reason = err instanceof Error ? err.message : String(err)
+      throw new Error(`cannot connect to Kafka (${this.brokers.join(',')}): ${reason}`, {
+        cause: err,
+      })
+    })
     await this.connected
     return this.admin
   }

@@ -165,6 +165,33 @@ describe('the Confluent wire format', () => {
     expect(await registry.decode(bytes, loaded('ContactEvent'))).toEqual(event)
   })
 
+  it('dead-letters records from a producer whose schema has event types we do not know', async () => {
+    const s = subject('wire-new-type-value')
+    await registry.ensureSubject(s, loaded('ContactEvent'))
+    const newer = contactEventVariant((fields) =>
+      fields.map((f) =>
+        f.name === 'type'
+          ? {
+              ...f,
+              type: {
+                type: 'enum',
+                name: 'EventType',
+                symbols: ['identify', 'unlink', 'note', 'forget', 'merge'],
+              },
+            }
+          : f,
+      ),
+    )
+    // Adding a symbol is BACKWARD-compatible, so the registry takes it...
+    const { id } = await registry.ensureSubject(s, newer)
+    if (id === null) throw new Error('no id')
+    // ...but this processor must not guess what "merge" means.
+    const bytes = await registry.encode(id, { ...event, type: 'merge' })
+    const failure = await registry.decode(bytes, loaded('ContactEvent')).catch((e) => e)
+    expect(failure).toBeInstanceOf(DecodeError)
+    expect((failure as DecodeError).code).toBe('undecodable')
+  })
+
   it('rejects bytes that are not in the wire format as undecodable', async () => {
     const garbage = Buffer.from('{"eventId":"e-1"}')
     await expect(registry.decode(garbage, loaded('ContactEvent'))).rejects.toMatchObject({

@@ -118,7 +118,7 @@ async function runApply(flags: ApplyFlags, io: TopologyCliIo): Promise<ApplyResu
   const topology = await readTopology(flags)
   const schemaSet = flags.schemas ? await loadSchemas() : null
 
-  const admin = new KafkaTopicAdmin(createKafka({ brokers, clientId: 'unifier-topology' }))
+  const admin = new KafkaTopicAdmin(createKafka({ brokers, clientId: 'unifier-topology' }), brokers)
   try {
     const registry = registryUrl ? new AvroSchemaRegistry({ url: registryUrl }) : null
     const result = await applyTopology(topology, admin, {
