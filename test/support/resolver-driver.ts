@@ -40,7 +40,7 @@ export interface EventInput {
   readonly type?: ContactEvent['type']
   readonly source?: string
   readonly timestamp?: number
-  readonly ids?: Readonly<Record<string, string | readonly string[]>>
+  readonly ids?: Readonly<Record<string, string | readonly string[] | undefined>>
   readonly identifiers?: readonly Identifier[]
   readonly attributes?: Readonly<Record<string, RawAttributeValue>>
   readonly note?: string | null
@@ -64,6 +64,7 @@ export class ResolverDriver {
   event(input: EventInput): ContactEvent {
     const identifiers: Identifier[] = [...(input.identifiers ?? [])]
     for (const [type, v] of Object.entries(input.ids ?? {})) {
+      if (v === undefined) continue
       for (const value of typeof v === 'string' ? [v] : v) identifiers.push({ type, value })
     }
     const n = ++this.autoId
@@ -100,7 +101,11 @@ export class ResolverDriver {
     return out
   }
 
-  lookup(profileId: string, tenant = this.defaultTenant): Promise<ProfileLookup | null> {
+  lookup(
+    profileId: string | null | undefined,
+    tenant = this.defaultTenant,
+  ): Promise<ProfileLookup | null> {
+    if (profileId === null || profileId === undefined) return Promise.resolve(null)
     return this.resolver.lookupProfile(tenant, profileId, this.state)
   }
 

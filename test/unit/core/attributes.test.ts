@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { given } from '../../support/resolver-driver.js'
+import { given, type EventInput } from '../../support/resolver-driver.js'
 import { identityConfig } from './identity-fixture.js'
 
 async function profileAfter(events: Parameters<typeof given>[1]) {
@@ -112,7 +112,7 @@ describe('rule 7: attributes', () => {
   })
 
   it('a merge picks each field by the same rule, whichever profile survives', async () => {
-    const events = [
+    const events: EventInput[] = [
       {
         ids: { email: 'a@x.com' },
         source: 'crm',
@@ -129,8 +129,8 @@ describe('rule 7: attributes', () => {
     // once the email profile is older (it survives), once the phone profile is
     const a = await given(identityConfig(), events)
     const b = await given(identityConfig(), [
-      { ...events[1], timestamp: 500 },
-      events[0] as (typeof events)[0],
+      { ...(events[1] as EventInput), timestamp: 500 },
+      events[0] as EventInput,
     ])
     const ra = await a.send({
       ids: { email: 'a@x.com', phone: '+12125550100' },

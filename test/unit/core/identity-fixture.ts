@@ -6,7 +6,7 @@ import type {
   IdentifierTypeConfig,
   IdentityConfig,
   TenantIdentityConfig,
-} from '../../src/core/config.js'
+} from '../../../src/core/config.js'
 
 function type(
   t: Partial<IdentifierTypeConfig> & Pick<IdentifierTypeConfig, 'role'>,

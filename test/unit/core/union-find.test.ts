@@ -43,7 +43,7 @@ describe('union-find state', () => {
       { eventId: 'e2', source: 'store', ids: { email: 'a@x.com' } },
       { eventId: 'e3', ids: { customer_id: 'C1', email: 'a@x.com' } },
     ])
-    const [c1, loose] = d.outcomes.map((o) => o.profileId as string)
+    const [c1, loose] = d.outcomes.map((o) => o.profileId as string) as [string, string]
     const link = record(d.state.map, stateKeys.linkKey('acme', 'email', 'a@x.com'))
     expect(link).toEqual({
       type: 'link',
@@ -64,7 +64,12 @@ describe('union-find state', () => {
       { ids: { customer_id: 'C1' } }, // anchored, size 1
       { ids: { customer_id: 'C1', email: 'a@x.com' } },
     ])
-    const [a, b, , c1] = d.outcomes.map((o) => o.profileId as string)
+    const [a, b, , c1] = d.outcomes.map((o) => o.profileId as string) as [
+      string,
+      string,
+      string,
+      string,
+    ]
     const root = record(d.state.map, stateKeys.profileKey('acme', a))
     expect(root).toMatchObject({ type: 'profile', profileId: c1, size: 3 })
     expect(record(d.state.map, stateKeys.profileKey('acme', c1))).toEqual({
