@@ -262,6 +262,29 @@ function loadedOlderContactEvent(): avro.Type {
 }
 
 describe('the schema files', () => {
+  it('have exactly the fields of the core types they mirror, no more, no fewer', () => {
+    const fieldsOf = (name: Parameters<SchemaSet['get']>[0]) =>
+      (JSON.parse(schema(name).text) as { fields: { name: string }[] }).fields
+        .map((f) => f.name)
+        .sort()
+    const keysOf = (record: object) => Object.keys(record).sort()
+    const event = fc.sample(contactEventArb, 1)[0]!
+    expect(fieldsOf('ContactEvent')).toEqual(keysOf(event))
+    expect(fieldsOf('ProfileSnapshot')).toEqual(keysOf(snapshot))
+    const byKind = new Map(outputs.map((o) => [o.kind, o]))
+    for (const [kind, name] of [
+      ['merged', 'ProfileMerged'],
+      ['reassigned', 'LinkReassigned'],
+      ['deleted', 'ProfileDeleted'],
+      ['merge-refused', 'MergeRefused'],
+    ] as const) {
+      const { kind: _kind, ...fields } = byKind.get(kind)!
+      expect(fieldsOf(name), name).toEqual(keysOf(fields))
+    }
+    const { kind: _kind, ...deadLetterFields } = deadLetter()
+    for (const field of keysOf(deadLetterFields)) expect(fieldsOf('DeadLetter')).toContain(field)
+  })
+
   it('define each shared named type (Identifier, ...) identically wherever it appears', () => {
     const definitions = new Map<string, { file: string; json: string }>()
     const visit = (node: unknown, file: string): void => {
