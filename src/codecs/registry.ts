@@ -5,6 +5,17 @@ import {
 } from '@kafkajs/confluent-schema-registry'
 import avro from 'avsc'
 import { DecodeError, SchemaRegistryError } from './errors.js'
+import {
+  bodyMessage,
+  enc,
+  httpFailure,
+  messageOf,
+  registryFailure,
+  registryMessage,
+  RegistryHttp,
+  statusOf,
+  type HttpResult,
+} from './registry-http.js'
 import { AVRO_OPTIONS, type LoadedSchema } from './schemas.js'
 import { readWireHeader } from './wire.js'
 
@@ -37,24 +48,18 @@ export interface SubjectResult {
   readonly compatibilityBefore: string | null
 }
 
-interface HttpResult {
-  readonly status: number
-  readonly body: unknown
-}
-
-const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
-
 export class AvroSchemaRegistry {
   private readonly client: SchemaRegistry
-  private readonly url: string
+  private readonly rest: RegistryHttp
   // Resolving writer → reader is costly; a record stream reuses a handful of (id, reader) pairs.
   private readonly resolvers = new Map<string, avro.Resolver>()
 
   constructor(options: RegistryClientOptions) {
-    this.url = options.url.replace(/\/+$/, '')
+    const url = options.url.replace(/\/+$/, '')
+    this.rest = new RegistryHttp(url)
     this.client = new SchemaRegistry(
       {
-        host: this.url,
+        host: url,
         clientId: options.clientId ?? 'profile-unifier',
         retry: { retries: options.retries ?? 3 },
       },
@@ -110,7 +115,8 @@ export class AvroSchemaRegistry {
       }
       throw registryFailure(`registering ${schema.name} under ${subject}`, err, subject)
     }
-    // Apicurio does not keep a subject-level rule set before the subject existed; set it again.
+    // A registry that kept no rule for a subject that did not exist yet (the PUT above answered
+    // 404) gets it now that the subject does.
     if ((await this.subjectCompatibility(subject)) !== COMPATIBILITY) {
       await this.setCompatibility(subject)
     }
@@ -278,63 +284,16 @@ export class AvroSchemaRegistry {
     }
   }
 
+  private http(method: string, path: string, body?: unknown): Promise<HttpResult> {
+    return this.rest.request(method, path, body)
+  }
+
   /** Subject names; tests use it to find what they created. */
   async subjects(): Promise<string[]> {
     const res = await this.http('GET', '/subjects')
     if (res.status !== 200) throw httpFailure('listing subjects', res)
     return res.body as string[]
   }
-
-  private async http(method: string, path: string, body?: unknown): Promise<HttpResult> {
-    let response: Response
-    try {
-      response = await fetch(`${this.url}${path}`, {
-        method,
-        headers: { Accept: CONTENT_TYPE, 'Content-Type': CONTENT_TYPE },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-    } catch (err) {
-      throw new SchemaRegistryError(
-        'registry-unavailable',
-        `schema registry ${this.url} unreachable: ${messageOf(err)}`,
-        null,
-        { cause: err },
-      )
-    }
-    const text = await response.text()
-    let parsed: unknown = text
-    try {
-      parsed = text.length > 0 ? JSON.parse(text) : null
-    } catch {
-      // Keep the raw text: it goes into the error message as is.
-    }
-    return { status: response.status, body: parsed }
-  }
-}
-
-function enc(subject: string): string {
-  return encodeURIComponent(subject)
-}
-
-function statusOf(err: unknown): number | null {
-  const status = (err as { status?: unknown } | null)?.status
-  return typeof status === 'number' ? status : null
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
-// The client prefixes its id ("Confluent_Schema_Registry - "); Apicurio the exception class.
-function registryMessage(err: unknown): string {
-  return messageOf(err)
-    .replace(/^[\w-]+ - /, '')
-    .replace(/^[\w.]+Exception: /, '')
-}
-
-function bodyMessage(body: unknown): string {
-  if (body && typeof body === 'object' && 'message' in body) return String(body.message)
-  return typeof body === 'string' && body.length > 0 ? body : 'no message'
 }
 
 function incompatible(
@@ -350,30 +309,5 @@ function incompatible(
       '\n(BACKWARD: consumers on the new schema must read all existing data; add fields only with defaults, remove only fields that had defaults)',
     subject,
     { cause },
-  )
-}
-
-function httpFailure(action: string, res: HttpResult): SchemaRegistryError {
-  const code = res.status >= 500 || res.status === 408 || res.status === 429
-  return new SchemaRegistryError(
-    code ? 'registry-unavailable' : 'registry-rejected',
-    `schema registry failed ${action}: HTTP ${res.status}: ${bodyMessage(res.body)}`,
-    null,
-  )
-}
-
-// The registry client reports network errors as status 400 with the socket error as message.
-function registryFailure(
-  action: string,
-  err: unknown,
-  subject: string | null,
-): SchemaRegistryError {
-  const status = statusOf(err)
-  const rejected = status === 401 || status === 403 || status === 404 || status === 422
-  return new SchemaRegistryError(
-    rejected ? 'registry-rejected' : 'registry-unavailable',
-    `schema registry failed ${action}: ${messageOf(err)}`,
-    subject,
-    { cause: err },
   )
 }
