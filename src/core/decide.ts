@@ -61,6 +61,14 @@ function invalidReason(event: ContactEvent, position: InputPosition): string | n
   if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp))
     return 'timestamp is not a number'
   if (!Array.isArray(event.identifiers)) return 'identifiers is not a list'
+  if (event.note !== null && event.note !== undefined && typeof event.note !== 'string')
+    return 'note is not text'
+  if (
+    event.attributes !== null &&
+    event.attributes !== undefined &&
+    typeof event.attributes !== 'object'
+  )
+    return 'attributes is not an object'
   if (typeof position?.sequence !== 'number' || !Number.isFinite(position.sequence))
     return 'input position has no sequence'
   switch (event.type ?? 'identify') {

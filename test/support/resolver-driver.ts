@@ -15,6 +15,14 @@ import type {
   RawAttributeValue,
 } from '../../src/core/types.js'
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
 /** A Map-backed StateReader; getMany counts its rounds so tests can check batching. */
 export class MapState implements StateReader<StateRecord> {
   readonly map = new Map<string, StateRecord>()
@@ -25,10 +33,14 @@ export class MapState implements StateReader<StateRecord> {
     return Promise.resolve(keys.map((k) => this.map.get(k)))
   }
 
+  /**
+   * Stored values are deep-frozen, as a shared cache would hand them out: a resolver that
+   * changes a record it read fails loudly instead of corrupting state.
+   */
   apply(decision: Decision<StateRecord>): void {
     for (const w of decision.writes) {
       if (w.value === null) this.map.delete(w.key)
-      else this.map.set(w.key, w.value)
+      else this.map.set(w.key, deepFreeze(structuredClone(w.value)))
     }
   }
 }

@@ -42,3 +42,28 @@ describe('rule 2: dead-letters', () => {
     })
   })
 })
+
+describe('events from untyped input', () => {
+  it('dead-letters a note that is not text instead of throwing', async () => {
+    const d = await given(identityConfig())
+    const event = { ...d.event({ ids: { email: 'a@b.co' } }), note: 42 as unknown as string }
+    const r = await d.send(event)
+    expect(outputsOf(r.outputs, 'dead-letter')[0]).toMatchObject({
+      reason: 'invalid-event',
+      detail: 'note is not text',
+    })
+  })
+
+  it('reports a malformed identifier entry as unknown-type and keeps the rest', async () => {
+    const d = await given(identityConfig())
+    const event = d.event({ ids: { email: 'a@b.co' } })
+    const r = await d.send({
+      ...event,
+      identifiers: [...event.identifiers, null as unknown as { type: string; value: string }],
+    })
+    expect(r.outcome.status).toBe('applied')
+    expect(r.outcome.dropped).toEqual([
+      { identifier: { type: '', value: '' }, reason: 'unknown-type' },
+    ])
+  })
+})
