@@ -105,7 +105,8 @@ export async function decideEvent(
   // Rule 1: normalise, drop what cannot identify anyone.
   const dropped: DroppedIdentifier[] = []
   let ids: PreparedIdentifier[] = []
-  const keys = new Set<string>()
+  // duplicates: a linear scan for the usual handful of identifiers, a set for bulk events
+  let keys: Set<string> | null = null
   for (const raw of event.identifiers) {
     const r = normalizeIdentifier(t.identifierTypes, raw?.type, raw?.value)
     if (!r.ok) {
@@ -117,8 +118,9 @@ export async function decideEvent(
       continue
     }
     const key = linkKey(tenant, r.kind.type, r.value)
-    if (keys.has(key)) continue
-    keys.add(key)
+    if (keys === null && ids.length >= 16) keys = new Set(ids.map((id) => id.key))
+    if (keys !== null ? keys.has(key) : ids.some((id) => id.key === key)) continue
+    keys?.add(key)
     ids.push({
       kind: r.kind,
       value: r.value,

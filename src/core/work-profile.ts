@@ -119,6 +119,28 @@ function compareIdentifiers(a: Identifier, b: Identifier): number {
   return 0
 }
 
+/** Two sorted, disjoint identifier lists as one sorted list, in linear time. */
+function mergeSorted(a: readonly Identifier[], b: readonly Identifier[]): Identifier[] {
+  const out: Identifier[] = new Array<Identifier>(a.length + b.length)
+  let i = 0
+  let j = 0
+  let k = 0
+  while (i < a.length && j < b.length) {
+    const x = a[i] as Identifier
+    const y = b[j] as Identifier
+    if (compareIdentifiers(x, y) <= 0) {
+      out[k++] = x
+      i++
+    } else {
+      out[k++] = y
+      j++
+    }
+  }
+  while (i < a.length) out[k++] = a[i++] as Identifier
+  while (j < b.length) out[k++] = b[j++] as Identifier
+  return out
+}
+
 /** First index whose identifier is >= (type, value). */
 function lowerBound(list: readonly Identifier[], type: string, value: string): number {
   let lo = 0
@@ -224,7 +246,7 @@ export function combine(
   evidence: MergeEvidence,
 ): WorkProfile {
   const keepMergedRoot = merged.size > survivor.size
-  const identifiers = survivor.identifiers.concat(merged.identifiers).sort(compareIdentifiers)
+  const identifiers = mergeSorted(survivor.identifiers, merged.identifiers)
   const channels = survivor.channels.slice()
   for (const c of merged.channels) insertSorted(channels, c)
   const attributes = { ...survivor.attributes }
