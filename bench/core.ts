@@ -27,13 +27,13 @@ import { syntheticStream, type SyntheticEvent } from './synthetic-stream.js'
 
 const { values: args } = parseArgs({
   options: {
-    identifiers: { type: 'string', default: '200000' },
+    identifiers: { type: 'string', default: '100000' },
     seed: { type: 'string', default: '7' },
     'flush-every': { type: 'string', default: '1000' },
     'cache-entries': { type: 'string', default: '200000' },
     'merge-sizes': { type: 'string', default: '2,20000' },
     merges: { type: 'string', default: '200' },
-    stores: { type: 'string', default: 'core,memory,rocksdb,rocksdb+prefetch' },
+    stores: { type: 'string', default: 'core,memory,rocksdb,rocksdb-no-prefetch' },
   },
 })
 const identifiers = Number(args.identifiers)
@@ -135,7 +135,7 @@ async function throughput(kind: string) {
   if (kind === 'core') return coreOnly()
   const { store, cleanup } = await openStore(kind)
   // Prefetching pays where a store round trip is expensive (RocksDB); see docs/state-store.md.
-  const prefetch = kind.endsWith('+prefetch') ? prefetcher : undefined
+  const prefetch = kind === 'rocksdb' ? prefetcher : undefined
   const batch = await BatchResolver.open({
     resolver,
     store,

@@ -76,6 +76,7 @@ export class BatchResolver {
   private readonly overlay: WriteBackOverlay<StateRecord>
   private readonly flushEvery: number
   private sinceFlush = 0
+  private flushing: Promise<FlushedWrite<StateRecord>[]> | null = null
   private lastSequence: number
 
   private constructor(
@@ -137,22 +138,42 @@ export class BatchResolver {
     this.overlay.apply(decision.writes)
     this.count(decision)
     this.lastSequence = Math.max(this.lastSequence, position.sequence)
-    if (++this.sinceFlush >= this.flushEvery) await this.flush()
+    if (++this.sinceFlush >= this.flushEvery) await this.startFlush()
     return decision
   }
 
-  /** Sends every pending write to the store as one batch. */
+  /**
+   * Sends every pending write to the store as one batch and waits until it is stored (and
+   * `onFlush` has run): after this, everything decided so far is durable.
+   */
   async flush(): Promise<readonly FlushedWrite<StateRecord>[]> {
-    if (this.sinceFlush === 0 && this.overlay.pendingCount === 0) return []
+    await this.startFlush()
+    return (await this.flushing) ?? []
+  }
+
+  /**
+   * Starts a flush without waiting for the store: deciding goes on while RocksDB writes on its
+   * own thread. The previous flush must have completed first (its failure surfaces here).
+   */
+  private async startFlush(): Promise<void> {
+    await this.flushing
+    if (this.sinceFlush === 0 && this.overlay.pendingCount === 0) {
+      this.flushing = null
+      return
+    }
     const position = {
       key: LAST_SEQUENCE_KEY,
       value: new TextEncoder().encode(String(this.lastSequence)),
     }
-    const flushed = await this.overlay.flush([position])
     this.sinceFlush = 0
-    this.stats.flushes++
-    await this.options.onFlush?.(flushed)
-    return flushed
+    const flushing = this.overlay.startFlush([position]).then(async (flushed) => {
+      this.stats.flushes++
+      await this.options.onFlush?.(flushed)
+      return flushed
+    })
+    // Observed here so a failure is not "unhandled" before the next flush awaits it.
+    flushing.catch(() => undefined)
+    this.flushing = flushing
   }
 
   /** Number of store round trips made for reads (cache misses), for benchmarks. */

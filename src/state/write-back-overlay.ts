@@ -16,6 +16,10 @@ export interface FlushedWrite<V> extends StateWrite<V> {
  */
 export class WriteBackOverlay<V extends object> implements StateReader<V> {
   private pending = new Map<string, V | null>()
+  /** Writes of the flush the store is still applying; reads see them meanwhile. */
+  private writing: ReadonlyMap<string, V | null> | null = null
+  private inFlight: Promise<FlushedWrite<V>[]> | null = null
+  private failure: unknown = null
   private storeReads = 0
 
   constructor(
@@ -25,6 +29,8 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
   ) {}
 
   async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    this.assertHealthy()
+    const writing = this.writing
     const result = new Array<V | undefined>(keys.length)
     const missKeys: string[] = []
     const missSlots: number[][] = []
@@ -33,6 +39,10 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
       const key = keys[i] as string
       if (this.pending.has(key)) {
         result[i] = this.pending.get(key) ?? undefined
+        continue
+      }
+      if (writing?.has(key) === true) {
+        result[i] = writing.get(key) ?? undefined
         continue
       }
       const cached = this.cache.get(key)
@@ -77,21 +87,61 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
   }
 
   /**
-   * Writes everything pending as one store batch and returns what was written. `alongside`
-   * are raw writes (e.g. the runtime's input position) that must land atomically with them.
+   * Writes everything pending as one store batch and returns what was written, once the store
+   * has it. `alongside` are raw writes (e.g. the runtime's input position) that must land
+   * atomically with them.
    */
   async flush(alongside: readonly KeyValueWrite[] = []): Promise<FlushedWrite<V>[]> {
+    return this.startFlush(alongside)
+  }
+
+  /**
+   * Starts a flush and returns at once with its completion: the caller decides more events
+   * while the store writes (JavaScript and RocksDB's thread overlap). One flush is in flight at
+   * a time: starting the next waits for the previous. If a write fails, the overlay refuses
+   * all further use: the writes since the last good flush are lost from this process, and the
+   * runtime must restart from its last committed position.
+   */
+  async startFlush(alongside: readonly KeyValueWrite[] = []): Promise<FlushedWrite<V>[]> {
+    this.assertHealthy()
+    if (this.inFlight !== null) await this.inFlight
     if (this.pending.size === 0 && alongside.length === 0) return []
+    const writing = this.pending
+    this.pending = new Map()
     const flushed: FlushedWrite<V>[] = []
     const batch: KeyValueWrite[] = [...alongside]
-    for (const [key, value] of this.pending) {
+    for (const [key, value] of writing) {
       const bytes = value === null ? null : this.codec.encode(value)
       flushed.push({ key, value, bytes })
       batch.push({ key, value: bytes })
     }
-    await this.store.write(batch)
-    for (const { key, value } of flushed) this.cache.set(key, value)
-    this.pending = new Map()
-    return flushed
+    this.writing = writing
+    const done = this.store.write(batch).then(
+      () => {
+        for (const { key, value } of flushed) this.cache.set(key, value)
+        this.writing = null
+        this.inFlight = null
+        return flushed
+      },
+      (err: unknown) => {
+        this.failure = err
+        this.inFlight = null
+        throw err
+      },
+    )
+    this.inFlight = done
+    return done
+  }
+
+  /** Waits for the flush in flight, if any. */
+  async drain(): Promise<void> {
+    if (this.inFlight !== null) await this.inFlight
+    this.assertHealthy()
+  }
+
+  private assertHealthy(): void {
+    if (this.failure !== null) {
+      throw new Error('state overlay unusable after a failed store write', { cause: this.failure })
+    }
   }
 }

@@ -98,12 +98,28 @@ describe('WriteBackOverlay', () => {
     expect(await overlay.getMany(['a', 'b'])).toEqual([{ v: 'A' }, { v: 'B' }])
   })
 
-  it('does not cache writes of a flush the store refused', async () => {
+  it('refuses further use after the store refused a flush, rather than pretend it is stored', async () => {
     const { store, overlay } = await seeded({ a: 'stored' })
     store.write = () => Promise.reject(new Error('disk full'))
     overlay.apply([{ key: 'a', value: { v: 'lost?' } }])
     await expect(overlay.flush()).rejects.toThrow('disk full')
-    // Still pending: a retry can flush it; nothing pretends it is stored.
-    expect(overlay.pendingCount).toBe(1)
+    await expect(overlay.getMany(['a'])).rejects.toThrow(/failed store write/)
+    await expect(overlay.flush()).rejects.toThrow(/failed store write/)
+  })
+
+  it('serves the writes of a flush in flight to reads, and caches them once stored', async () => {
+    const { store, overlay } = await seeded({ a: 'old' })
+    let release: () => void = () => undefined
+    const realWrite = store.write.bind(store)
+    store.write = (batch) =>
+      new Promise<void>((resolve) => (release = () => void realWrite(batch).then(resolve)))
+    overlay.apply([{ key: 'a', value: { v: 'new' } }])
+    const flushing = overlay.startFlush()
+    expect(overlay.pendingCount).toBe(0)
+    expect(await overlay.getMany(['a'])).toEqual([{ v: 'new' }])
+    release()
+    await flushing
+    expect(await overlay.getMany(['a'])).toEqual([{ v: 'new' }])
+    expect(store.reads).toEqual([])
   })
 })
