@@ -23,3 +23,9 @@ export function fcParams<T>(defaultRuns: number): fc.Parameters<T> {
     ...(path === undefined || path === '' ? {} : { path }),
   }
 }
+
+/**
+ * Generous on purpose: FC_NUM_RUNS can scale a property a hundredfold. Not an assertion about
+ * speed; the default budget is documented in docs/testing.md.
+ */
+export const PROPERTY_TIMEOUT_MS = 30 * 60_000

@@ -66,74 +66,99 @@ const ATTRIBUTE_VALUES: Readonly<Record<string, readonly RawAttributeValue[]>> =
  * A tenant config with tight limits (so refusals and limit-exceeded happen) and a random order
  * of link priorities and source priorities. Every tenant of a scenario shares it.
  */
-export const tenantConfigArb: fc.Arbitrary<TenantIdentityConfig> = fc
-  .record({
-    emailLimit: fc.integer({ min: 1, max: 3 }),
-    phoneLimit: fc.integer({ min: 1, max: 2 }),
-    cardLimit: fc.constantFrom<number | null>(1, 2, null),
-    linkPriorities: fc.shuffledSubarray([2, 3, 4], { minLength: 3, maxLength: 3 }),
-    sourcePriority: fc.shuffledSubarray([...LISTED_SOURCES], { minLength: 4, maxLength: 4 }),
-    timelineCap: fc.integer({ min: 1, max: 3 }),
-    suppressForgotten: fc.boolean(),
-    // Mostly the default; sometimes tiny, so redeliveries fall out of the window.
-    idempotenceWindow: fc.oneof(
-      { weight: 3, arbitrary: fc.constant(DEFAULT_IDEMPOTENCE_WINDOW) },
-      { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }) },
-    ),
-  })
-  .map((r): TenantIdentityConfig => ({
-    identifiers: {
-      customer_id: {
-        role: 'anchor',
-        normalize: 'trim',
-        defaultCountry: null,
-        limit: 1,
-        priority: 1,
-        blocked: ['n/a'],
-        blockedPatterns: [],
+export interface ScenarioOptions {
+  /** Longest event sequence (default 25). */
+  readonly maxEvents?: number
+  /** Loose limits: fewer refusals, so merges chain into large profiles (deep union-find sets). */
+  readonly looseLimits?: boolean
+}
+
+export const tenantConfigArb = (opts: ScenarioOptions = {}): fc.Arbitrary<TenantIdentityConfig> =>
+  fc
+    .record({
+      emailLimit: opts.looseLimits
+        ? fc.integer({ min: 3, max: 6 })
+        : fc.integer({ min: 1, max: 4 }),
+      phoneLimit: opts.looseLimits
+        ? fc.integer({ min: 3, max: 6 })
+        : fc.integer({ min: 1, max: 3 }),
+      cardLimit: opts.looseLimits
+        ? fc.constantFrom<number | null>(4, null)
+        : fc.constantFrom<number | null>(1, 2, null),
+      linkPriorities: fc.shuffledSubarray([2, 3, 4], { minLength: 3, maxLength: 3 }),
+      sourcePriority: fc.shuffledSubarray([...LISTED_SOURCES], { minLength: 4, maxLength: 4 }),
+      timelineCap: fc.integer({ min: 1, max: 3 }),
+      suppressForgotten: fc.boolean(),
+      useDefaultDenyList: fc.boolean(),
+      // A tenant may have no anchor type at all: everything resolves by links.
+      anchored: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(true) },
+        { weight: 1, arbitrary: fc.constant(false) },
+      ),
+      // Mostly the default; sometimes tiny, so redeliveries fall out of the window.
+      idempotenceWindow: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(DEFAULT_IDEMPOTENCE_WINDOW) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }) },
+      ),
+    })
+    .map((r): TenantIdentityConfig => ({
+      identifiers: {
+        ...(r.anchored
+          ? {
+              customer_id: {
+                role: 'anchor',
+                normalize: 'trim',
+                defaultCountry: null,
+                limit: 1,
+                priority: 1,
+                blocked: ['n/a'],
+                blockedPatterns: [],
+              },
+            }
+          : {}),
+        email: {
+          role: 'link',
+          normalize: 'email',
+          defaultCountry: null,
+          limit: r.emailLimit,
+          priority: r.linkPriorities[0]!,
+          blocked: ['test@test.com'],
+          blockedPatterns: [],
+        },
+        phone: {
+          role: 'link',
+          normalize: 'phone',
+          defaultCountry: 'US',
+          limit: r.phoneLimit,
+          priority: r.linkPriorities[1]!,
+          blocked: [],
+          blockedPatterns: ['^\\+?1?0+$'],
+        },
+        loyalty_card: {
+          role: 'link',
+          normalize: 'lowercase',
+          defaultCountry: null,
+          limit: r.cardLimit,
+          priority: r.linkPriorities[2]!,
+          blocked: [],
+          blockedPatterns: [],
+        },
       },
-      email: {
-        role: 'link',
-        normalize: 'email',
-        defaultCountry: null,
-        limit: r.emailLimit,
-        priority: r.linkPriorities[0]!,
-        blocked: ['test@test.com'],
-        blockedPatterns: [],
-      },
-      phone: {
-        role: 'link',
-        normalize: 'phone',
-        defaultCountry: 'US',
-        limit: r.phoneLimit,
-        priority: r.linkPriorities[1]!,
-        blocked: [],
-        blockedPatterns: ['^\\+?1?0+$'],
-      },
-      loyalty_card: {
-        role: 'link',
-        normalize: 'lowercase',
-        defaultCountry: null,
-        limit: r.cardLimit,
-        priority: r.linkPriorities[2]!,
-        blocked: [],
-        blockedPatterns: [],
-      },
-    },
-    attributes: { ...FIELDS },
-    sourcePriority: r.sourcePriority,
-    timelineCap: r.timelineCap,
-    suppressForgotten: r.suppressForgotten,
-    useDefaultDenyList: true,
-    idempotenceWindow: DEFAULT_IDEMPOTENCE_WINDOW,
-  }))
+      attributes: { ...FIELDS },
+      sourcePriority: r.sourcePriority,
+      timelineCap: r.timelineCap,
+      suppressForgotten: r.suppressForgotten,
+      useDefaultDenyList: r.useDefaultDenyList,
+      idempotenceWindow: r.idempotenceWindow,
+    }))
 
 export const TENANTS = ['acme', 'globex', 'initech'] as const
 
-export const identityConfigArb: fc.Arbitrary<IdentityConfig> = tenantConfigArb.map((t) => ({
-  tenants: Object.fromEntries(TENANTS.map((name) => [name, t])),
-  defaults: null,
-}))
+export const identityConfigArb = (opts: ScenarioOptions = {}): fc.Arbitrary<IdentityConfig> =>
+  tenantConfigArb(opts).map((t) => ({
+    tenants: Object.fromEntries(TENANTS.map((name) => [name, t])),
+    defaults: null,
+  }))
 
 interface EventDraft {
   readonly tenant: string
@@ -145,6 +170,8 @@ interface EventDraft {
   readonly note: string | null
   /** When set, this slot re-delivers an earlier event (same eventId and content). */
   readonly redeliverOf: number | null
+  /** When set, this event reuses an earlier eventId of its tenant with new content. */
+  readonly reuseIdOf: number | null
 }
 
 /** Valid variants dominate; blocked, invalid and undeclared ones still show up. */
@@ -201,6 +228,10 @@ function draftArb(tenants: readonly string[]): fc.Arbitrary<EventDraft> {
       { weight: 9, arbitrary: fc.constant(null) },
       { weight: 1, arbitrary: fc.nat() },
     ),
+    reuseIdOf: fc.oneof(
+      { weight: 19, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.nat() },
+    ),
   })
 }
 
@@ -208,7 +239,7 @@ function draftArb(tenants: readonly string[]): fc.Arbitrary<EventDraft> {
  * A sequence of events over 1-3 tenants. Redeliveries copy an earlier event verbatim; every
  * other event gets a fresh eventId. Event ids are unique per tenant, as producers make them.
  */
-export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<ContactEvent[]> {
+export function eventsArb(opts: ScenarioOptions = {}): fc.Arbitrary<ContactEvent[]> {
   return fc
     .integer({ min: 1, max: 3 })
     .chain((n) => {
@@ -222,13 +253,21 @@ export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<Conta
     })
     .map((drafts) => {
       const out: ContactEvent[] = []
-      drafts.forEach((d, i) => {
+      // Event ids count per tenant, so tenants share ids (idempotence is per tenant).
+      const idsOf = new Map<string, string[]>()
+      for (const d of drafts) {
         if (d.redeliverOf !== null && out.length > 0) {
           out.push(out[d.redeliverOf % out.length]!)
-          return
+          continue
         }
+        const ids = idsOf.get(d.tenant) ?? []
+        idsOf.set(d.tenant, ids)
+        // A producer that reuses an old id for a new event (only harmless outside the window).
+        const eventId =
+          d.reuseIdOf !== null && ids.length > 0 ? ids[d.reuseIdOf % ids.length]! : `e${ids.length}`
+        ids.push(eventId)
         out.push({
-          eventId: `e${i}`,
+          eventId,
           tenant: d.tenant,
           type: d.type,
           source: d.source,
@@ -237,11 +276,11 @@ export function eventsArb(opts: { maxEvents?: number } = {}): fc.Arbitrary<Conta
           attributes: d.type === 'identify' ? d.attributes : {},
           note: d.type === 'note' || d.type === 'identify' ? d.note : null,
         })
-      })
+      }
       return out
     })
 }
 
 /** A config and events together: what every resolver property runs on. */
-export const scenarioArb = (opts: { maxEvents?: number } = {}) =>
-  fc.record({ config: identityConfigArb, events: eventsArb(opts) })
+export const scenarioArb = (opts: ScenarioOptions = {}) =>
+  fc.record({ config: identityConfigArb(opts), events: eventsArb(opts) })

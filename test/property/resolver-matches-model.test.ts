@@ -8,94 +8,123 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { firstDivergence } from './compare.js'
-import { fcParams } from './fc-params.js'
+import { fcParams, PROPERTY_TIMEOUT_MS } from './fc-params.js'
 import { IDENTIFIER_POOL, scenarioArb } from './generators.js'
 import { runModel, runReal } from './harness.js'
-import { modelFor } from './reference-model.js'
+import { modelFor, type ModelStep } from './reference-model.js'
+import type { IdentityConfig } from '../../src/core/config.js'
+import type { ContactEvent } from '../../src/core/types.js'
 import { realHooks } from './real-hooks.js'
 import { modelWorld, realWorld } from './observe.js'
 import { describeScenario } from './describe-scenario.js'
 
-describe('resolver against the reference model', () => {
-  it('takes the same decision as the model at every event and shows the same profiles after it', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenarioArb({ maxEvents: 25 }), async ({ config, events }) => {
-        const model = modelFor(config, realHooks(config))
-        const steps = events.map(() => null as ReturnType<typeof model.apply> | null)
-        const worldDiffs: string[] = []
-        const real = await runReal(config, events, {
-          checkInvariants: true,
-          afterEach: (i, run) => {
-            steps[i] = model.apply(events[i]!, i)
-            if (worldDiffs.length > 0) return
-            const want = JSON.stringify(modelWorld(model))
-            const got = JSON.stringify(realWorld(run.view))
-            if (want !== got) worldDiffs.push(`after event #${i}:\n model ${want}\n  real ${got}`)
-          },
-        })
-        const context = describeScenario(config, events)
-        expect(real.violations, context).toEqual([])
-        const divergence = firstDivergence(
-          steps.map((s) => s!),
-          real.outcomes,
-          real.outputs,
-          events.map((e) => e.type),
-        )
-        expect(divergence, context).toBeNull()
-        expect(worldDiffs, context).toEqual([])
-      }),
-      fcParams(1500),
-    )
+async function matchesModelStepByStep({
+  config,
+  events,
+}: {
+  config: IdentityConfig
+  events: ContactEvent[]
+}): Promise<void> {
+  const model = modelFor(config, realHooks(config))
+  const steps: ModelStep[] = []
+  const worldDiffs: string[] = []
+  const real = await runReal(config, events, {
+    checkInvariants: true,
+    afterEach: (i, run) => {
+      steps.push(model.apply(events[i]!, i))
+      if (worldDiffs.length > 0) return
+      const want = JSON.stringify(modelWorld(model))
+      const got = JSON.stringify(realWorld(run.view))
+      if (want !== got) worldDiffs.push(`after event #${i}:\n model ${want}\n  real ${got}`)
+    },
   })
+  const context = describeScenario(config, events)
+  expect(real.violations, context).toEqual([])
+  const divergence = firstDivergence(
+    steps,
+    real.outcomes,
+    real.outputs,
+    events.map((e) => e.type),
+  )
+  expect(divergence, context).toBeNull()
+  expect(worldDiffs, context).toEqual([])
+}
 
-  it('answers lookups as the changelog says: retired ids lead to the survivor, identifiers to their holder', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenarioArb({ maxEvents: 25 }), async ({ config, events }) => {
-        const real = await runReal(config, events)
-        const { model } = runModel(config, events)
-        const context = describeScenario(config, events)
-        for (const [tenant, live] of real.view.live) {
-          for (const [id, snapshot] of live) {
-            const found = await real.resolver.lookupProfile(tenant, id, real.state)
-            expect(found?.profile, context).toEqual(snapshot)
-            expect(found?.retired, context).toBe(false)
-          }
-          for (const retiredId of real.retired.tenant(tenant).keys()) {
-            const found = await real.resolver.lookupProfile(tenant, retiredId, real.state)
-            const survivor = real.retired.final(tenant, retiredId)
-            if (live.has(survivor)) {
-              expect(found?.profileId, context).toBe(survivor)
-              expect(found?.retired, context).toBe(true)
-              expect(found?.profile, context).toEqual(live.get(survivor))
-            } else {
-              // The survivor was forgotten since: its retired ids must not lead anywhere.
-              expect(found, context).toBeNull()
+describe('resolver against the reference model', () => {
+  it(
+    'takes the same decision as the model at every event and shows the same profiles after it',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb({ maxEvents: 25 }), matchesModelStepByStep),
+        fcParams(1500),
+      )
+    },
+    PROPERTY_TIMEOUT_MS,
+  )
+
+  it(
+    'agrees with the model on long sequences with loose limits (large merged profiles)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb({ maxEvents: 70, looseLimits: true }), matchesModelStepByStep),
+        fcParams(250),
+      )
+    },
+    PROPERTY_TIMEOUT_MS,
+  )
+
+  it(
+    'answers lookups as the changelog says: retired ids lead to the survivor, identifiers to their holder',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb({ maxEvents: 25 }), async ({ config, events }) => {
+          const real = await runReal(config, events)
+          const { model } = runModel(config, events)
+          const context = describeScenario(config, events)
+          for (const [tenant, live] of real.view.live) {
+            for (const [id, snapshot] of live) {
+              const found = await real.resolver.lookupProfile(tenant, id, real.state)
+              expect(found?.profile, context).toEqual(snapshot)
+              expect(found?.retired, context).toBe(false)
+            }
+            for (const retiredId of real.retired.tenant(tenant).keys()) {
+              const found = await real.resolver.lookupProfile(tenant, retiredId, real.state)
+              const survivor = real.retired.final(tenant, retiredId)
+              if (live.has(survivor)) {
+                expect(found?.profileId, context).toBe(survivor)
+                expect(found?.retired, context).toBe(true)
+                expect(found?.profile, context).toEqual(live.get(survivor))
+              } else {
+                // The survivor was forgotten since: its retired ids must not lead anywhere.
+                expect(found, context).toBeNull()
+              }
+            }
+            // Every raw identifier of the pool resolves to the profile the model says holds it.
+            for (const [type, values] of Object.entries(IDENTIFIER_POOL)) {
+              for (const value of values) {
+                const found = await real.resolver.lookupIdentifier(
+                  tenant,
+                  { type, value },
+                  real.state,
+                )
+                const norm = realHooks(config).normalise(tenant, type, value)
+                const holders = norm.ok ? model.holders(tenant, `${type}:${norm.value}`) : []
+                expect(holders.length, context).toBeLessThanOrEqual(1)
+                if (holders.length === 0) expect(found, `${type} ${value}\n${context}`).toBeNull()
+                else
+                  expect(
+                    found?.profile.identifiers.some(
+                      (i) => `${i.type}:${i.value}` === `${type}:${norm.ok && norm.value}`,
+                    ),
+                    `${type} ${value}\n${context}`,
+                  ).toBe(true)
+              }
             }
           }
-          // Every raw identifier of the pool resolves to the profile the model says holds it.
-          for (const [type, values] of Object.entries(IDENTIFIER_POOL)) {
-            for (const value of values) {
-              const found = await real.resolver.lookupIdentifier(
-                tenant,
-                { type, value },
-                real.state,
-              )
-              const norm = realHooks(config).normalise(tenant, type, value)
-              const holders = norm.ok ? model.holders(tenant, `${type}:${norm.value}`) : []
-              expect(holders.length, context).toBeLessThanOrEqual(1)
-              if (holders.length === 0) expect(found, `${type} ${value}\n${context}`).toBeNull()
-              else
-                expect(
-                  found?.profile.identifiers.some(
-                    (i) => `${i.type}:${i.value}` === `${type}:${norm.ok && norm.value}`,
-                  ),
-                  `${type} ${value}\n${context}`,
-                ).toBe(true)
-            }
-          }
-        }
-      }),
-      fcParams(300),
-    )
-  })
+        }),
+        fcParams(300),
+      )
+    },
+    PROPERTY_TIMEOUT_MS,
+  )
 })

@@ -16,7 +16,7 @@ import type { KeyValueStore } from '../../src/ports/key-value-store.js'
 import { BatchResolver } from '../../src/runtime/batch-resolver.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
-import { fcParams } from './fc-params.js'
+import { fcParams, PROPERTY_TIMEOUT_MS } from './fc-params.js'
 import { scenarioArb } from './generators.js'
 import { runReal } from './harness.js'
 
@@ -46,36 +46,40 @@ async function throughStore(
 }
 
 describe('state backends', () => {
-  it('in-memory and RocksDB stores give the outputs of the plain Map and hold the same bytes', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        scenarioArb({ maxEvents: 25 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 1, max: 8 }),
-        async ({ config, events }, flushEvery, cacheEntries) => {
-          const reference = await runReal(config, events)
-          const memory = await throughStore(
-            config,
-            events,
-            new MemoryStore(),
-            flushEvery,
-            cacheEntries,
-          )
-          const dir = await mkdtemp(join(tmpdir(), 'unifier-prop-'))
-          const rocks = await RocksDbStore.open(dir)
-          try {
-            const onDisk = await throughStore(config, events, rocks, flushEvery, cacheEntries)
-            const expected = JSON.stringify(reference.outputs)
-            expect(JSON.stringify(memory.outputs)).toBe(expected)
-            expect(JSON.stringify(onDisk.outputs)).toBe(expected)
-            expect(onDisk.contents).toEqual(memory.contents)
-          } finally {
-            await rocks.close()
-            await rm(dir, { recursive: true, force: true })
-          }
-        },
-      ),
-      fcParams(40),
-    )
-  })
+  it(
+    'in-memory and RocksDB stores give the outputs of the plain Map and hold the same bytes',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          scenarioArb({ maxEvents: 25 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: 1, max: 8 }),
+          async ({ config, events }, flushEvery, cacheEntries) => {
+            const reference = await runReal(config, events)
+            const memory = await throughStore(
+              config,
+              events,
+              new MemoryStore(),
+              flushEvery,
+              cacheEntries,
+            )
+            const dir = await mkdtemp(join(tmpdir(), 'unifier-prop-'))
+            const rocks = await RocksDbStore.open(dir)
+            try {
+              const onDisk = await throughStore(config, events, rocks, flushEvery, cacheEntries)
+              const expected = JSON.stringify(reference.outputs)
+              expect(JSON.stringify(memory.outputs)).toBe(expected)
+              expect(JSON.stringify(onDisk.outputs)).toBe(expected)
+              expect(onDisk.contents).toEqual(memory.contents)
+            } finally {
+              await rocks.close()
+              await rm(dir, { recursive: true, force: true })
+            }
+          },
+        ),
+        fcParams(40),
+      )
+    },
+    PROPERTY_TIMEOUT_MS,
+  )
 })
