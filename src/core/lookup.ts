@@ -5,9 +5,9 @@
  */
 import { normalizeIdentifier } from './identifiers.js'
 import { linkKey } from './keys.js'
-import type { ProfileLookup } from './resolver.js'
+import type { IdentifierExplanation, ProfileLookup } from './resolver.js'
 import type { StateReader } from './state.js'
-import type { StateRecord } from './state-records.js'
+import type { MergeEvidence, StateRecord } from './state-records.js'
 import { StateView } from './state-view.js'
 import type { CompiledTenants } from './tenant-rules.js'
 import type { Identifier } from './types.js'
@@ -55,4 +55,45 @@ export async function lookupByIdentifier(
   const link = view.get(key)
   if (link === undefined || link.type !== 'link') return null
   return resolveId(view, tenant, null, link.profileId)
+}
+
+/**
+ * Why the identifier is in its profile: the event that attached it, to which profile id, and the
+ * merges (each with its event) that carried that id into today's profile. Two identifiers are in
+ * one profile because of the union of their two explanations.
+ */
+export async function explainIdentifier(
+  tenants: CompiledTenants,
+  tenant: string,
+  identifier: Identifier,
+  state: StateReader<StateRecord>,
+): Promise<IdentifierExplanation | null> {
+  const t = tenants.get(tenant)
+  if (t === null) return null
+  const r = normalizeIdentifier(t.identifierTypes, identifier.type, identifier.value)
+  if (!r.ok) return null
+  const view = new StateView(state)
+  const key = linkKey(tenant, r.kind.type, r.value)
+  await view.load([key])
+  const link = view.get(key)
+  if (link === undefined || link.type !== 'link') return null
+  const found = (await view.findRoots(tenant, [link.profileId])).get(link.profileId)
+  if (found === undefined) return null
+  const root = found.record
+  const merges: MergeEvidence[] = []
+  let current = link.profileId
+  // each id is merged away at most once, so the walk ends within merges.length steps
+  for (let step = 0; current !== root.profileId && step <= root.merges.length; step++) {
+    const m = root.merges.find((x) => x.merged === current)
+    if (m === undefined) break
+    merges.push(m)
+    current = m.survivor
+  }
+  return {
+    identifier: { type: r.kind.type, value: r.value },
+    profileId: root.profileId,
+    attachedTo: link.profileId,
+    attachedBy: link.attachedBy,
+    merges,
+  }
 }

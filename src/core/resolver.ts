@@ -6,13 +6,13 @@
  */
 import type { IdentityConfig } from './config.js'
 import type { Decision, StateReader } from './state.js'
-import type { StateRecord } from './state-records.js'
+import type { Evidence, MergeEvidence, StateRecord } from './state-records.js'
 import type { ContactEvent, Identifier, InputPosition, ProfileSnapshot } from './types.js'
 import { compileTenants } from './tenant-rules.js'
 import { decideEvent } from './decide.js'
-import { lookupByIdentifier, lookupByProfileId } from './lookup.js'
+import { explainIdentifier, lookupByIdentifier, lookupByProfileId } from './lookup.js'
 
-export type { StateRecord } from './state-records.js'
+export type { Evidence, MergeEvidence, StateRecord } from './state-records.js'
 export { profileIdFor } from './profile-id.js'
 export * as stateKeys from './keys.js'
 
@@ -22,6 +22,19 @@ export interface ProfileLookup {
   readonly profileId: string
   readonly retired: boolean
   readonly profile: ProfileSnapshot
+}
+
+/** The evidence chain of one identifier (requirement: "why are these two in one profile?"). */
+export interface IdentifierExplanation {
+  /** Normalised. */
+  readonly identifier: Identifier
+  /** The live profile holding it now. */
+  readonly profileId: string
+  /** The profile id it was attached to (never rewritten by merges). */
+  readonly attachedTo: string
+  readonly attachedBy: Evidence
+  /** The merges, oldest first, that carried `attachedTo` into `profileId`. */
+  readonly merges: readonly MergeEvidence[]
 }
 
 export interface Resolver {
@@ -42,6 +55,12 @@ export interface Resolver {
     identifier: Identifier,
     state: StateReader<StateRecord>,
   ): Promise<ProfileLookup | null>
+  /** The attachment and merges that put the identifier in its profile, or null if unheld. */
+  explainIdentifier(
+    tenant: string,
+    identifier: Identifier,
+    state: StateReader<StateRecord>,
+  ): Promise<IdentifierExplanation | null>
 }
 
 export function createResolver(config: IdentityConfig): Resolver {
@@ -51,5 +70,7 @@ export function createResolver(config: IdentityConfig): Resolver {
     lookupProfile: (tenant, profileId, state) => lookupByProfileId(tenant, profileId, state),
     lookupIdentifier: (tenant, identifier, state) =>
       lookupByIdentifier(tenants, tenant, identifier, state),
+    explainIdentifier: (tenant, identifier, state) =>
+      explainIdentifier(tenants, tenant, identifier, state),
   }
 }
