@@ -57,7 +57,9 @@ function serverProperties(config: StackConfig): string {
 async function clusterId(config: StackConfig): Promise<string> {
   const file = path.join(config.stackDir, 'cluster-id')
   if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  const id = randomBytes(16).toString('base64url')
+  let id = randomBytes(16).toString('base64url')
+  // Like Kafka's Uuid.randomUuid: an id starting with '-' would be read as a command-line flag.
+  while (id.startsWith('-')) id = randomBytes(16).toString('base64url')
   await writeFile(file, `${id}\n`)
   return id
 }

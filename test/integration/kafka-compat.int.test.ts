@@ -5,6 +5,7 @@
  */
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { schemaRegistryUrl, testKafka, uniqueName, useTestTopics } from '../setup/kafka-kit.js'
 
@@ -21,27 +22,55 @@ function track<T extends { disconnect(): Promise<void> }>(client: T): T {
   return client
 }
 
-/** Runs `consumer` on `topic` from the beginning until `done` says the collected values suffice. */
+/**
+ * Runs `consumer` on `topic` from the beginning until `done` accepts the values seen so far.
+ * Delivery is at-least-once (a rebalance while the broker warms up re-delivers uncommitted
+ * records), so records are kept once per partition and offset, in offset order per partition.
+ */
 async function consumeUntil(
   consumer: Consumer,
   topic: string,
   done: (values: string[]) => boolean,
+  beforeStop: () => Promise<void> = async () => undefined,
 ): Promise<string[]> {
-  const values: string[] = []
+  const seen = new Map<string, { partition: number; offset: bigint; value: string }>()
+  const values = (): string[] =>
+    [...seen.values()]
+      .sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1))
+      .map((record) => record.value)
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   await new Promise<void>((resolve, reject) => {
     consumer
       .run({
-        eachMessage: async ({ message }: EachMessagePayload) => {
-          values.push(message.value?.toString() ?? '')
-          if (done(values)) resolve()
+        eachMessage: async ({ partition, message }: EachMessagePayload) => {
+          seen.set(`${partition}:${message.offset}`, {
+            partition,
+            offset: BigInt(message.offset),
+            value: message.value?.toString() ?? '',
+          })
+          if (done(values())) resolve()
         },
       })
       .catch(reject)
   })
+  await beforeStop()
   await consumer.stop()
-  return values
+  return values()
+}
+
+/** Total committed offset of a group over a topic's partitions (unset partitions count 0). */
+async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const [offsets] = await topics.admin.fetchOffsets({ groupId, topics: [topic] })
+  return (offsets?.partitions ?? []).reduce(
+    (sum, { offset }) => sum + Math.max(0, Number(offset)),
+    0,
+  )
+}
+
+/** Polls until `check` holds; the test timeout bounds the wait. */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await sleep(100)
 }
 
 describe('kafkajs against the test broker', () => {
@@ -59,6 +88,8 @@ describe('kafkajs against the test broker', () => {
       track(kafka.consumer({ groupId })),
       topic!,
       (v) => v.length === 4,
+      // kafkajs commits consumed offsets on its own (autoCommit); the member stays until it has.
+      () => eventually(async () => (await committedTotal(groupId, topic!)) === 4),
     )
     expect([...first].sort()).toEqual(['a', 'b', 'c', 'd'])
 
