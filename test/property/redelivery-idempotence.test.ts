@@ -92,7 +92,7 @@ describe('redelivery', () => {
             expect([...twiceState.map].sort()).toEqual([...onceState.map].sort())
           },
         ),
-        fcParams(200),
+        fcParams(400),
       )
     },
     PROPERTY_TIMEOUT_MS,

@@ -19,7 +19,7 @@ describe('replay into empty state', () => {
           expect(JSON.stringify(second.outputs)).toBe(JSON.stringify(first.outputs))
           expect(JSON.stringify(second.outcomes)).toBe(JSON.stringify(first.outcomes))
         }),
-        fcParams(150),
+        fcParams(300),
       )
     },
     PROPERTY_TIMEOUT_MS,

@@ -56,7 +56,7 @@ describe('resolver against the reference model', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(scenarioArb({ maxEvents: 25 }), matchesModelStepByStep),
-        fcParams(1500),
+        fcParams(2000),
       )
     },
     PROPERTY_TIMEOUT_MS,
@@ -67,7 +67,7 @@ describe('resolver against the reference model', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(scenarioArb({ maxEvents: 70, looseLimits: true }), matchesModelStepByStep),
-        fcParams(250),
+        fcParams(400),
       )
     },
     PROPERTY_TIMEOUT_MS,
@@ -122,7 +122,7 @@ describe('resolver against the reference model', () => {
             }
           }
         }),
-        fcParams(300),
+        fcParams(400),
       )
     },
     PROPERTY_TIMEOUT_MS,

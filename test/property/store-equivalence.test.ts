@@ -77,7 +77,7 @@ describe('state backends', () => {
             }
           },
         ),
-        fcParams(40),
+        fcParams(100),
       )
     },
     PROPERTY_TIMEOUT_MS,
