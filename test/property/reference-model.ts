@@ -119,6 +119,8 @@ interface TenantState {
   /** Applied eventIds in order (the model remembers all; the window is applied on lookup). */
   applied: string[]
   suppressed: Set<string>
+  /** Evidence: the event that last attached each held identifier (create, attach, reassign). */
+  attachedBy: Map<string, { eventId: string; sequence: number }>
 }
 
 /** The model's view of the real config type: only what the rules use. */
@@ -161,6 +163,8 @@ export const typeOfKey = (key: string): string => key.slice(0, key.indexOf(':'))
 
 export class ReferenceModel {
   private readonly tenants = new Map<string, TenantState>()
+  /** The event being applied: the evidence recorded by attachments. */
+  private current = { eventId: '', sequence: -1 }
 
   constructor(
     private readonly configFor: (tenant: string) => ModelTenantConfig,
@@ -189,6 +193,10 @@ export class ReferenceModel {
       current = next
     }
     throw new Error(`retirement cycle at ${id}`)
+  }
+
+  attachedBy(tenant: string, key: string): { eventId: string; sequence: number } | undefined {
+    return this.tenant(tenant).attachedBy.get(key)
   }
 
   retiredIds(tenant: string): string[] {
@@ -233,6 +241,7 @@ export class ReferenceModel {
       if (keys.length === 0) return this.deadLetter(step, 'no-identifiers')
     }
     t.applied.push(event.eventId)
+    this.current = { eventId: event.eventId, sequence }
 
     switch (event.type) {
       case 'identify':
@@ -353,6 +362,7 @@ export class ReferenceModel {
       }
       for (const h of this.holders(event.tenant, key)) {
         h.links.delete(key)
+        this.tenant(event.tenant).attachedBy.delete(key)
         first ??= h
       }
     }
@@ -381,6 +391,8 @@ export class ReferenceModel {
     const subject = this.subjectOf(event.tenant, keys)
     if (!subject) return step
     t.profiles.delete(subject.id)
+    for (const k of [...(subject.anchor ? [subject.anchor] : []), ...subject.links])
+      t.attachedBy.delete(k)
     // Retired ids that resolved to it are forgotten with it.
     for (const [retired] of t.retired)
       if (this.lookup(event.tenant, retired) === null) t.retired.delete(retired)
@@ -417,6 +429,7 @@ export class ReferenceModel {
       mergedFrom: new Set(),
     }
     this.tenant(event.tenant).profiles.set(p.id, p)
+    if (anchor !== null) this.tenant(event.tenant).attachedBy.set(anchor, this.current)
     return p
   }
 
@@ -431,6 +444,7 @@ export class ReferenceModel {
       return
     }
     target.links.add(link)
+    this.tenant(target.tenant).attachedBy.set(link, this.current)
   }
 
   private reassign(
@@ -446,6 +460,7 @@ export class ReferenceModel {
     }
     from.links.delete(link)
     to.links.add(link)
+    this.tenant(to.tenant).attachedBy.set(link, this.current)
     step.effects.push({ kind: 'reassigned', link, from: from.id, to: to.id })
   }
 
@@ -494,7 +509,13 @@ export class ReferenceModel {
   private tenant(name: string): TenantState {
     let t = this.tenants.get(name)
     if (!t) {
-      t = { profiles: new Map(), retired: new Map(), applied: [], suppressed: new Set() }
+      t = {
+        profiles: new Map(),
+        retired: new Map(),
+        applied: [],
+        suppressed: new Set(),
+        attachedBy: new Map(),
+      }
       this.tenants.set(name, t)
     }
     return t
