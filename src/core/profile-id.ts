@@ -7,6 +7,7 @@
  */
 
 const HEX = '0123456789abcdef'
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => HEX[b >>> 4]! + HEX[b & 15]!)
 
 function fmix(h: number): number {
   h ^= h >>> 16
@@ -27,9 +28,12 @@ function mixIn(h: number, k: number): number {
 }
 
 function hex8(h: number): string {
-  let out = ''
-  for (let shift = 28; shift >= 0; shift -= 4) out += HEX[(h >>> shift) & 15]
-  return out
+  return (
+    (BYTE_HEX[h >>> 24] as string) +
+    (BYTE_HEX[(h >>> 16) & 255] as string) +
+    (BYTE_HEX[(h >>> 8) & 255] as string) +
+    (BYTE_HEX[h & 255] as string)
+  )
 }
 
 /** Four murmur3-style lanes with different seeds, computed in one pass over the input. */

@@ -50,36 +50,32 @@ export class StateView {
     compress?: (pointerId: string, rootId: string) => void,
   ): Promise<Map<string, FoundRoot>> {
     const found = new Map<string, FoundRoot>()
-    const current = new Map<string, string>()
-    const paths = new Map<string, string[]>()
-    for (const id of ids) {
-      current.set(id, id)
-      paths.set(id, [])
-    }
-    let first = true
+    // id -> the node reached so far; paths only for ids that went through a pointer
+    let current = new Map<string, string>()
+    let paths: Map<string, string[]> | null = null
+    for (const id of ids) current.set(id, id)
+    let keys: string[] = extraKeys.slice()
     for (let hop = 0; hop <= MAX_HOPS && current.size > 0; hop++) {
-      const keys: string[] = first ? [...extraKeys] : []
-      first = false
       for (const cur of current.values()) keys.push(profileKey(tenant, cur))
       await this.load(keys)
+      keys = []
+      const next = new Map<string, string>()
       for (const [id, cur] of current) {
         const rec = this.cache.get(profileKey(tenant, cur))
-        if (rec === undefined || (rec.type !== 'profile' && rec.type !== 'pointer')) {
-          current.delete(id)
-          continue
-        }
+        if (rec === undefined || (rec.type !== 'profile' && rec.type !== 'pointer')) continue
+        const path = paths?.get(id)
         if (rec.type === 'profile') {
           found.set(id, { rootId: cur, record: rec })
-          current.delete(id)
-          const path = paths.get(id) as string[]
-          // the last pointer already points at the root
-          if (compress !== undefined)
+          // the last pointer on the path already points at the root
+          if (path !== undefined && compress !== undefined)
             for (let i = 0; i < path.length - 1; i++) compress(path[i] as string, cur)
           continue
         }
-        ;(paths.get(id) as string[]).push(cur)
-        current.set(id, rec.parent)
+        if (path === undefined) (paths ??= new Map()).set(id, [cur])
+        else path.push(cur)
+        next.set(id, rec.parent)
       }
+      current = next
     }
     return found
   }
