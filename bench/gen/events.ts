@@ -1,0 +1,231 @@
+/**
+ * Turns a cohort's people into the events their channels would send, with what real feeds
+ * carry: formatting variants, placeholders typed into forms, late and repeated deliveries.
+ */
+import { DAY, heldAt, type Cohort, type Holding, type Person } from './population.js'
+import type { Prng } from './prng.js'
+
+export type Source = 'web' | 'app' | 'call_center' | 'store' | 'crm' | 'messaging'
+
+export interface SentIdentifier {
+  readonly type: string
+  readonly value: string
+}
+
+/** One generated event before serialisation; `person` is null only for broken lines. */
+export interface DraftEvent {
+  readonly eventId: string
+  readonly source: Source
+  readonly time: number
+  /** When the event reaches the pipeline: after `time`, sometimes much after. */
+  readonly arrival: number
+  readonly identifiers: readonly SentIdentifier[]
+  readonly attributes: Readonly<Record<string, string | number | boolean>>
+  /** Real identifiers this event carries (normalised), for the truth; placeholders excluded. */
+  readonly uses: readonly SentIdentifier[]
+  readonly person: Person
+}
+
+/** Values people type when they do not want to give theirs; they belong to no one. */
+export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
+  email: ['test@test.com', 'null', 'noreply@example.com', ' TEST@TEST.COM', 'n/a'],
+  phone: ['0000000000', '000-000-0000', 'null', '1111111111'],
+  loyalty_card: ['0000', 'null', 'TEST-0001', 'n/a'],
+  device_id: ['00000000-0000-0000-0000-000000000000', 'unknown', 'null'],
+}
+
+const CHANNELS_REGISTERED: Record<Source, number> = {
+  web: 25,
+  app: 20,
+  call_center: 10,
+  store: 20,
+  crm: 10,
+  messaging: 15,
+}
+const CHANNELS_GUEST: Record<Source, number> = { ...CHANNELS_REGISTERED, app: 10, crm: 3 }
+
+export interface EventShape {
+  /** Share of events whose form field holds a placeholder instead of the real value. */
+  readonly placeholderShare: number
+  readonly duplicateShare: number
+  readonly lateShare: number
+}
+
+export const DEFAULT_EVENT_SHAPE: EventShape = {
+  placeholderShare: 0.03,
+  duplicateShare: 0.01,
+  lateShare: 0.05,
+}
+
+function emailVariant(rng: Prng, email: string): string {
+  const roll = rng.next()
+  if (roll < 0.1) return email.toUpperCase()
+  if (roll < 0.2) return email.charAt(0).toUpperCase() + email.slice(1)
+  if (roll < 0.3) return ` ${email} `
+  return email
+}
+
+/** `+1AAAEEESSSS` written the ways forms and agents write it. */
+export function phoneVariant(rng: Prng, e164: string): string {
+  const a = e164.slice(2, 5)
+  const e = e164.slice(5, 8)
+  const s = e164.slice(8)
+  return rng.pick([
+    `(${a}) ${e}-${s}`,
+    `${a}-${e}-${s}`,
+    `${a}.${e}.${s}`,
+    `${a}${e}${s}`,
+    `+1 ${a}-${e}-${s}`,
+    `+1${a}${e}${s}`,
+    `1 (${a}) ${e}-${s}`,
+    `+1 (${a}) ${e} ${s}`,
+  ])
+}
+
+export class EventDrafter {
+  private sequence = 0
+
+  constructor(
+    private readonly rng: Prng,
+    private readonly shape: EventShape,
+    private readonly cohortTag: string,
+  ) {}
+
+  /** Every event of the cohort, unsorted: each person's own events plus the handovers. */
+  draft(cohort: Cohort, start: number, days: number): DraftEvent[] {
+    const { rng } = this
+    const drafts: DraftEvent[] = []
+    for (const person of cohort.persons) {
+      const count = 1 + Math.floor((days / person.activity) * (0.5 + rng.next()))
+      for (let k = 0; k < count; k++) {
+        const time = start + Math.floor(rng.next() * days * DAY)
+        const weights = person.customerId === null ? CHANNELS_GUEST : CHANNELS_REGISTERED
+        const event = this.event(person, rng.weighted(weights), time)
+        if (event !== null) drafts.push(event)
+      }
+    }
+    for (const handover of cohort.handovers) {
+      // The new owner registers the number or card on their account (or, as a guest, with an email).
+      const { person } = handover
+      const time = handover.at + rng.int(0, 2 * DAY)
+      const ids: SentIdentifier[] = [{ type: handover.type, value: handover.value }]
+      if (person.customerId !== null) ids.push({ type: 'customer_id', value: person.customerId })
+      else ids.push({ type: 'email', value: person.emails[0] as string })
+      drafts.push(this.build(person, 'crm', time, ids, ids, {}))
+    }
+    return drafts
+  }
+
+  private build(
+    person: Person,
+    source: Source,
+    time: number,
+    identifiers: SentIdentifier[],
+    uses: SentIdentifier[],
+    attributes: Record<string, string | number | boolean>,
+  ): DraftEvent {
+    const { rng } = this
+    const late = rng.chance(this.shape.lateShare)
+    return {
+      eventId: `${source}-${this.cohortTag}-${(this.sequence++).toString(36)}`,
+      source,
+      time,
+      arrival: late ? time + Math.floor(rng.exponential(2 * 3_600_000)) : time,
+      identifiers,
+      attributes,
+      uses,
+      person,
+    }
+  }
+
+  private event(person: Person, source: Source, time: number): DraftEvent | null {
+    const { rng } = this
+    const sent: SentIdentifier[] = []
+    const uses: SentIdentifier[] = []
+    const add = (type: string, value: string, raw: string) => {
+      sent.push({ type, value: raw })
+      uses.push({ type, value })
+    }
+    const placeholder = (type: string) => {
+      sent.push({ type, value: rng.pick(PLACEHOLDERS[type] as readonly string[]) })
+    }
+    const anEmail = () => {
+      const email = rng.pick(person.emails)
+      add('email', email, emailVariant(rng, email))
+    }
+    const phones = heldAt(person.phones, time)
+    // Household members often give the shared landline instead of their own number.
+    const aPhone = () => {
+      const own = phones.length > 0 ? rng.pick(phones).value : null
+      const landline = person.landline?.value ?? null
+      const phone = landline !== null && (own === null || rng.chance(0.4)) ? landline : own
+      if (phone !== null) add('phone', phone, phoneVariant(rng, phone))
+    }
+    const customer = () => {
+      const id = person.customerId as string
+      add('customer_id', id, rng.chance(0.05) ? ` ${id} ` : id)
+    }
+    const faking = rng.chance(this.shape.placeholderShare)
+    const registered = person.customerId !== null
+    const attributes: Record<string, string | number | boolean> = {}
+
+    switch (source) {
+      case 'web':
+        if (registered && rng.chance(0.7)) {
+          customer()
+          if (rng.chance(0.5)) anEmail()
+        } else if (faking) {
+          placeholder('email')
+          aPhone()
+        } else anEmail()
+        if (rng.chance(0.2)) attributes.last_order_at = new Date(time).toISOString()
+        break
+      case 'app': {
+        const devices = heldAt(person.devices, time)
+        const device: Holding | undefined = devices[0]
+        if (device === undefined) return this.event(person, 'web', time)
+        add('device_id', device.value, rng.chance(0.5) ? device.value.toUpperCase() : device.value)
+        if (faking) placeholder('device_id')
+        if (registered && rng.chance(0.8)) customer()
+        else if (rng.chance(0.3)) anEmail()
+        break
+      }
+      case 'call_center':
+        if (faking) placeholder('phone')
+        else aPhone()
+        if (faking || rng.chance(0.4)) anEmail()
+        break
+      case 'store': {
+        const cards = heldAt(person.cards, time)
+        if (faking) placeholder('loyalty_card')
+        else if (cards[0] !== undefined) {
+          const card = cards[0].value
+          add('loyalty_card', card, rng.chance(0.05) ? `${card} ` : card)
+        }
+        if (faking || cards.length === 0 || rng.chance(0.3)) aPhone()
+        attributes.points = rng.int(0, 5000)
+        break
+      }
+      case 'crm':
+        if (registered) customer()
+        anEmail()
+        if (phones[0] !== undefined)
+          add('phone', phones[0].value, phoneVariant(rng, phones[0].value))
+        if (registered && person.landline !== null && rng.chance(0.3)) {
+          add('phone', person.landline.value, phoneVariant(rng, person.landline.value))
+        }
+        if (registered) {
+          const card = heldAt(person.cards, time)[0]
+          if (card !== undefined) add('loyalty_card', card.value, card.value)
+        }
+        attributes.first_name = person.emails[0]?.split('.')[0] ?? ''
+        attributes.newsletter_opt_in = rng.chance(0.5)
+        break
+      case 'messaging':
+        aPhone()
+        break
+    }
+    if (uses.length === 0 && sent.length === 0) return null
+    return this.build(person, source, time, sent, uses, attributes)
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Streams a synthetic population to disk, one cohort of persons at a time, so 10 million
+ * events take the memory of one cohort. Same options and seed → same bytes.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { once } from 'node:events'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { DEFAULT_EVENT_SHAPE, EventDrafter, PLACEHOLDERS, type DraftEvent } from './events.js'
+import { DAY, DEFAULT_SHAPE, PopulationBuilder, type PopulationShape } from './population.js'
+import { Prng } from './prng.js'
+import { cohortTruth, type TruthRecord } from './truth.js'
+
+export const TENANT = 'acme'
+export const FILES = {
+  events: 'events.ndjson',
+  increment: 'increment.ndjson',
+  truth: 'truth.ndjson',
+  manifest: 'manifest.json',
+} as const
+
+export interface GenerateOptions {
+  readonly persons: number
+  readonly seed: number
+  readonly outDir: string
+  /** Share of the simulated period, at its end, written to increment.ndjson instead. */
+  readonly incrementShare?: number
+  readonly cohortSize?: number
+  /** Share of lines followed by a broken copy (truncated JSON, misspelt field). */
+  readonly brokenShare?: number
+  readonly shape?: Partial<PopulationShape>
+}
+
+export interface GenerateSummary {
+  readonly persons: number
+  readonly seed: number
+  readonly events: number
+  readonly incrementEvents: number
+  readonly duplicates: number
+  readonly brokenLines: number
+  readonly truthRecords: number
+}
+
+class LineWriter {
+  private readonly stream: WriteStream
+  lines = 0
+  constructor(path: string) {
+    this.stream = createWriteStream(path)
+  }
+  /** Writes a block of lines at once (one await per cohort, not per line). */
+  async write(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return
+    this.lines += lines.length
+    if (!this.stream.write(`${lines.join('\n')}\n`)) await once(this.stream, 'drain')
+  }
+  async close(): Promise<void> {
+    this.stream.end()
+    await once(this.stream, 'finish')
+  }
+}
+
+// Channels that export from a database send epoch ms; the others send ISO-8601 text.
+const EPOCH_SOURCES = new Set(['store', 'crm'])
+
+function serialise(event: DraftEvent): string {
+  return JSON.stringify({
+    eventId: event.eventId,
+    tenant: TENANT,
+    type: 'identify',
+    source: event.source,
+    timestamp: EPOCH_SOURCES.has(event.source) ? event.time : new Date(event.time).toISOString(),
+    identifiers: event.identifiers,
+    attributes: event.attributes,
+  })
+}
+
+function broken(rng: Prng, line: string): string {
+  return rng.chance(0.5)
+    ? line.slice(0, Math.floor(line.length / 2))
+    : line.replace('"identifiers"', '"identifers"')
+}
+
+export async function generate(options: GenerateOptions): Promise<GenerateSummary> {
+  const shape = { ...DEFAULT_SHAPE, ...options.shape }
+  const cohortSize = options.cohortSize ?? 1000
+  const incrementShare = options.incrementShare ?? 0.01
+  const brokenShare = options.brokenShare ?? 0.0002
+  const rng = new Prng(options.seed)
+  const builder = new PopulationBuilder(rng, shape)
+  const cut = shape.start + Math.round(shape.days * (1 - incrementShare) * DAY)
+  await mkdir(options.outDir, { recursive: true })
+  const events = new LineWriter(join(options.outDir, FILES.events))
+  const increment = new LineWriter(join(options.outDir, FILES.increment))
+  const truth = new LineWriter(join(options.outDir, FILES.truth))
+  let duplicates = 0
+  let brokenLines = 0
+  try {
+    for (let first = 0; first < options.persons; first += cohortSize) {
+      const cohort = builder.cohort(first, Math.min(cohortSize, options.persons - first))
+      const drafter = new EventDrafter(rng, DEFAULT_EVENT_SHAPE, first.toString(36))
+      const drafts = drafter.draft(cohort, shape.start, shape.days)
+      const lines: { arrival: number; order: number; text: string }[] = []
+      for (const draft of drafts) {
+        const text = serialise(draft)
+        lines.push({ arrival: draft.arrival, order: lines.length, text })
+        if (rng.chance(DEFAULT_EVENT_SHAPE.duplicateShare)) {
+          duplicates++
+          const redelivered = draft.arrival + rng.int(1, 2 * 3_600_000)
+          lines.push({ arrival: redelivered, order: lines.length, text })
+        }
+        if (rng.chance(brokenShare)) {
+          brokenLines++
+          lines.push({ arrival: draft.arrival, order: lines.length, text: broken(rng, text) })
+        }
+      }
+      lines.sort((a, b) => a.arrival - b.arrival || a.order - b.order)
+      await events.write(lines.filter((l) => l.arrival < cut).map((l) => l.text))
+      await increment.write(lines.filter((l) => l.arrival >= cut).map((l) => l.text))
+      await truth.write(cohortTruth(cohort, drafts).map((record) => JSON.stringify(record)))
+    }
+    const placeholders = Object.entries(PLACEHOLDERS).flatMap(([type, values]) =>
+      values.map((value): TruthRecord => ({ type, value, person: null, status: 'placeholder' })),
+    )
+    await truth.write(placeholders.map((record) => JSON.stringify(record)))
+  } finally {
+    await Promise.all([events.close(), increment.close(), truth.close()])
+  }
+  const summary: GenerateSummary = {
+    persons: options.persons,
+    seed: options.seed,
+    events: events.lines,
+    incrementEvents: increment.lines,
+    duplicates,
+    brokenLines,
+    truthRecords: truth.lines,
+  }
+  await writeFile(
+    join(options.outDir, FILES.manifest),
+    `${JSON.stringify({ ...summary, shape, incrementShare, cohortSize, brokenShare }, null, 2)}\n`,
+  )
+  return summary
+}
