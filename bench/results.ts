@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 
 /** The machine a number was measured on; numbers without it mean little. */
@@ -10,6 +10,8 @@ export function machine() {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     platform: `${process.platform}-${process.arch}`,
+    // Other processes share this machine; a load above the core count means contended numbers.
+    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   }
 }
 
