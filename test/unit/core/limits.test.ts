@@ -59,4 +59,28 @@ describe('rule 5: limits', () => {
     expect(outputsOf(r.outputs, 'merge-refused')).toHaveLength(1)
     expect((await d.lookup(r.outcome.profileId as string))?.profile.identifiers).toHaveLength(3)
   })
+
+  it('a reassignment that would pass the limit is not made: the link stays with its holder', async () => {
+    const d = await given(identityConfig(), [
+      { ids: { customer_id: 'C1', loyalty_card: 'L1' } },
+      { ids: { customer_id: 'C2', loyalty_card: 'L2' } },
+    ])
+    const [c1] = d.outcomes.map((o) => o.profileId)
+    const r = await d.send({ ids: { customer_id: 'C2', loyalty_card: 'L1' } })
+    expect(outputsOf(r.outputs, 'reassigned')).toEqual([])
+    expect(r.outcome.dropped).toEqual([
+      { identifier: { type: 'loyalty_card', value: 'L1' }, reason: 'limit-exceeded' },
+    ])
+    expect(await d.profileOf('loyalty_card', 'L1')).toBe(c1)
+  })
+
+  it('after a reassignment the old holder has room again under the limit', async () => {
+    const d = await given(identityConfig(), [
+      { ids: { customer_id: 'C1', loyalty_card: 'L1' } },
+      { ids: { customer_id: 'C2', loyalty_card: 'L1' } },
+    ])
+    const r = await d.send({ ids: { customer_id: 'C1', loyalty_card: 'L3' } })
+    expect(r.outcome.dropped).toEqual([])
+    expect(await d.profileOf('loyalty_card', 'L3')).toBe(d.outcomes[0]?.profileId)
+  })
 })

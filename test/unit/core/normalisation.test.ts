@@ -124,4 +124,22 @@ describe('rule 1: normalisation and dropped identifiers', () => {
     })
     expect(r.outcome.dropped).toEqual([])
   })
+
+  it('lowercase trims and lowercases; none keeps the value exactly', async () => {
+    const base = tenantConfig()
+    const config = identityConfig(
+      tenantConfig({
+        identifiers: {
+          ...base.identifiers,
+          device_id: identifierType({ role: 'link', normalize: 'lowercase', priority: 8 }),
+          crm_ref: identifierType({ role: 'link', normalize: 'none', priority: 9 }),
+        },
+      }),
+    )
+    const d = await given(config, [{ ids: { device_id: ' AbC-1 ', crm_ref: ' Ref 7' } }])
+    const p = d.outcomes[0]?.profileId
+    expect(await d.profileOf('device_id', 'abc-1')).toBe(p)
+    expect(await d.profileOf('crm_ref', ' Ref 7')).toBe(p)
+    expect(await d.profileOf('crm_ref', 'Ref 7')).toBeNull()
+  })
 })
