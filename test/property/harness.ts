@@ -8,7 +8,7 @@ import { createResolver, type Resolver, type StateRecord } from '../../src/core/
 import type { Decision, StateReader } from '../../src/core/state.js'
 import type { ContactEvent, EventOutcome, OutputRecord } from '../../src/core/types.js'
 import { ChangelogView } from './observe.js'
-import { invariantViolations, Retirements } from './invariants.js'
+import { AnchorHomes, invariantViolations, Retirements } from './invariants.js'
 import { realHooks } from './real-hooks.js'
 import { modelFor, type ModelStep, type ReferenceModel } from './reference-model.js'
 
@@ -59,6 +59,8 @@ export async function runReal(
 ): Promise<RealRun> {
   const resolver = createResolver(config)
   const state = opts.state ?? mapState()
+  const anchors = new AnchorHomes()
+  const deleted = new Set<string>()
   const run: RealRun = {
     resolver,
     state,
@@ -76,7 +78,12 @@ export async function runReal(
     run.view.apply(decision.outputs)
     run.retired.apply(decision.outputs)
     if (opts.checkInvariants) {
-      for (const v of invariantViolations(run.view, run.retired, config))
+      for (const o of decision.outputs)
+        if (o.kind === 'deleted') deleted.add(`${o.tenant}/${o.profileId}`)
+      for (const v of [
+        ...invariantViolations(run.view, run.retired, config),
+        ...anchors.check(run.view, deleted),
+      ])
         run.violations.push(`after event #${i} (${event.eventId}): ${v}`)
     }
     opts.afterEach?.(i, run)

@@ -10,13 +10,26 @@ import type { ChangelogView } from './observe.js'
 /** Retired profile id → the id it was merged into, per tenant, from profile-merged events. */
 export class Retirements {
   private readonly into = new Map<string, Map<string, string>>()
+  /** Retired ids whose survivor was deleted since: they must resolve to nothing. */
+  readonly forgotten = new Map<string, Set<string>>()
 
   apply(outputs: readonly OutputRecord[]): void {
     for (const o of outputs) {
-      if (o.kind !== 'merged') continue
+      if (o.kind !== 'merged' && o.kind !== 'deleted') continue
       let m = this.into.get(o.tenant)
       if (!m) this.into.set(o.tenant, (m = new Map()))
-      m.set(o.merged, o.survivor)
+      if (o.kind === 'merged') {
+        m.set(o.merged, o.survivor)
+        continue
+      }
+      // Forgotten: the profile's retired ids go with it (they no longer resolve).
+      let gone = this.forgotten.get(o.tenant)
+      if (!gone) this.forgotten.set(o.tenant, (gone = new Set()))
+      for (const id of [...m.keys()])
+        if (this.final(o.tenant, id) === o.profileId) {
+          m.delete(id)
+          gone.add(id)
+        }
     }
   }
 
@@ -38,6 +51,29 @@ export class Retirements {
       current = next
     }
     throw new Error(`merge cycle through ${id} in tenant ${t}`)
+  }
+}
+
+/**
+ * "An anchor value names the same profile forever": the first profile seen holding an anchor
+ * keeps it (anchored profiles are never merged away) until that profile is deleted.
+ */
+export class AnchorHomes {
+  private readonly home = new Map<string, string>()
+
+  check(view: ChangelogView, deleted: ReadonlySet<string>): string[] {
+    const problems: string[] = []
+    for (const [tenant, profiles] of view.live) {
+      for (const [id, p] of profiles) {
+        if (p.anchor === null) continue
+        const key = `${tenant}/${keyOf(p.anchor.type, p.anchor.value)}`
+        const before = this.home.get(key)
+        if (before !== undefined && before !== id && !deleted.has(`${tenant}/${before}`))
+          problems.push(`${key} moved from ${before} to ${id}`)
+        this.home.set(key, id)
+      }
+    }
+    return problems
   }
 }
 
@@ -80,19 +116,26 @@ export function invariantViolations(
         if (n > limit) problems.push(`${tenant}/${id}: ${n} ${type} identifiers, limit ${limit}`)
       }
     }
-    // Survivor: a retired id resolves to a live profile that lists it in mergedFrom, unless the
-    // profile it ended in was deleted since (right to be forgotten).
+    // Survivor: a retired id resolves to a live profile that lists it in mergedFrom (ids of a
+    // forgotten profile are dropped from Retirements); mergedFrom lists nothing else.
+    const absorbed = new Map<string, string[]>()
     for (const [id] of retired.tenant(tenant)) {
       if (profiles.has(id)) {
-        if (retired.final(tenant, id) !== id)
-          problems.push(`${tenant}: retired ${id} is live again`)
+        problems.push(`${tenant}: retired ${id} is live again`)
         continue
       }
       const survivor = retired.final(tenant, id)
-      const p = profiles.get(survivor)
-      if (p === undefined) continue
-      if (!p.mergedFrom.includes(id))
-        problems.push(`${tenant}: retired ${id} resolves to ${survivor}, whose mergedFrom lacks it`)
+      if (!profiles.has(survivor))
+        problems.push(`${tenant}: retired ${id} leads to no live profile`)
+      absorbed.set(survivor, [...(absorbed.get(survivor) ?? []), id])
+    }
+    for (const [id, p] of profiles) {
+      const want = (absorbed.get(id) ?? []).sort()
+      const got = [...p.mergedFrom].sort()
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        problems.push(
+          `${tenant}/${id}: mergedFrom [${got.join(',')}], merged events [${want.join(',')}]`,
+        )
     }
   }
   return problems
