@@ -19,6 +19,12 @@ export interface TruthRecord {
   readonly previousOwners?: readonly string[]
   /** The household members of a shared landline. */
   readonly sharedBy?: readonly string[]
+  /**
+   * Which part of the owner's identifiers this one is provably linked to: the connected
+   * component of the owner's own events (identifiers seen together in one event). A person
+   * whose device never appeared with anything else has two fragments; no method can join them.
+   */
+  readonly fragment?: number
 }
 
 interface Use {
@@ -49,6 +55,7 @@ export function cohortTruth(cohort: Cohort, events: readonly DraftEvent[]): Trut
       entry.uses.push({ person: event.person.id, time: event.time })
     }
   }
+  const fragments = evidenceFragments(events, landlines)
   const records: TruthRecord[] = []
   for (const { type, value, uses: list } of uses.values()) {
     const members = type === 'phone' ? landlines.get(value) : undefined
@@ -59,13 +66,61 @@ export function cohortTruth(cohort: Cohort, events: readonly DraftEvent[]): Trut
     list.sort((a, b) => a.time - b.time)
     const owner = (list[list.length - 1] as Use).person
     const earlier = [...new Set(list.map((use) => use.person))].filter((p) => p !== owner)
+    const fragment = fragments.get(`${owner}\u001e${truthKey(type, value)}`) ?? 0
     records.push(
       earlier.length === 0
-        ? { type, value, person: owner, status: 'owned' }
-        : { type, value, person: owner, status: 'owned', previousOwners: earlier },
+        ? { type, value, person: owner, status: 'owned', fragment }
+        : { type, value, person: owner, status: 'owned', previousOwners: earlier, fragment },
     )
   }
   return records.sort((a, b) =>
     a.type === b.type ? (a.value < b.value ? -1 : 1) : a.type < b.type ? -1 : 1,
   )
+}
+
+/**
+ * Per person, the connected components of identifiers used together in that person's events,
+ * numbered 0, 1, ... in order of their smallest key. Shared landlines are not evidence of one
+ * person, so they connect nothing.
+ */
+function evidenceFragments(
+  events: readonly DraftEvent[],
+  landlines: ReadonlyMap<string, unknown>,
+): Map<string, number> {
+  const parent = new Map<string, string>()
+  const find = (node: string): string => {
+    let root = node
+    while (parent.get(root) !== root) root = parent.get(root) as string
+    parent.set(node, root)
+    return root
+  }
+  for (const event of events) {
+    let first: string | null = null
+    for (const id of event.uses) {
+      if (id.type === 'phone' && landlines.has(id.value)) continue
+      const node = `${event.person.id}\u001e${truthKey(id.type, id.value)}`
+      if (!parent.has(node)) parent.set(node, node)
+      if (first === null) first = node
+      else {
+        const a = find(first)
+        const b = find(node)
+        if (a !== b) parent.set(a < b ? b : a, a < b ? a : b)
+      }
+    }
+  }
+  const numbers = new Map<string, number>()
+  const perPerson = new Map<string, number>()
+  const result = new Map<string, number>()
+  for (const node of [...parent.keys()].sort()) {
+    const root = find(node)
+    let number = numbers.get(root)
+    if (number === undefined) {
+      const person = node.slice(0, node.indexOf('\u001e'))
+      number = perPerson.get(person) ?? 0
+      perPerson.set(person, number + 1)
+      numbers.set(root, number)
+    }
+    result.set(node, number)
+  }
+  return result
 }

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:accuracy [-- --events 1000000 | --data DIR] [--variants a,b] [--json FILE]`:
+ * generates a population (or reads one made by `npm run gen`), resolves events.ndjson then
+ * increment.ndjson with Profile Unifier, and scores the final partition against truth.ndjson
+ * for each config variant (docs/accuracy.md). The default variant runs on RocksDB and times the
+ * increment absorbed on the existing state; the others run on the in-memory store.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadIdentityConfig } from '../../src/config/identity-config.js'
+import type { KeyValueStore } from '../../src/ports/key-value-store.js'
+import { MemoryStore } from '../../src/state/memory-store.js'
+import { RocksDbStore } from '../../src/state/rocksdb-store.js'
+import { FILES, generate } from '../gen/generate.js'
+import { scorePartition } from './pairwise.js'
+import { formatScore } from './report.js'
+import { profileKeys, resolveFile } from './run-resolver.js'
+import { loadTruth } from './truth-file.js'
+import { VARIANTS, variantConfig, type VariantName } from './variants.js'
+
+/** Average lines per person of the generator's default shape (measured), to size by events. */
+export const LINES_PER_PERSON = 21.7
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '100000' },
+    persons: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    data: { type: 'string' },
+    config: { type: 'string', default: 'samples/identity.yaml' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    json: { type: 'string' },
+  },
+})
+
+const variants = (args.variants as string).split(',') as VariantName[]
+for (const name of variants) {
+  if (!VARIANTS.includes(name)) throw new Error(`unknown variant ${name}: one of ${VARIANTS}`)
+}
+const work = await mkdtemp(join(tmpdir(), 'unifier-accuracy-'))
+try {
+  let dataDir = args.data
+  if (dataDir === undefined) {
+    dataDir = join(work, 'data')
+    const persons = Number(args.persons ?? Math.ceil(Number(args.events) / LINES_PER_PERSON))
+    const started = performance.now()
+    const generated = await generate({ persons, seed: Number(args.seed), outDir: dataDir })
+    console.error(
+      `generated ${generated.events} + ${generated.incrementEvents} lines for ${persons} persons ` +
+        `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    )
+  }
+  const manifest = JSON.parse(await readFile(join(dataDir, FILES.manifest), 'utf8')) as object
+  const truth = await loadTruth(join(dataDir, FILES.truth))
+  const config = await loadIdentityConfig(args.config as string)
+  const results: Record<string, object> = {}
+  for (const variant of variants) {
+    const onDisk = variant === 'default'
+    const stateDir = join(work, `state-${variant}`)
+    const store: KeyValueStore = onDisk ? await RocksDbStore.open(stateDir) : new MemoryStore()
+    try {
+      const effective = variantConfig(config, variant)
+      const full = await resolveFile(effective, store, join(dataDir, FILES.events), onDisk)
+      const increment = await resolveFile(effective, store, join(dataDir, FILES.increment), onDisk)
+      const profiles = await profileKeys(store)
+      const score = scorePartition(truth, profiles)
+      const evidence = scorePartition(truth.evidence, profiles)
+      results[variant] = { store: onDisk ? 'rocksdb' : 'memory', full, increment, score, evidence }
+      console.error(formatScore(`${variant} vs persons`, score, full, increment))
+      console.error(formatScore(`${variant} vs evidence`, evidence))
+    } finally {
+      await store.close()
+      if (onDisk) await rm(stateDir, { recursive: true, force: true })
+    }
+  }
+  const report = {
+    data: manifest,
+    config: args.config,
+    truth: {
+      scoredIdentifiers: truth.owners.size,
+      persons: truth.persons,
+      evidenceFragments: truth.fragments,
+      sharedIdentifiers: truth.shared,
+      changedOwner: truth.changedOwner,
+    },
+    variants: results,
+    maxRssKiB: process.resourceUsage().maxRSS,
+  }
+  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`)
+  else console.log(JSON.stringify(report, null, 2))
+} finally {
+  await rm(work, { recursive: true, force: true })
+}

@@ -1,0 +1,120 @@
+/**
+ * Pairwise precision, recall and F1 of a partition of identifiers against the truth, from
+ * contingency counts (pairs are never enumerated: a profile of n identifiers holds n(n-1)/2).
+ *
+ * Scored identifiers are those the truth gives an owner. Shared (household) and placeholder
+ * values are left out: there is no right profile for them. A scored identifier no profile holds
+ * counts as a profile of its own (it was lost, which costs recall).
+ */
+
+export interface Truth {
+  /** Identifier key (type U+001F normalised value) → the person who owns it at the end. */
+  readonly owners: ReadonlyMap<string, string>
+  /** Keys of values that belong to no one: a profile holding one is marked. */
+  readonly isPlaceholder: (key: string) => boolean
+}
+
+export interface PartitionScore {
+  readonly precision: number
+  readonly recall: number
+  readonly f1: number
+  /** Pairs of scored identifiers the partition puts together. */
+  readonly predictedPairs: number
+  /** Pairs of scored identifiers the truth puts together. */
+  readonly truePairs: number
+  /** Pairs put together that belong together. */
+  readonly correctPairs: number
+  readonly profiles: number
+  /** Profiles holding scored identifiers of more than one person. */
+  readonly overMerged: number
+  /** Over-merged profiles that also hold a placeholder value. */
+  readonly overMergedWithPlaceholder: number
+  /** Profiles holding any placeholder value. */
+  readonly withPlaceholder: number
+  /** Persons whose scored identifiers are spread over more than one profile. */
+  readonly splitPersons: number
+  readonly largestProfile: { readonly identifiers: number; readonly persons: number }
+  /** Scored identifiers no profile holds. */
+  readonly missing: number
+}
+
+export const pairs = (n: number): number => (n * (n - 1)) / 2
+
+export const identifierKey = (type: string, value: string): string => `${type}\u001f${value}`
+
+/** Scores profiles given as lists of identifier keys; streams them, keeping per-person counts. */
+export function scorePartition(
+  truth: Truth,
+  profiles: Iterable<readonly string[]>,
+): PartitionScore {
+  let predictedPairs = 0
+  let correctPairs = 0
+  let count = 0
+  let overMerged = 0
+  let overMergedWithPlaceholder = 0
+  let withPlaceholder = 0
+  let largest = { identifiers: 0, persons: 0 }
+  const seen = new Set<string>()
+  const profilesPerPerson = new Map<string, number>()
+  for (const profile of profiles) {
+    count++
+    const perPerson = new Map<string, number>()
+    let scored = 0
+    let placeholder = false
+    for (const key of profile) {
+      const person = truth.owners.get(key)
+      if (person === undefined) {
+        if (truth.isPlaceholder(key)) placeholder = true
+        continue
+      }
+      if (seen.has(key)) continue
+      seen.add(key)
+      scored++
+      perPerson.set(person, (perPerson.get(person) ?? 0) + 1)
+    }
+    predictedPairs += pairs(scored)
+    for (const [person, n] of perPerson) {
+      correctPairs += pairs(n)
+      profilesPerPerson.set(person, (profilesPerPerson.get(person) ?? 0) + 1)
+    }
+    if (placeholder) withPlaceholder++
+    if (perPerson.size > 1) {
+      overMerged++
+      if (placeholder) overMergedWithPlaceholder++
+    }
+    if (
+      perPerson.size > largest.persons ||
+      (perPerson.size === largest.persons && profile.length > largest.identifiers)
+    ) {
+      largest = { identifiers: profile.length, persons: perPerson.size }
+    }
+  }
+  const perPersonTruth = new Map<string, number>()
+  let missing = 0
+  for (const [key, person] of truth.owners) {
+    perPersonTruth.set(person, (perPersonTruth.get(person) ?? 0) + 1)
+    if (!seen.has(key)) missing++
+  }
+  let truePairs = 0
+  for (const n of perPersonTruth.values()) truePairs += pairs(n)
+  let splitPersons = 0
+  for (const n of profilesPerPerson.values()) if (n > 1) splitPersons++
+  const precision = predictedPairs === 0 ? 1 : correctPairs / predictedPairs
+  const recall = truePairs === 0 ? 1 : correctPairs / truePairs
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)
+  return {
+    precision,
+    recall,
+    f1,
+    predictedPairs,
+    truePairs,
+    correctPairs,
+    profiles: count,
+    overMerged,
+    overMergedWithPlaceholder,
+    withPlaceholder,
+    splitPersons,
+    largestProfile: largest,
+    missing,
+  }
+}
