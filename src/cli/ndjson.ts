@@ -39,9 +39,15 @@ export async function openLines(path: string): Promise<LineSource> {
 export class NdjsonWriter {
   private readonly stream: WriteStream
   private lines = 0
+  private failure: Error | null = null
 
   constructor(readonly path: string) {
     this.stream = createWriteStream(path)
+    // An unwritable file (permissions, full disk) surfaces at the next write or close,
+    // as an error naming the file, instead of an unhandled 'error' event.
+    this.stream.on('error', (err) => {
+      this.failure ??= new Error(`cannot write ${path}: ${err.message}`, { cause: err })
+    })
   }
 
   get count(): number {
@@ -49,12 +55,26 @@ export class NdjsonWriter {
   }
 
   async write(record: unknown): Promise<void> {
+    this.check()
     this.lines++
-    if (!this.stream.write(`${JSON.stringify(record)}\n`)) await once(this.stream, 'drain')
+    if (!this.stream.write(`${JSON.stringify(record)}\n`)) await this.settle('drain')
   }
 
   async close(): Promise<void> {
-    this.stream.end()
-    await once(this.stream, 'finish')
+    if (this.failure === null && !this.stream.closed) {
+      this.stream.end()
+      await this.settle('finish')
+    }
+    this.check()
+  }
+
+  /** Waits for `event`, or for the stream to fail. */
+  private async settle(event: 'drain' | 'finish'): Promise<void> {
+    await Promise.race([once(this.stream, event), once(this.stream, 'close')])
+    this.check()
+  }
+
+  private check(): void {
+    if (this.failure !== null) throw this.failure
   }
 }

@@ -59,10 +59,18 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
     options.store === 'memory' || options.stateDir !== null
       ? null
       : await mkdtemp(join(tmpdir(), 'unifier-state-'))
+  const removeTemporaryState = async () => {
+    if (temporaryState !== null) await rm(temporaryState, { recursive: true, force: true })
+  }
   const store: KeyValueStore =
     options.store === 'memory'
       ? new MemoryStore()
-      : await RocksDbStore.open((options.stateDir ?? temporaryState) as string)
+      : await RocksDbStore.open((options.stateDir ?? temporaryState) as string).catch(
+          async (err: unknown) => {
+            await removeTemporaryState()
+            throw err
+          },
+        )
   const writers = Object.fromEntries(
     Object.entries(OUTPUT_FILES).map(([name, file]) => [
       name,
@@ -103,9 +111,11 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
       eventsPerSecond: Math.round(events / Math.max(elapsedMs / 1000, 1e-6)),
     }
   } finally {
-    await Promise.all(Object.values(writers).map((writer) => writer.close()))
+    const closed = await Promise.allSettled(Object.values(writers).map((writer) => writer.close()))
     await store.close()
-    if (temporaryState !== null) await rm(temporaryState, { recursive: true, force: true })
+    await removeTemporaryState()
+    const failed = closed.find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   }
 }
 

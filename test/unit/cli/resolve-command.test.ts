@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -157,6 +157,19 @@ describe('unifier resolve', () => {
       badLines: 3,
       profiles: 2,
     })
+  })
+
+  it('fails with the name of an output file it cannot write, and leaves no temporary state', async () => {
+    const dir = await tempDir()
+    const input = join(dir, 'events.ndjson')
+    await writeFile(input, `${WORKED_EXAMPLE.join('\n')}\n`)
+    await mkdir(join(dir, 'out', OUTPUT_FILES.merges), { recursive: true })
+    const before = (await readdir(tmpdir())).filter((name) => name.startsWith('unifier-state-'))
+    await expect(
+      runResolve({ config, input, outputDir: join(dir, 'out'), stateDir: null }),
+    ).rejects.toThrow(/cannot write .*merges\.ndjson/)
+    const after = (await readdir(tmpdir())).filter((name) => name.startsWith('unifier-state-'))
+    expect(after.filter((name) => !before.includes(name))).toEqual([])
   })
 
   it('writes profiles sorted by tenant, then profileId', async () => {
