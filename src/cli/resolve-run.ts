@@ -77,6 +77,14 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
       new NdjsonWriter(join(options.outputDir, file)),
     ]),
   ) as OutputWriters
+  const closeAll = async () => {
+    const closed = await Promise.allSettled(Object.values(writers).map((writer) => writer.close()))
+    await store.close()
+    await removeTemporaryState()
+    const failed = closed.find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+  let summary: ResolveSummary
   try {
     const codec = msgpackCodec<StateRecord>()
     const stats = await resolveNdjson({
@@ -101,7 +109,7 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
     }
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6
     const events = stats.events + badLines
-    return {
+    summary = {
       ...stats,
       events,
       deadLetters: stats.deadLetters + badLines,
@@ -110,13 +118,13 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
       elapsedMs,
       eventsPerSecond: Math.round(events / Math.max(elapsedMs / 1000, 1e-6)),
     }
-  } finally {
-    const closed = await Promise.allSettled(Object.values(writers).map((writer) => writer.close()))
-    await store.close()
-    await removeTemporaryState()
-    const failed = closed.find((result) => result.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
+  } catch (err) {
+    // The first failure is the one to report; closing may fail for the same cause.
+    await closeAll().catch(() => undefined)
+    throw err
   }
+  await closeAll()
+  return summary
 }
 
 /** One output record to its file, with the input line and event that caused it. */
