@@ -15,13 +15,11 @@ import { MemoryStore } from '../../src/state/memory-store.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
 import { FILES, generate } from '../gen/generate.js'
 import { scorePartition } from './pairwise.js'
+import { LINES_PER_PERSON } from './sizing.js'
 import { formatScore } from './report.js'
 import { profileKeys, resolveFile } from './run-resolver.js'
 import { loadTruth } from './truth-file.js'
 import { VARIANTS, variantConfig, type VariantName } from './variants.js'
-
-/** Average lines per person of the generator's default shape (measured), to size by events. */
-export const LINES_PER_PERSON = 21.7
 
 const { values: args } = parseArgs({
   options: {
