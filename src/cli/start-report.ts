@@ -44,7 +44,7 @@ function section<T>(title: string, items: readonly T[], line: (item: T) => strin
 export function formatStartReport(report: StartReport): string {
   const lines = [
     '',
-    `This run: ${report.eventsRead} events read, ${report.applied} applied, ${report.duplicates} already applied before (skipped), ${report.deadLetters.length + report.badLines.length} dead-lettered`,
+    `This run: ${report.eventsRead} events read, ${report.applied} applied, ${report.duplicates} duplicates (eventId already applied: skipped), ${report.deadLetters.length + report.badLines.length} dead-lettered`,
   ]
   lines.push('', `Profiles (${report.profiles.length})`)
   for (const p of report.profiles) {
