@@ -5,7 +5,9 @@ import type { ContactEvent } from '../../src/core/types.js'
 export function describeScenario(config: IdentityConfig, events: readonly ContactEvent[]): string {
   const lines: string[] = []
   const seen = new Set<string>()
-  for (const [tenant, t] of Object.entries(config.tenants)) {
+  const sections = Object.entries(config.tenants)
+  if (config.defaults !== null) sections.push(['*', config.defaults])
+  for (const [tenant, t] of sections) {
     const shape = JSON.stringify({
       limits: Object.fromEntries(
         Object.entries(t.identifiers).map(([k, v]) => [k, `${v.limit}/p${v.priority}`]),

@@ -154,11 +154,35 @@ export const tenantConfigArb = (opts: ScenarioOptions = {}): fc.Arbitrary<Tenant
 
 export const TENANTS = ['acme', 'globex', 'initech'] as const
 
+/**
+ * Usually one config for every tenant; sometimes each tenant its own, and sometimes only the
+ * first tenant is named and the others fall back to the "*" defaults.
+ */
 export const identityConfigArb = (opts: ScenarioOptions = {}): fc.Arbitrary<IdentityConfig> =>
-  tenantConfigArb(opts).map((t) => ({
-    tenants: Object.fromEntries(TENANTS.map((name) => [name, t])),
-    defaults: null,
-  }))
+  fc.oneof(
+    {
+      weight: 3,
+      arbitrary: tenantConfigArb(opts).map((t) => ({
+        tenants: Object.fromEntries(TENANTS.map((name) => [name, t])),
+        defaults: null,
+      })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(tenantConfigArb(opts), tenantConfigArb(opts), tenantConfigArb(opts))
+        .map((ts) => ({
+          tenants: Object.fromEntries(TENANTS.map((name, i) => [name, ts[i]!])),
+          defaults: null,
+        })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(tenantConfigArb(opts), tenantConfigArb(opts))
+        .map(([named, fallback]) => ({ tenants: { [TENANTS[0]]: named }, defaults: fallback })),
+    },
+  )
 
 interface EventDraft {
   readonly tenant: string

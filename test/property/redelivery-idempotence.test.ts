@@ -42,7 +42,7 @@ function splice(events: readonly ContactEvent[], redeliveries: Array<[number, nu
 
 function withWindow(config: IdentityConfig, idempotenceWindow: number): IdentityConfig {
   return {
-    defaults: config.defaults,
+    defaults: config.defaults === null ? null : { ...config.defaults, idempotenceWindow },
     tenants: Object.fromEntries(
       Object.entries(config.tenants).map(([name, t]) => [name, { ...t, idempotenceWindow }]),
     ),
