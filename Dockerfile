@@ -14,5 +14,12 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY topology ./topology
+COPY samples ./samples
+# The app directory stays read-only to the process; RocksDB state goes to its own (volume) dir.
+RUN mkdir -p /var/lib/unifier && chown node:node /var/lib/unifier
+ENV UNIFIER_STATE_DIR=/var/lib/unifier/state \
+    UNIFIER_IDENTITY_CONFIG=/app/samples/identity.yaml \
+    UNIFIER_HTTP_HOST=0.0.0.0
 USER node
+EXPOSE 9464
 CMD ["node", "dist/src/cli/main.js", "run"]
