@@ -9,12 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createResolver } from '../../src/core/resolver.js'
+import { createResolver, type StateRecord } from '../../src/core/resolver.js'
 import type { IdentityConfig } from '../../src/core/config.js'
 import type { ContactEvent, OutputRecord } from '../../src/core/types.js'
 import type { KeyValueStore } from '../../src/ports/key-value-store.js'
 import { BatchResolver } from '../../src/runtime/batch-resolver.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
+import { jsonCodec, msgpackCodec, v8Codec, type RecordCodec } from '../../src/state/record-codec.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
 import { fcParams, PROPERTY_TIMEOUT_MS } from './fc-params.js'
 import { scenarioArb } from './generators.js'
@@ -26,12 +27,14 @@ async function throughStore(
   store: KeyValueStore,
   flushEvery: number,
   cacheEntries: number,
+  codec: RecordCodec<StateRecord>,
 ): Promise<{ outputs: OutputRecord[][]; contents: Array<[string, string]> }> {
   const batch = await BatchResolver.open({
     resolver: createResolver(config),
     store,
     flushEvery,
     cacheEntries,
+    codec,
   })
   const outputs: OutputRecord[][] = []
   for (const [i, event] of events.entries()) {
@@ -45,16 +48,24 @@ async function throughStore(
   return { outputs, contents }
 }
 
+const CODECS = {
+  msgpack: msgpackCodec<StateRecord>,
+  json: jsonCodec<StateRecord>,
+  v8: v8Codec<StateRecord>,
+} as const
+
 describe('state backends', () => {
   it(
-    'in-memory and RocksDB stores give the outputs of the plain Map and hold the same bytes',
+    'in-memory and RocksDB stores, with any record codec, give the outputs of the plain Map and hold the same bytes',
     async () => {
       await fc.assert(
         fc.asyncProperty(
           scenarioArb({ maxEvents: 25 }),
           fc.integer({ min: 1, max: 6 }),
           fc.integer({ min: 1, max: 8 }),
-          async ({ config, events }, flushEvery, cacheEntries) => {
+          fc.constantFrom('msgpack', 'json', 'v8'),
+          async ({ config, events }, flushEvery, cacheEntries, codecName) => {
+            const codec = CODECS[codecName]()
             const reference = await runReal(config, events)
             const memory = await throughStore(
               config,
@@ -62,11 +73,19 @@ describe('state backends', () => {
               new MemoryStore(),
               flushEvery,
               cacheEntries,
+              codec,
             )
             const dir = await mkdtemp(join(tmpdir(), 'unifier-prop-'))
             const rocks = await RocksDbStore.open(dir)
             try {
-              const onDisk = await throughStore(config, events, rocks, flushEvery, cacheEntries)
+              const onDisk = await throughStore(
+                config,
+                events,
+                rocks,
+                flushEvery,
+                cacheEntries,
+                codec,
+              )
               const expected = JSON.stringify(reference.outputs)
               expect(JSON.stringify(memory.outputs)).toBe(expected)
               expect(JSON.stringify(onDisk.outputs)).toBe(expected)
