@@ -86,8 +86,11 @@ try {
     variants: results,
     maxRssKiB: process.resourceUsage().maxRSS,
   }
-  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`)
-  else console.log(JSON.stringify(report, null, 2))
+  if (args.json === undefined) console.log(JSON.stringify(report, null, 2))
+  else {
+    await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`)
+    console.log(`written ${args.json}`)
+  }
 } finally {
   await rm(work, { recursive: true, force: true })
 }

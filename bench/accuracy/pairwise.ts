@@ -38,7 +38,7 @@ export interface PartitionScore {
   readonly missing: number
 }
 
-export const pairs = (n: number): number => (n * (n - 1)) / 2
+export const pairs = (n: number): number => (n < 2 ? 0 : (n * (n - 1)) / 2)
 
 export const identifierKey = (type: string, value: string): string => `${type}\u001f${value}`
 
