@@ -12,7 +12,15 @@ export interface Truth {
   readonly owners: ReadonlyMap<string, string>
   /** Keys of values that belong to no one: a profile holding one is marked. */
   readonly isPlaceholder: (key: string) => boolean
+  /**
+   * Why an unscored or scored identifier may join people: 'shared' (a household landline),
+   * 'changed-owner' (a recycled phone, a passed-on card). Used to explain over-merges.
+   */
+  readonly tag?: (key: string) => 'shared' | 'changed-owner' | null
 }
+
+/** What an over-merged profile holds that can explain it, checked in this order. */
+export type OverMergeCause = 'placeholder' | 'shared' | 'changed-owner' | 'other'
 
 export interface PartitionScore {
   readonly precision: number
@@ -29,6 +37,8 @@ export interface PartitionScore {
   readonly overMerged: number
   /** Over-merged profiles that also hold a placeholder value. */
   readonly overMergedWithPlaceholder: number
+  /** Over-merged profiles by the first explanation they hold (placeholder, shared, ...). */
+  readonly overMergedBy: Readonly<Record<OverMergeCause, number>>
   /** Profiles holding any placeholder value. */
   readonly withPlaceholder: number
   /** Persons whose scored identifiers are spread over more than one profile. */
@@ -53,6 +63,12 @@ export function scorePartition(
   let overMerged = 0
   let overMergedWithPlaceholder = 0
   let withPlaceholder = 0
+  const overMergedBy: Record<OverMergeCause, number> = {
+    placeholder: 0,
+    shared: 0,
+    'changed-owner': 0,
+    other: 0,
+  }
   let largest = { identifiers: 0, persons: 0 }
   const seen = new Set<string>()
   const profilesPerPerson = new Map<string, number>()
@@ -61,7 +77,10 @@ export function scorePartition(
     const perPerson = new Map<string, number>()
     let scored = 0
     let placeholder = false
+    const tags = new Set<string>()
     for (const key of profile) {
+      const tag = truth.tag?.(key)
+      if (tag !== undefined && tag !== null) tags.add(tag)
       const person = truth.owners.get(key)
       if (person === undefined) {
         if (truth.isPlaceholder(key)) placeholder = true
@@ -81,6 +100,14 @@ export function scorePartition(
     if (perPerson.size > 1) {
       overMerged++
       if (placeholder) overMergedWithPlaceholder++
+      const cause: OverMergeCause = placeholder
+        ? 'placeholder'
+        : tags.has('shared')
+          ? 'shared'
+          : tags.has('changed-owner')
+            ? 'changed-owner'
+            : 'other'
+      overMergedBy[cause]++
     }
     if (
       perPerson.size > largest.persons ||
@@ -112,6 +139,7 @@ export function scorePartition(
     profiles: count,
     overMerged,
     overMergedWithPlaceholder,
+    overMergedBy,
     withPlaceholder,
     splitPersons,
     largestProfile: largest,

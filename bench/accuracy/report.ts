@@ -22,7 +22,9 @@ export function formatScore(
   return (
     `${name}: precision ${ratio(score.precision)} recall ${ratio(score.recall)} F1 ${ratio(score.f1)}, ` +
     `${score.profiles} profiles, ${score.overMerged} over-merged ` +
-    `(${score.overMergedWithPlaceholder} with a placeholder), ${score.splitPersons} split persons, ` +
+    `(${Object.entries(score.overMergedBy)
+      .map(([cause, n]) => `${cause} ${n}`)
+      .join(', ')}), ${score.splitPersons} split persons, ` +
     `largest ${score.largestProfile.persons} persons / ${score.largestProfile.identifiers} ids${timing}`
   )
 }

@@ -26,6 +26,7 @@ export async function loadTruth(path: string): Promise<LoadedTruth> {
   const owners = new Map<string, string>()
   const fragmentOwners = new Map<string, string>()
   const placeholders = new Set<string>()
+  const tags = new Map<string, 'shared' | 'changed-owner'>()
   const persons = new Set<string>()
   let shared = 0
   let changedOwner = 0
@@ -34,25 +35,32 @@ export async function loadTruth(path: string): Promise<LoadedTruth> {
     if (line.trim() === '') continue
     const record = JSON.parse(line) as TruthRecord
     if (record.status === 'placeholder') placeholders.add(placeholderKey(record.type, record.value))
-    else if (record.status === 'shared') shared++
-    else if (record.person !== null) {
+    else if (record.status === 'shared') {
+      shared++
+      tags.set(identifierKey(record.type, record.value), 'shared')
+    } else if (record.person !== null) {
       owners.set(identifierKey(record.type, record.value), record.person)
       fragmentOwners.set(
         identifierKey(record.type, record.value),
         `${record.person}#${record.fragment ?? 0}`,
       )
       persons.add(record.person)
-      if (record.previousOwners !== undefined) changedOwner++
+      if (record.previousOwners !== undefined) {
+        changedOwner++
+        tags.set(identifierKey(record.type, record.value), 'changed-owner')
+      }
     }
   }
   const isPlaceholder = (key: string) => {
     const cut = key.indexOf('\u001f')
     return placeholders.has(placeholderKey(key.slice(0, cut), key.slice(cut + 1)))
   }
+  const tag = (key: string) => tags.get(key) ?? null
   return {
     owners,
     isPlaceholder,
-    evidence: { owners: fragmentOwners, isPlaceholder },
+    tag,
+    evidence: { owners: fragmentOwners, isPlaceholder, tag },
     fragments: new Set(fragmentOwners.values()).size,
     persons: persons.size,
     shared,
