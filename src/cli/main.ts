@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { registerResolveCommand } from './commands/resolve.js'
+import { registerRunCommand } from './commands/run.js'
 import { registerStartCommand } from './commands/start.js'
 import { registerTopologyCommand } from './commands/topology.js'
 
@@ -12,6 +13,7 @@ const program = new Command()
 
 registerStartCommand(program)
 registerResolveCommand(program)
+registerRunCommand(program)
 registerTopologyCommand(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {

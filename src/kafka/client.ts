@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs'
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs'
+import type { ConnectionOptions } from 'node:tls'
 import type { Logger } from '../ports/logger.js'
 
 export interface KafkaClientOptions {
@@ -6,6 +7,10 @@ export interface KafkaClientOptions {
   readonly clientId: string
   /** kafkajs's own logs go here (warn and above); none when omitted. */
   readonly logger?: Logger
+  /** Passed to kafkajs as is: true, or Node TLS options (ca, cert, key, ...). */
+  readonly ssl?: boolean | ConnectionOptions
+  /** Passed to kafkajs as is (plain, scram-sha-256/512, aws). */
+  readonly sasl?: SASLOptions
 }
 
 /**
@@ -18,6 +23,8 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
       if (!logger) return

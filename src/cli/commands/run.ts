@@ -1,0 +1,78 @@
+import type { Command } from 'commander'
+import { pino } from 'pino'
+import { startApiServer } from '../../api/server.js'
+import { loadAppConfig } from '../../config/app-config.js'
+import { startKafkaApp } from '../../runtime/kafka-app.js'
+
+interface RunFlags {
+  readonly config?: string
+  readonly brokers?: string
+  readonly registry?: string
+  readonly prefix?: string
+  readonly group?: string
+  readonly stateDir?: string
+  readonly identity?: string
+  readonly commitInterval?: string
+  readonly httpPort?: string
+}
+
+const toNumber = (v: string | undefined): number | undefined =>
+  v === undefined ? undefined : Number(v)
+
+/**
+ * `unifier run`: the exactly-once stream processor over Kafka (docs/processor.md). Settings come
+ * from --config, then environment variables, then these flags (docs/configuration.md).
+ */
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Run the stream processor over Kafka (exactly once; docs/processor.md)')
+    .option('--config <file>', 'YAML/JSON configuration file (docs/configuration.md)')
+    .option('--brokers <list>', 'Kafka brokers host:port,... (KAFKA_BROKERS)')
+    .option('--registry <url>', 'schema registry URL (SCHEMA_REGISTRY_URL)')
+    .option('--prefix <prefix>', 'topic name prefix (UNIFIER_TOPIC_PREFIX)')
+    .option('--group <id>', 'consumer group id (UNIFIER_GROUP_ID)')
+    .option('--state-dir <dir>', 'RocksDB state directory (UNIFIER_STATE_DIR)')
+    .option('--identity <file>', 'identity config (UNIFIER_IDENTITY_CONFIG)')
+    .option('--commit-interval <ms>', 'transaction commit interval (UNIFIER_COMMIT_INTERVAL_MS)')
+    .option('--http-port <port>', 'health and metrics port; 0 picks one (UNIFIER_HTTP_PORT)')
+    .action(async (flags: RunFlags) => {
+      const config = await loadAppConfig(flags.config, process.env, {
+        'kafka.brokers': flags.brokers?.split(',').map((b) => b.trim()),
+        'registry.url': flags.registry,
+        'topics.prefix': flags.prefix,
+        groupId: flags.group,
+        stateDir: flags.stateDir,
+        identityConfig: flags.identity,
+        commitIntervalMs: toNumber(flags.commitInterval),
+        'http.port': toNumber(flags.httpPort),
+      })
+      const logger = pino({ level: config.logLevel, base: { group: config.groupId } })
+      const { processor, metrics } = await startKafkaApp(config, logger)
+      const server = config.http.enabled
+        ? await startApiServer({
+            host: config.http.host,
+            port: config.http.port,
+            health: () => processor.health(),
+            metrics: metrics.registry,
+          })
+        : null
+      if (server !== null) {
+        logger.info({ address: server.addresses() }, 'health and metrics listening')
+      }
+      logger.info('processor running')
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string): void => {
+          logger.info({ signal }, 'stopping: committing open transactions')
+          void processor
+            .stop()
+            .catch((err: unknown) => logger.error({ err: String(err) }, 'stop failed'))
+            .then(() => server?.close())
+            .then(() => resolve())
+        }
+        process.once('SIGTERM', () => shutdown('SIGTERM'))
+        process.once('SIGINT', () => shutdown('SIGINT'))
+      })
+      logger.info('stopped')
+    })
+}

@@ -1,0 +1,107 @@
+import type { Admin, Kafka } from 'kafkajs'
+import type { Logger } from '../ports/logger.js'
+import type { ProcessorLog } from '../runtime/ports.js'
+import { KafkaChangelogSource } from './changelog-source.js'
+import { GroupConsumer } from './group-consumer.js'
+import { PartitionOffsets } from './offsets.js'
+import { KafkaPartitionSink } from './transactional-sink.js'
+
+export interface KafkaProcessorLogOptions {
+  readonly kafka: Kafka
+  readonly groupId: string
+  readonly inputTopic: string
+  readonly stateTopic: string
+  readonly outputTopics: readonly string[]
+  readonly logger: Logger
+  readonly sessionTimeoutMs: number
+  readonly heartbeatIntervalMs: number
+  readonly transactionTimeoutMs: number
+  readonly maxBytesPerPartition: number
+  readonly partitionsConsumedConcurrently: number
+}
+
+export async function openKafkaProcessorLog(
+  options: KafkaProcessorLogOptions,
+): Promise<ProcessorLog> {
+  const admin: Admin = options.kafka.admin()
+  await admin.connect()
+  const offsets = new PartitionOffsets(admin)
+  const partitions = await offsets.partitionCounts([
+    options.inputTopic,
+    options.stateTopic,
+    ...options.outputTopics,
+  ])
+  for (const topic of [options.inputTopic, options.stateTopic, ...options.outputTopics]) {
+    if (!partitions.has(topic)) {
+      await admin.disconnect()
+      throw new Error(`topic ${topic} does not exist (run \`unifier topology apply\`)`)
+    }
+  }
+  if (partitions.get(options.inputTopic) !== partitions.get(options.stateTopic)) {
+    await admin.disconnect()
+    throw new Error(
+      `${options.stateTopic} must have as many partitions as ${options.inputTopic} (co-partitioning)`,
+    )
+  }
+  const consumer = new GroupConsumer({
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topic: options.inputTopic,
+    logger: options.logger,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    maxBytesPerPartition: options.maxBytesPerPartition,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+  })
+  return {
+    start: (handlers) => consumer.start(handlers),
+    seek: (partition, offset) => consumer.seek(partition, offset),
+    pause: () => consumer.pause(),
+    stop: () => consumer.stop(),
+    get isRunning() {
+      return consumer.isRunning
+    },
+    openSink: (partition) =>
+      KafkaPartitionSink.open({
+        kafka: options.kafka,
+        groupId: options.groupId,
+        inputTopic: options.inputTopic,
+        partition,
+        partitions,
+        transactionTimeoutMs: options.transactionTimeoutMs,
+      }),
+    changelog: (partition) =>
+      new KafkaChangelogSource({
+        kafka: options.kafka,
+        offsets,
+        topic: options.stateTopic,
+        partition,
+        groupPrefix: options.groupId,
+      }),
+    position: (partition) => ({
+      async committedOffset() {
+        const committed = await offsets.committed(options.groupId, options.inputTopic, partition)
+        if (committed !== null) return committed
+        return (await offsets.watermarks(options.inputTopic, partition)).low
+      },
+    }),
+    close: () => admin.disconnect(),
+    isFenced,
+  }
+}
+
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING'])
+
+/** kafkajs wraps the broker's answer (type) in retry errors (originalError, cause). */
+export function isFenced(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 8; depth++) {
+    const { type, originalError, cause } = e as {
+      type?: unknown
+      originalError?: unknown
+      cause?: unknown
+    }
+    if (typeof type === 'string' && FENCED.has(type)) return true
+    e = originalError ?? cause
+  }
+  return false
+}

@@ -1,0 +1,134 @@
+import type { Kafka, Message, Producer, RecordMetadata, Transaction } from 'kafkajs'
+import type {
+  OutgoingRecord,
+  PartitionTransaction,
+  TransactionalSink,
+  WrittenOffset,
+} from '../runtime/ports.js'
+
+export interface PartitionSinkOptions {
+  readonly kafka: Kafka
+  readonly groupId: string
+  readonly inputTopic: string
+  readonly partition: number
+  /** Partition counts of every output topic. */
+  readonly partitions: ReadonlyMap<string, number>
+  /** How long the coordinator lets a transaction stay open before aborting it. */
+  readonly transactionTimeoutMs: number
+}
+
+/**
+ * The KIP-129 scheme: kafkajs commits offsets with TxnOffsetCommit v0/v1 (no KIP-447 group
+ * fencing), so zombies are fenced by the transactional id alone. One id per input partition
+ * means whoever processes the partition next initialises the same id, which bumps the epoch,
+ * aborts the zombie's open transaction and makes its later sends and commit fail.
+ */
+export function transactionalIdFor(groupId: string, topic: string, partition: number): string {
+  return `${groupId}-${topic}-${partition}`
+}
+
+/** Records per produce request are capped by bytes so no partition batch nears message.max.bytes. */
+const MAX_BYTES_PER_SEND = 512 * 1024
+
+export class KafkaPartitionSink implements TransactionalSink {
+  private constructor(
+    private readonly producer: Producer,
+    private readonly options: PartitionSinkOptions,
+  ) {}
+
+  /** Connecting initialises the transactional id: earlier owners are fenced from here on. */
+  static async open(options: PartitionSinkOptions): Promise<KafkaPartitionSink> {
+    const producer = options.kafka.producer({
+      transactionalId: transactionalIdFor(options.groupId, options.inputTopic, options.partition),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: options.transactionTimeoutMs,
+    })
+    await producer.connect()
+    return new KafkaPartitionSink(producer, options)
+  }
+
+  partitionsOf(topic: string): number {
+    const count = this.options.partitions.get(topic)
+    if (count === undefined) throw new Error(`unknown output topic ${topic}`)
+    return count
+  }
+
+  async begin(): Promise<PartitionTransaction> {
+    return new KafkaTransaction(await this.producer.transaction(), this.options)
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect()
+  }
+}
+
+class KafkaTransaction implements PartitionTransaction {
+  constructor(
+    private readonly txn: Transaction,
+    private readonly options: PartitionSinkOptions,
+  ) {}
+
+  async send(records: readonly OutgoingRecord[]): Promise<readonly WrittenOffset[]> {
+    const last = new Map<string, WrittenOffset>()
+    for (const chunk of chunksOf(records)) {
+      const byTopic = new Map<string, Message[]>()
+      const counts = new Map<string, number>()
+      for (const r of chunk) {
+        let messages = byTopic.get(r.topic)
+        if (messages === undefined) byTopic.set(r.topic, (messages = []))
+        messages.push({ key: r.key, value: r.value, partition: r.partition })
+        const tp = `${r.topic}\u0000${r.partition}`
+        counts.set(tp, (counts.get(tp) ?? 0) + 1)
+      }
+      const metadata: RecordMetadata[] = await this.txn.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      })
+      for (const m of metadata) {
+        const count = counts.get(`${m.topicName}\u0000${m.partition}`) ?? 0
+        if (m.baseOffset === undefined || count === 0) continue
+        const lastOffset = (BigInt(m.baseOffset) + BigInt(count) - 1n).toString()
+        last.set(`${m.topicName}\u0000${m.partition}`, {
+          topic: m.topicName,
+          partition: m.partition,
+          lastOffset,
+        })
+      }
+    }
+    return [...last.values()]
+  }
+
+  async commit(nextInputOffset: string): Promise<void> {
+    await this.txn.sendOffsets({
+      consumerGroupId: this.options.groupId,
+      topics: [
+        {
+          topic: this.options.inputTopic,
+          partitions: [{ partition: this.options.partition, offset: nextInputOffset }],
+        },
+      ],
+    })
+    await this.txn.commit()
+  }
+
+  async abort(): Promise<void> {
+    await this.txn.abort()
+  }
+}
+
+function* chunksOf(records: readonly OutgoingRecord[]): Generator<OutgoingRecord[]> {
+  let chunk: OutgoingRecord[] = []
+  let bytes = 0
+  for (const r of records) {
+    const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 64
+    if (chunk.length > 0 && bytes + size > MAX_BYTES_PER_SEND) {
+      yield chunk
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(r)
+    bytes += size
+  }
+  if (chunk.length > 0) yield chunk
+}

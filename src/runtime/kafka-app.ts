@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ConnectionOptions } from 'node:tls'
+import { AvroSchemaRegistry } from '../codecs/registry.js'
+import { loadSchemas } from '../codecs/schemas.js'
+import { TopicCodec } from '../codecs/topic-codec.js'
+import type { AppConfig } from '../config/app-config.js'
+import { loadIdentityConfig } from '../config/identity-config.js'
+import { createResolver } from '../core/resolver.js'
+import { createKafka } from '../kafka/client.js'
+import { openKafkaProcessorLog } from '../kafka/processor-ports.js'
+import type { Logger } from '../ports/logger.js'
+import { RocksDbStore } from '../state/rocksdb-store.js'
+import { loadTopology } from '../topology/file.js'
+import { defaultTopologyFile } from '../topology/package-files.js'
+import { TOPIC_ROLES } from '../topology/roles.js'
+import { PrometheusMetrics } from './metrics.js'
+import { Processor } from './processor.js'
+import { retrying } from './retry.js'
+import { createStatePrefetcher } from './state-prefetch.js'
+import { messageOf } from './task.js'
+
+export interface KafkaApp {
+  readonly processor: Processor
+  readonly metrics: PrometheusMetrics
+}
+
+function tlsOptions(ssl: AppConfig['kafka']['ssl']): boolean | ConnectionOptions | undefined {
+  if (ssl === undefined || typeof ssl === 'boolean') return ssl
+  return {
+    rejectUnauthorized: ssl.rejectUnauthorized,
+    ...(ssl.caFile === undefined ? {} : { ca: [readFileSync(ssl.caFile, 'utf8')] }),
+    ...(ssl.certFile === undefined ? {} : { cert: readFileSync(ssl.certFile, 'utf8') }),
+    ...(ssl.keyFile === undefined ? {} : { key: readFileSync(ssl.keyFile, 'utf8') }),
+  }
+}
+
+/**
+ * `unifier run`: the processor over Kafka, wired from one configuration. Registering the
+ * schemas and finding the topics are retried while the registry or broker is unreachable.
+ */
+export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<KafkaApp> {
+  const identity = await loadIdentityConfig(config.identityConfig)
+  const topology = await loadTopology(
+    config.topics.file ?? defaultTopologyFile(),
+    config.topics.prefix === undefined ? {} : { prefix: config.topics.prefix },
+  )
+  const ssl = tlsOptions(config.kafka.ssl)
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    logger,
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl }),
+  })
+  const registry = new AvroSchemaRegistry({ url: config.registry.url })
+  const schemas = await loadSchemas()
+  const onRetry = (what: string) => (err: unknown, attempt: number, delayMs: number) =>
+    logger.warn({ attempt, delayMs, err: messageOf(err) }, `${what}; retrying`)
+  const codec = await retrying(() => TopicCodec.start(registry, topology, schemas), {
+    retriable: (err) => (err as { retriable?: unknown }).retriable === true,
+    onRetry: onRetry('schema registry unreachable'),
+  })
+  const inputTopic = topology.byRole['contact-events'].name
+  const stateTopic = topology.byRole['state-changelog'].name
+  const outputTopics = TOPIC_ROLES.filter(
+    (r) => r !== 'contact-events' && r !== 'state-changelog',
+  ).map((r) => topology.byRole[r].name)
+  const log = await retrying(
+    () =>
+      openKafkaProcessorLog({
+        kafka,
+        groupId: config.groupId,
+        inputTopic,
+        stateTopic,
+        outputTopics,
+        logger,
+        sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+        heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+        transactionTimeoutMs: config.kafka.transactionTimeoutMs,
+        maxBytesPerPartition: config.maxBytesPerPartition,
+        partitionsConsumedConcurrently: topology.byRole['contact-events'].partitions,
+      }),
+    {
+      retriable: (err) =>
+        !messageOf(err).includes('does not exist') && !messageOf(err).includes('co-partitioning'),
+      onRetry: onRetry('Kafka unreachable'),
+    },
+  )
+  const metrics = new PrometheusMetrics()
+  const processor = new Processor({
+    log,
+    resolver: createResolver(identity),
+    prefetch: createStatePrefetcher(identity),
+    codec: {
+      topicName: (role) => codec.topicName(role),
+      decodeContactEvent: (value) => codec.decodeContactEvent(value),
+      encodeOutput: (record, input) => codec.encodeOutput(record, input),
+    },
+    openStore: (partition) =>
+      RocksDbStore.open(join(config.stateDir, `${inputTopic}-${partition}`)),
+    logger,
+    metrics,
+    commitIntervalMs: config.commitIntervalMs,
+    maxTransactionEvents: config.maxTransactionEvents,
+  })
+  await processor.start()
+  return { processor, metrics }
+}

@@ -1,0 +1,296 @@
+import type { Resolver } from '../core/resolver.js'
+import type { KeyValueStore } from '../ports/key-value-store.js'
+import type { Logger } from '../ports/logger.js'
+import { NO_METRICS, type TaskMetrics } from './metrics.js'
+import type { FetchedBatch, ProcessorLog } from './ports.js'
+import { retrying } from './retry.js'
+import type { StatePrefetcher } from './state-prefetch.js'
+import { messageOf, PartitionTask, type TaskCodec } from './task.js'
+
+export interface ProcessorOptions {
+  readonly log: ProcessorLog
+  readonly resolver: Pick<Resolver, 'decide'>
+  readonly prefetch?: StatePrefetcher
+  readonly codec: TaskCodec
+  /** The partition's own store, opened for a new task and closed by it. */
+  readonly openStore: (partition: number) => Promise<KeyValueStore>
+  readonly logger: Logger
+  readonly metrics?: TaskMetrics
+  readonly commitIntervalMs: number
+  readonly maxTransactionEvents: number
+}
+
+/** Everything known about one assigned input partition. */
+interface Slot {
+  task: PartitionTask | null
+  /** Work on one partition runs one step at a time, in order. */
+  chain: Promise<void>
+  /** After a seek: only a batch fetched from this offset is current. */
+  awaitingSeek: string | null
+  /** Fenced in this generation: another member writes the partition until the next rebalance. */
+  fencedGeneration: number | null
+  commitQueued: boolean
+  restoring: boolean
+}
+
+export interface PartitionHealth {
+  readonly partition: number
+  readonly state: 'restoring' | 'running' | 'waiting'
+  readonly nextOffset: string | null
+  readonly inTransaction: boolean
+}
+
+export interface ProcessorHealth {
+  readonly status: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
+  readonly generation: number
+  readonly partitions: readonly PartitionHealth[]
+}
+
+const TICK_MS = 25
+
+/**
+ * Runs one PartitionTask per assigned input partition over any ProcessorLog (a Kafka consumer
+ * group, or the embedded log). It opens a task when a partition is assigned (fencing the
+ * previous writer, restoring state, seeking to the committed offset), feeds it batches,
+ * commits it on its interval, and on any task failure discards it and opens a new one, which
+ * re-processes from the last committed offset.
+ */
+export class Processor {
+  private readonly slots = new Map<number, Slot>()
+  private assigned = new Set<number>()
+  private generation = 0
+  private ticker: NodeJS.Timeout | null = null
+  private status: ProcessorHealth['status'] = 'starting'
+  private readonly metrics: TaskMetrics
+
+  constructor(private readonly options: ProcessorOptions) {
+    this.metrics = options.metrics ?? NO_METRICS
+  }
+
+  async start(): Promise<void> {
+    await this.options.log.start({
+      onAssignment: (partitions, generation) => this.onAssignment(partitions, generation),
+      onBatch: (batch, heartbeat) => this.onBatch(batch, heartbeat),
+      onSkipped: (partition, lastOffset) => this.onSkipped(partition, lastOffset),
+    })
+    this.ticker = setInterval(() => this.tick(), TICK_MS)
+    this.status = 'running'
+  }
+
+  health(): ProcessorHealth {
+    const status = this.status === 'running' && !this.options.log.isRunning ? 'failed' : this.status
+    return {
+      status,
+      generation: this.generation,
+      partitions: [...this.assigned]
+        .sort((a, b) => a - b)
+        .map((partition) => {
+          const slot = this.slots.get(partition)
+          const task = slot?.task ?? null
+          return {
+            partition,
+            state: slot?.restoring === true ? 'restoring' : task === null ? 'waiting' : 'running',
+            nextOffset: task?.nextOffset ?? null,
+            inTransaction: task?.inTransaction ?? false,
+          }
+        }),
+    }
+  }
+
+  /**
+   * A clean stop: no more input, every open transaction committed (or aborted if that fails),
+   * stores closed with their checkpoints, then the group is left.
+   */
+  async stop(): Promise<void> {
+    if (this.status === 'stopping' || this.status === 'stopped') return
+    this.status = 'stopping'
+    if (this.ticker !== null) clearInterval(this.ticker)
+    this.options.log.pause()
+    await Promise.all(
+      [...this.slots.keys()].map((partition) =>
+        this.enqueue(partition, async (slot) => {
+          const task = slot.task
+          slot.task = null
+          await task?.close({ commit: true })
+        }),
+      ),
+    )
+    await this.options.log.stop()
+    await this.options.log.close()
+    this.status = 'stopped'
+  }
+
+  private slot(partition: number): Slot {
+    let slot = this.slots.get(partition)
+    if (slot === undefined) {
+      slot = {
+        task: null,
+        chain: Promise.resolve(),
+        awaitingSeek: null,
+        fencedGeneration: null,
+        commitQueued: false,
+        restoring: false,
+      }
+      this.slots.set(partition, slot)
+    }
+    return slot
+  }
+
+  private enqueue(partition: number, step: (slot: Slot) => Promise<void>): Promise<void> {
+    const slot = this.slot(partition)
+    const run = slot.chain.then(() => step(slot))
+    slot.chain = run.catch((err: unknown) => {
+      this.options.logger.error({ partition, err: messageOf(err) }, 'partition step failed')
+    })
+    return slot.chain
+  }
+
+  private onAssignment(partitions: readonly number[], generation: number): void {
+    this.generation = generation
+    const now = new Set(partitions)
+    for (const partition of this.slots.keys()) {
+      if (now.has(partition)) continue
+      void this.enqueue(partition, async (slot) => {
+        const task = slot.task
+        slot.task = null
+        slot.awaitingSeek = null
+        // Revoked: the new owner re-processes whatever this transaction held.
+        await task?.close({ commit: false })
+      })
+    }
+    this.assigned = now
+    for (const partition of partitions) {
+      void this.enqueue(partition, (slot) => this.ensureTask(partition, slot))
+    }
+  }
+
+  private async ensureTask(partition: number, slot: Slot): Promise<void> {
+    if (slot.task !== null || !this.accepting(partition)) return
+    if (slot.fencedGeneration === this.generation) return
+    slot.fencedGeneration = null
+    slot.restoring = true
+    try {
+      const task = await retrying(() => this.openTask(partition), {
+        retriable: () => this.accepting(partition),
+        onRetry: (err, attempt, delayMs) =>
+          this.options.logger.warn(
+            { partition, attempt, delayMs, err: messageOf(err) },
+            'cannot open the partition task; retrying',
+          ),
+      })
+      if (!this.accepting(partition)) {
+        await task.close({ commit: false })
+        return
+      }
+      slot.task = task
+      slot.awaitingSeek = task.nextOffset
+      this.options.log.seek(partition, task.nextOffset)
+    } finally {
+      slot.restoring = false
+    }
+  }
+
+  private async openTask(partition: number): Promise<PartitionTask> {
+    const { log, logger } = this.options
+    const sink = await log.openSink(partition)
+    let store: KeyValueStore | null = null
+    try {
+      store = await this.options.openStore(partition)
+      return await PartitionTask.open({
+        partition,
+        resolver: this.options.resolver,
+        ...(this.options.prefetch === undefined ? {} : { prefetch: this.options.prefetch }),
+        codec: this.options.codec,
+        store,
+        sink,
+        changelog: log.changelog(partition),
+        position: log.position(partition),
+        logger: logger.child({ partition }),
+        metrics: this.metrics,
+        commitIntervalMs: this.options.commitIntervalMs,
+        maxTransactionEvents: this.options.maxTransactionEvents,
+      })
+    } catch (err) {
+      await sink.close().catch(() => undefined)
+      await store?.close().catch(() => undefined)
+      throw err
+    }
+  }
+
+  private accepting(partition: number): boolean {
+    return (this.status === 'running' || this.status === 'starting') && this.assigned.has(partition)
+  }
+
+  private onBatch(batch: FetchedBatch, _heartbeat: () => Promise<void>): Promise<void> {
+    const partition = batch.partition
+    return this.enqueue(partition, async (slot) => {
+      await this.ensureTask(partition, slot)
+      const task = slot.task
+      if (task === null || !this.accepting(partition)) return
+      if (slot.awaitingSeek !== null) {
+        if (batch.fetchedOffset !== slot.awaitingSeek) return
+        slot.awaitingSeek = null
+      } else if (BigInt(batch.fetchedOffset) > BigInt(task.nextOffset)) {
+        // Records between were never handed to this task: read them again.
+        slot.awaitingSeek = task.nextOffset
+        this.options.log.seek(partition, task.nextOffset)
+        return
+      }
+      try {
+        await task.process(batch.records)
+        this.metrics.lag(
+          partition,
+          Math.max(0, Number(batch.highWatermark) - Number(task.nextOffset)),
+        )
+        if (task.commitDue) await task.commit()
+      } catch (err) {
+        await this.recover(partition, slot, err)
+      }
+    })
+  }
+
+  private onSkipped(partition: number, lastOffset: string): void {
+    void this.enqueue(partition, async (slot) => {
+      const task = slot.task
+      if (task === null || slot.awaitingSeek !== null) return
+      task.skipTo(BigInt(lastOffset) + 1n)
+    })
+  }
+
+  private tick(): void {
+    for (const [partition, slot] of this.slots) {
+      if (slot.commitQueued || slot.task === null || !slot.task.commitDue) continue
+      slot.commitQueued = true
+      void this.enqueue(partition, async (s) => {
+        s.commitQueued = false
+        const task = s.task
+        if (task === null || !task.commitDue) return
+        try {
+          await task.commit()
+        } catch (err) {
+          await this.recover(partition, s, err)
+        }
+      })
+    }
+  }
+
+  /** The task is unusable: abort it and start over from the last commit (unless fenced). */
+  private async recover(partition: number, slot: Slot, err: unknown): Promise<void> {
+    const fenced = this.options.log.isFenced(err)
+    this.options.logger.warn(
+      { partition, err: messageOf(err), fenced },
+      fenced
+        ? 'fenced: another instance owns this partition now; waiting for the rebalance'
+        : 'transaction failed; aborting and re-processing from the last commit',
+    )
+    const task = slot.task
+    slot.task = null
+    slot.awaitingSeek = null
+    await task?.close({ commit: false })
+    if (fenced) {
+      slot.fencedGeneration = this.generation
+      return
+    }
+    await this.ensureTask(partition, slot)
+  }
+}

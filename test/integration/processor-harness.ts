@@ -1,0 +1,254 @@
+/**
+ * Shared by the processor-*.int.test.ts files: a topology under a unique prefix, events
+ * produced as the channels would, read_committed read-back to the end of a topic, and the
+ * resolver run once over the same input for comparison.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel, type Admin } from 'kafkajs'
+import { AvroSchemaRegistry } from '../../src/codecs/registry.js'
+import { profileSnapshotFromAvro } from '../../src/codecs/records.js'
+import { loadSchemas } from '../../src/codecs/schemas.js'
+import { TopicCodec } from '../../src/codecs/topic-codec.js'
+import { topicSubjects } from '../../src/codecs/topic-schemas.js'
+import { parseAppConfig, type AppConfig } from '../../src/config/app-config.js'
+import { loadIdentityConfig } from '../../src/config/identity-config.js'
+import { createResolver, type StateRecord } from '../../src/core/resolver.js'
+import type { ContactEvent, OutputRecord, ProfileSnapshot } from '../../src/core/types.js'
+import { KafkaTopicAdmin } from '../../src/kafka/admin.js'
+import { BatchResolver } from '../../src/runtime/batch-resolver.js'
+import { MemoryStore } from '../../src/state/memory-store.js'
+import { loadTopology, type Topology } from '../../src/topology/file.js'
+import { defaultTopologyFile, packageRoot } from '../../src/topology/package-files.js'
+import { kafkaBrokers, schemaRegistryUrl, uniqueName } from '../setup/kafka-kit.js'
+
+export const SAMPLE_IDENTITY = join(packageRoot(), 'samples', 'identity.yaml')
+
+export interface TestRecord {
+  readonly partition: number
+  readonly offset: string
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+}
+
+export interface ProcessorEnv {
+  readonly kafka: Kafka
+  readonly admin: Admin
+  readonly topology: Topology
+  readonly codec: TopicCodec
+  readonly stateDir: string
+  readonly prefix: string
+  topic(role: keyof Topology['byRole']): string
+  config(overrides?: Record<string, unknown>): AppConfig
+  produce(events: readonly ContactEvent[]): Promise<void>
+  produceRaw(records: ReadonlyArray<{ key: Buffer | null; value: Buffer | null }>): Promise<void>
+  /** Every committed record of the topic, read to the end (read_committed). */
+  readAll(topic: string): Promise<TestRecord[]>
+  cleanup(): Promise<void>
+}
+
+export async function processorEnv(partitions: number): Promise<ProcessorEnv> {
+  const kafka = new Kafka({
+    clientId: uniqueName('proc-test'),
+    brokers: kafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  })
+  const admin = kafka.admin()
+  await admin.connect()
+  const prefix = `${uniqueName('proc')}.`
+  const loaded = await loadTopology(defaultTopologyFile(), { prefix })
+  const topology: Topology = {
+    ...loaded,
+    topics: loaded.topics.map((t) => ({ ...t, partitions })),
+    byRole: Object.fromEntries(
+      Object.entries(loaded.byRole).map(([role, t]) => [role, { ...t, partitions }]),
+    ) as Topology['byRole'],
+  }
+  const topicAdmin = new KafkaTopicAdmin(kafka)
+  await topicAdmin.createTopics(topology.topics)
+  const registry = new AvroSchemaRegistry({ url: schemaRegistryUrl() })
+  const codec = await TopicCodec.start(registry, topology, await loadSchemas())
+  const stateDir = await mkdtemp(join(tmpdir(), 'unifier-proc-'))
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+
+  const readAll = async (topic: string): Promise<TestRecord[]> => {
+    const ends = await admin.fetchTopicOffsets(topic)
+    const pending = new Map(
+      ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]),
+    )
+    const records: TestRecord[] = []
+    if (pending.size === 0) return records
+    const consumer = kafka.consumer({
+      groupId: `read-${randomUUID()}`,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+    })
+    let wake: () => void = () => undefined
+    const done = new Promise<void>((resolve) => (wake = resolve))
+    const reached = (partition: number, last: string): void => {
+      const end = pending.get(partition)
+      if (end !== undefined && BigInt(last) >= end - 1n) pending.delete(partition)
+      if (pending.size === 0) wake()
+    }
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0) reached(payload.partition, payload.lastOffset)
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          records.push({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value })
+        }
+        reached(batch.partition, batch.lastOffset())
+      },
+    })
+    const timeout = setTimeout(() => wake(), 60_000)
+    await done
+    clearTimeout(timeout)
+    await consumer.disconnect()
+    if (pending.size > 0) {
+      throw new Error(`could not read ${topic} to its end: partitions ${[...pending.keys()]}`)
+    }
+    return records.sort(
+      (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+    )
+  }
+
+  return {
+    kafka,
+    admin,
+    topology,
+    codec,
+    stateDir,
+    prefix,
+    topic: (role) => topology.byRole[role].name,
+    config: (overrides = {}) =>
+      parseAppConfig(
+        {
+          kafka: { brokers: kafkaBrokers(), sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 },
+          registry: { url: schemaRegistryUrl() },
+          topics: { prefix },
+          groupId: `${prefix}group`,
+          stateDir,
+          identityConfig: SAMPLE_IDENTITY,
+          commitIntervalMs: 100,
+          http: { enabled: false },
+          logLevel: 'warn',
+        },
+        {},
+        overrides,
+      ),
+    async produce(events) {
+      const messages = await Promise.all(events.map((e) => codec.encodeContactEvent(e)))
+      await producer.send({
+        topic: topology.byRole['contact-events'].name,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: m.value })),
+      })
+    },
+    async produceRaw(records) {
+      await producer.send({
+        topic: topology.byRole['contact-events'].name,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key, value: r.value })),
+      })
+    },
+    readAll,
+    async cleanup() {
+      await producer.disconnect()
+      await topicAdmin.deleteTopics(topology.topics.map((t) => t.name))
+      await topicAdmin.close()
+      await admin.disconnect()
+      for (const { subject } of topicSubjects(topology)) {
+        await registry.deleteSubject(subject).catch(() => undefined)
+      }
+      await rm(stateDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Polls `read` until `ready` holds or the deadline passes; returns the last read. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  ready: (value: T) => boolean,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (ready(value) || Date.now() > deadline) return value
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}
+
+/** Latest value per changelog key: the current profiles (tombstoned ones removed). */
+export async function currentProfiles(
+  env: ProcessorEnv,
+  records: readonly TestRecord[],
+): Promise<Map<string, ProfileSnapshot>> {
+  const latest = new Map<string, ProfileSnapshot | null>()
+  for (const r of records) {
+    if (r.key === null) continue
+    const key = (await env.codec.decode('profile-changelog', 'key', r.key)) as {
+      tenant: string
+      profileId: string
+    }
+    const id = `${key.tenant}/${key.profileId}`
+    latest.set(
+      id,
+      r.value === null
+        ? null
+        : profileSnapshotFromAvro(await env.codec.decode('profile-changelog', 'value', r.value)),
+    )
+  }
+  const live = new Map<string, ProfileSnapshot>()
+  for (const [id, p] of latest) if (p !== null) live.set(id, p)
+  return live
+}
+
+/**
+ * The reference: the resolver over the input as committed, each partition in offset order,
+ * in memory, in one pass. Returns every output and the final profiles.
+ */
+export async function onePass(
+  env: ProcessorEnv,
+): Promise<{ outputs: OutputRecord[]; profiles: Map<string, ProfileSnapshot> }> {
+  const input = await env.readAll(env.topic('contact-events'))
+  const identity = await loadIdentityConfig(SAMPLE_IDENTITY)
+  const outputs: OutputRecord[] = []
+  const byPartition = new Map<number, TestRecord[]>()
+  for (const r of input) {
+    const list = byPartition.get(r.partition) ?? []
+    list.push(r)
+    byPartition.set(r.partition, list)
+  }
+  for (const records of byPartition.values()) {
+    const resolver = await BatchResolver.open({
+      resolver: createResolver(identity),
+      store: new MemoryStore(),
+    })
+    for (const r of records) {
+      let event: ContactEvent
+      try {
+        event = await env.codec.decodeContactEvent(r.value)
+      } catch {
+        continue
+      }
+      const decision = await resolver.process(event, { sequence: Number(r.offset) })
+      outputs.push(...decision.outputs)
+    }
+  }
+  const latest = new Map<string, ProfileSnapshot | null>()
+  for (const o of outputs)
+    if (o.kind === 'profile') latest.set(`${o.tenant}/${o.profileId}`, o.profile)
+  const profiles = new Map<string, ProfileSnapshot>()
+  for (const [id, p] of latest) if (p !== null) profiles.set(id, p)
+  return { outputs, profiles }
+}
+
+export type { StateRecord }
