@@ -30,8 +30,22 @@ const { values: args } = parseArgs({
     'core-identifiers': { type: 'string', default: '100000' },
     skip: { type: 'string', default: '' },
     doc: { type: 'string', default: 'docs/benchmarks.md' },
+    /** Re-renders the doc section from an earlier report file instead of running anything. */
+    from: { type: 'string' },
   },
 })
+if (args.from !== undefined) {
+  const report = JSON.parse(await readFile(args.from, 'utf8')) as Report
+  await updateDoc(args.doc as string, report)
+  process.exit(0)
+}
+
+async function updateDoc(doc: string, report: Report): Promise<void> {
+  const markdown = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n'
+  await writeFile(doc, replaceSection(markdown, reportSection(report)))
+  console.error(`updated ${doc}`)
+}
+
 const skip = new Set((args.skip as string).split(',').filter((part) => part !== ''))
 const parts: ChildRun[] = []
 const work = await mkdtemp(join(tmpdir(), 'unifier-bench-'))
@@ -99,10 +113,7 @@ try {
   }
   const file = await writeResults('report', report)
   console.error(`\nwritten ${file}`)
-  const doc = args.doc as string
-  const markdown = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n'
-  await writeFile(doc, replaceSection(markdown, reportSection(report)))
-  console.error(`updated ${doc}`)
+  await updateDoc(args.doc as string, report)
   if (parts.some((run) => run.exitCode !== 0)) process.exitCode = 1
 } finally {
   await rm(work, { recursive: true, force: true })

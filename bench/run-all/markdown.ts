@@ -14,6 +14,7 @@ interface Score {
   profiles: number
   overMerged: number
   overMergedWithPlaceholder: number
+  overMergedBy?: Record<string, number>
   withPlaceholder: number
   splitPersons: number
   largestProfile: { identifiers: number; persons: number }
@@ -54,17 +55,23 @@ const f4 = (x: number) => x.toFixed(4)
 const mib = (kib: number | null) => (kib === null ? 'n/a' : `${Math.round(kib / 1024)} MiB`)
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
+const causes = (score: Score) =>
+  Object.entries(score.overMergedBy ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([cause, n]) => `${cause} ${n}`)
+    .join(', ')
+
 function scoreRow(name: string, score: Score, evidence: Score): string {
   return (
     `| ${name} | ${f4(evidence.precision)} | ${f4(evidence.recall)} | **${f4(evidence.f1)}** | ` +
     `${f4(score.recall)} | ${f4(score.f1)} | ${score.profiles} | ${score.overMerged} | ` +
-    `${score.overMergedWithPlaceholder} | ${score.largestProfile.persons} / ${score.largestProfile.identifiers} |`
+    `${score.overMergedWithPlaceholder} | ${causes(score)} | ${score.largestProfile.persons} / ${score.largestProfile.identifiers} |`
   )
 }
 
 const SCORE_HEADER = [
-  '| run | precision | recall | F1 | recall vs persons | F1 vs persons | profiles | over-merged | over-merged with a placeholder | largest (persons / ids) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| run | precision | recall | F1 | recall vs persons | F1 vs persons | profiles | over-merged | over-merged with a placeholder | over-merged by what they hold | largest (persons / ids) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ]
 
 function coreLines(parts: readonly ChildRun[]): string[] {
