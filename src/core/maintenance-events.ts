@@ -69,8 +69,9 @@ export function decideNote(
 }
 
 /**
- * Right to be forgotten: every id of the set (live and retired) and the root record are deleted,
- * its identifiers freed or suppressed. Returns the forgotten profile id.
+ * Right to be forgotten: the root record and every id of the set (live and retired) become
+ * `forgotten` markers (no personal data; they keep the ids from being issued again), its
+ * identifiers are freed or suppressed. Returns the forgotten profile id.
  */
 export function decideForget(
   ctx: DecisionContext,
@@ -83,9 +84,10 @@ export function decideForget(
     const key = ctx.linkKeyOf(id.type, id.value)
     ctx.write(key, suppress ? { type: 'suppressed', suppressedBy: ctx.evidence } : null)
   }
-  ctx.write(profileKey(ctx.tenant, subject.rootId), null)
-  ctx.write(profileKey(ctx.tenant, subject.profileId), null)
-  for (const retired of subject.mergedFrom) ctx.write(profileKey(ctx.tenant, retired), null)
+  const gone = { type: 'forgotten', forgottenBy: ctx.evidence } as const
+  ctx.write(profileKey(ctx.tenant, subject.rootId), gone)
+  ctx.write(profileKey(ctx.tenant, subject.profileId), gone)
+  for (const retired of subject.mergedFrom) ctx.write(profileKey(ctx.tenant, retired), gone)
   subject.dirty = false
   ctx.outputs.push({
     kind: 'deleted',

@@ -74,6 +74,15 @@ export interface PointerRecord {
   readonly parent: string
 }
 
+/**
+ * key: profileKey(tenant, id). A forgotten profile id: nothing about the person remains, but
+ * the id is never issued again (a later event with a reused eventId would otherwise derive it).
+ */
+export interface ForgottenRecord {
+  readonly type: 'forgotten'
+  readonly forgottenBy: Evidence
+}
+
 /** key: tenantMetaKey(tenant). Counts applied events: the write position of the idempotence ring. */
 export interface TenantMetaRecord {
   readonly type: 'tenant-meta'
@@ -97,6 +106,7 @@ export type StateRecord =
   | SuppressedRecord
   | ProfileRecord
   | PointerRecord
+  | ForgottenRecord
   | TenantMetaRecord
   | SeenRecord
   | SeenSlotRecord

@@ -77,6 +77,7 @@ export class StateView {
       }
       current = next
     }
+    if (keys.length > 0) await this.load(keys) // no ids to walk: the extra keys still ride
     return found
   }
 }

@@ -1,6 +1,8 @@
 /**
- * A profile being changed by one event: a private, mutable copy of a root record (records read
- * from state are shared and immutable). Everything a merge, attachment or attribute update does
+ * A profile being changed by one event: a private view of a root record (records read from
+ * state are shared and immutable). Copy-on-write: a list or map of the record is copied the
+ * first time this event changes it, so an event that only touches attributes of a profile with
+ * 20,000 links does not copy the links. Everything a merge, attachment or attribute update does
  * to one profile lives here; turning it back into a plain record is `toRecord`.
  */
 import { provenanceWins } from './attributes.js'
@@ -19,19 +21,66 @@ export interface WorkProfile {
   rootId: string
   profileId: string
   anchor: Identifier | null
-  identifiers: Identifier[]
-  channels: string[]
-  attributes: Record<string, AttributeValue>
-  provenance: Record<string, AttributeProvenance>
-  timeline: TimelineEntry[]
-  mergedFrom: string[]
+  identifiers: readonly Identifier[]
+  channels: readonly string[]
+  attributes: Readonly<Record<string, AttributeValue>>
+  provenance: Readonly<Record<string, AttributeProvenance>>
+  timeline: readonly TimelineEntry[]
+  mergedFrom: readonly string[]
   createdAt: number
   createdSequence: number
   updatedAt: number
   size: number
-  merges: MergeEvidence[]
+  merges: readonly MergeEvidence[]
   /** Changed by this event: write it and emit a snapshot. */
   dirty: boolean
+  /** Which of the lists/maps above are this event's own copies (OWN_* bits). */
+  owned: number
+}
+
+const OWN_IDENTIFIERS = 1
+const OWN_CHANNELS = 2
+const OWN_ATTRIBUTES = 4
+const OWN_TIMELINE = 8
+const OWN_ALL = 15
+
+function ownIdentifiers(p: WorkProfile): Identifier[] {
+  if ((p.owned & OWN_IDENTIFIERS) === 0) {
+    p.identifiers = p.identifiers.slice()
+    p.owned |= OWN_IDENTIFIERS
+  }
+  return p.identifiers as Identifier[]
+}
+
+function ownChannels(p: WorkProfile): string[] {
+  if ((p.owned & OWN_CHANNELS) === 0) {
+    p.channels = p.channels.slice()
+    p.owned |= OWN_CHANNELS
+  }
+  return p.channels as string[]
+}
+
+function ownAttributes(p: WorkProfile): {
+  attributes: Record<string, AttributeValue>
+  provenance: Record<string, AttributeProvenance>
+} {
+  if ((p.owned & OWN_ATTRIBUTES) === 0) {
+    p.attributes = { ...p.attributes }
+    p.provenance = { ...p.provenance }
+    p.owned |= OWN_ATTRIBUTES
+  }
+  return p as {
+    attributes: Record<string, AttributeValue>
+    provenance: Record<string, AttributeProvenance>
+  }
+}
+
+function ownTimeline(p: WorkProfile): TimelineEntry[] {
+  if ((p.owned & OWN_TIMELINE) === 0) {
+    p.timeline = p.timeline.slice()
+    p.owned |= OWN_TIMELINE
+  }
+  return p.timeline as TimelineEntry[]
 }
 
 export function workFromRecord(rootId: string, r: ProfileRecord): WorkProfile {
@@ -39,18 +88,19 @@ export function workFromRecord(rootId: string, r: ProfileRecord): WorkProfile {
     rootId,
     profileId: r.profileId,
     anchor: r.anchor,
-    identifiers: r.identifiers.slice(),
-    channels: r.channels.slice(),
-    attributes: { ...r.attributes },
-    provenance: { ...r.provenance },
-    timeline: r.timeline.slice(),
-    mergedFrom: r.mergedFrom.slice(),
+    identifiers: r.identifiers,
+    channels: r.channels,
+    attributes: r.attributes,
+    provenance: r.provenance,
+    timeline: r.timeline,
+    mergedFrom: r.mergedFrom,
     createdAt: r.createdAt,
     createdSequence: r.createdSequence,
     updatedAt: r.updatedAt,
     size: r.size,
-    merges: r.merges.slice(),
+    merges: r.merges,
     dirty: false,
+    owned: 0,
   }
 }
 
@@ -75,6 +125,7 @@ export function newWorkProfile(
     size: 1,
     merges: [],
     dirty: true,
+    owned: OWN_ALL,
   }
 }
 
@@ -121,23 +172,23 @@ function compareIdentifiers(a: Identifier, b: Identifier): number {
 
 /** Two sorted, disjoint identifier lists as one sorted list, in linear time. */
 function mergeSorted(a: readonly Identifier[], b: readonly Identifier[]): Identifier[] {
-  const out: Identifier[] = new Array<Identifier>(a.length + b.length)
+  // built with push: a preallocated (holey) array serialises differently in some codecs
+  const out: Identifier[] = []
   let i = 0
   let j = 0
-  let k = 0
   while (i < a.length && j < b.length) {
     const x = a[i] as Identifier
     const y = b[j] as Identifier
     if (compareIdentifiers(x, y) <= 0) {
-      out[k++] = x
+      out.push(x)
       i++
     } else {
-      out[k++] = y
+      out.push(y)
       j++
     }
   }
-  while (i < a.length) out[k++] = a[i++] as Identifier
-  while (j < b.length) out[k++] = b[j++] as Identifier
+  while (i < a.length) out.push(a[i++] as Identifier)
+  while (j < b.length) out.push(b[j++] as Identifier)
   return out
 }
 
@@ -166,7 +217,7 @@ export function addIdentifier(p: WorkProfile, id: Identifier): void {
   const i = lowerBound(p.identifiers, id.type, id.value)
   const at = p.identifiers[i]
   if (at !== undefined && at.type === id.type && at.value === id.value) return
-  p.identifiers.splice(i, 0, { type: id.type, value: id.value })
+  ownIdentifiers(p).splice(i, 0, { type: id.type, value: id.value })
   p.dirty = true
 }
 
@@ -174,7 +225,7 @@ export function removeIdentifier(p: WorkProfile, type: string, value: string): v
   const i = lowerBound(p.identifiers, type, value)
   const at = p.identifiers[i]
   if (at === undefined || at.type !== type || at.value !== value) return
-  p.identifiers.splice(i, 1)
+  ownIdentifiers(p).splice(i, 1)
   if (p.anchor !== null && p.anchor.type === type && p.anchor.value === value) p.anchor = null
   p.dirty = true
 }
@@ -193,7 +244,9 @@ function insertSorted(list: string[], value: string): boolean {
 }
 
 export function addChannel(p: WorkProfile, source: string): void {
-  if (insertSorted(p.channels, source)) p.dirty = true
+  if (p.channels.includes(source)) return
+  insertSorted(ownChannels(p), source)
+  p.dirty = true
 }
 
 export function setAttribute(
@@ -205,8 +258,9 @@ export function setAttribute(
 ): void {
   const current = p.provenance[field]
   if (current !== undefined && !provenanceWins(t, prov, current)) return
-  p.attributes[field] = value
-  p.provenance[field] = prov
+  const own = ownAttributes(p)
+  own.attributes[field] = value
+  own.provenance[field] = prov
   p.dirty = true
 }
 
@@ -219,13 +273,11 @@ function newerFirst(a: TimelineEntry, b: TimelineEntry): number {
 
 export function addTimelineEntry(t: CompiledTenant, p: WorkProfile, entry: TimelineEntry): void {
   let i = 0
-  while (i < p.timeline.length && newerFirst(p.timeline[i] as TimelineEntry, entry) <= 0) {
-    if ((p.timeline[i] as TimelineEntry).eventId === entry.eventId) return
-    i++
-  }
+  while (i < p.timeline.length && newerFirst(p.timeline[i] as TimelineEntry, entry) <= 0) i++
   if (i >= t.timelineCap) return
-  p.timeline.splice(i, 0, entry)
-  if (p.timeline.length > t.timelineCap) p.timeline.length = t.timelineCap
+  const timeline = ownTimeline(p)
+  timeline.splice(i, 0, entry)
+  if (timeline.length > t.timelineCap) timeline.length = t.timelineCap
   p.dirty = true
 }
 
@@ -283,6 +335,7 @@ export function combine(
     size: survivor.size + merged.size,
     merges: survivor.merges.concat(merged.merges, [evidence]).sort(byEventOrder),
     dirty: true,
+    owned: OWN_ALL,
   }
 }
 

@@ -43,3 +43,14 @@ describe('rule 9: idempotence', () => {
     expect(r.outcome.status).toBe('applied')
   })
 })
+
+describe('rule 9: eviction from the window', () => {
+  it('an evicted eventId is applied again even when the evicting event touched no held identifier', async () => {
+    const d = await given(identityConfig(tenantConfig({ idempotenceWindow: 1 })), [
+      { eventId: 'e0', ids: { phone: '+12125550100' } },
+      { eventId: 'e1', ids: { customer_id: 'C1' } }, // a new anchor: nothing held
+    ])
+    const r = await d.send({ eventId: 'e0', ids: { email: 'ann@x.com' } })
+    expect(r.outcome.status).toBe('applied')
+  })
+})

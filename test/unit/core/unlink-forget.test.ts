@@ -79,8 +79,9 @@ describe('forget', () => {
     expect(await d.lookup(p as string)).toBeNull()
     expect(await d.lookup(retired as string)).toBeNull()
     expect(await d.profileOf('customer_id', 'C1')).toBeNull()
-    const profileKeys = [...d.state.map.keys()].filter((k) => k.includes('\u001fp\u001f'))
-    expect(profileKeys).toEqual([])
+    // nothing about the person is left under profile keys: only markers that retire the ids
+    const profileRecords = [...d.state.map].filter(([k]) => k.includes('\u001fp\u001f'))
+    expect(profileRecords.map(([, r]) => r.type)).toEqual(['forgotten', 'forgotten'])
     // the freed identifiers start a new, empty profile
     const again = await d.send({ ids: { customer_id: 'C1' } })
     expect(again.outcome.profileId).not.toBe(p)
@@ -118,5 +119,17 @@ describe('forget', () => {
     ).send({ type: 'forget', ids: { email: 'a@x.com' } })
     expect(r.outcome).toMatchObject({ status: 'applied', profileId: null })
     expect(r.outputs).toEqual([])
+  })
+
+  it('a forgotten profile id is never issued again, even to an event reusing the eventId', async () => {
+    const d = await given(identityConfig(tenantConfig({ idempotenceWindow: 1 })), [
+      { eventId: 'e0', ids: { email: 'a@x.com' } },
+      { eventId: 'e1', type: 'forget', ids: { email: 'a@x.com' } },
+    ])
+    const forgotten = d.outcomes[0]?.profileId
+    const r = await d.send({ eventId: 'e0', ids: { customer_id: 'C1' } })
+    expect(r.outcome.status).toBe('applied')
+    expect(r.outcome.profileId).not.toBe(forgotten)
+    expect(await d.lookup(forgotten)).toBeNull()
   })
 })
