@@ -22,6 +22,7 @@ import { BatchResolver } from '../../src/runtime/batch-resolver.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { loadTopology, type Topology } from '../../src/topology/file.js'
 import { defaultTopologyFile, packageRoot } from '../../src/topology/package-files.js'
+import { seededRandom, syntheticStream } from '../../bench/synthetic-stream.js'
 import { kafkaBrokers, schemaRegistryUrl, uniqueName } from '../setup/kafka-kit.js'
 
 export const SAMPLE_IDENTITY = join(packageRoot(), 'samples', 'identity.yaml')
@@ -252,3 +253,86 @@ export async function onePass(
 }
 
 export type { StateRecord }
+
+/** Several tenants' synthetic streams (bench/synthetic-stream.ts) interleaved deterministically. */
+export function generatedEvents(
+  tenants: number,
+  identifiersPerTenant: number,
+  seed: number,
+): ContactEvent[] {
+  const streams = Array.from({ length: tenants }, (_, t) =>
+    syntheticStream({
+      tenant: `tenant-${t}`,
+      identifiers: identifiersPerTenant,
+      seed: seed + t,
+      concurrentPeople: 50,
+    }),
+  )
+  const random = seededRandom(seed)
+  const events: ContactEvent[] = []
+  const live = [...streams]
+  while (live.length > 0) {
+    const i = Math.floor(random() * live.length)
+    const next = (live[i] as Generator<{ event: ContactEvent }>).next()
+    if (next.done === true) live.splice(i, 1)
+    else events.push(next.value.event)
+  }
+  return events
+}
+
+/** Produces in chunks (one request per chunk). */
+export async function produceAll(
+  env: ProcessorEnv,
+  events: readonly ContactEvent[],
+): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) await env.produce(events.slice(i, i + 500))
+}
+
+/** Waits until the group's committed offsets reach the end of every input partition. */
+export async function waitCaughtUp(
+  env: ProcessorEnv,
+  groupId: string,
+  timeoutMs = 120_000,
+): Promise<boolean> {
+  const topic = env.topic('contact-events')
+  const lagging = async (): Promise<number> => {
+    const [ends, [committed]] = await Promise.all([
+      env.admin.fetchTopicOffsets(topic),
+      env.admin.fetchOffsets({ groupId, topics: [topic] }),
+    ])
+    let behind = 0
+    for (const end of ends) {
+      const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1'
+      const at = c === '-1' ? BigInt(end.low) : BigInt(c)
+      if (at < BigInt(end.high)) behind += Number(BigInt(end.high) - at)
+    }
+    return behind
+  }
+  return (await waitFor(lagging, (n) => n === 0, timeoutMs)) === 0
+}
+
+/** Output counts by kind, from the committed output topics. */
+export async function committedCounts(env: ProcessorEnv): Promise<Record<string, number>> {
+  const roles = [
+    'profile-changelog',
+    'profile-merged',
+    'link-reassigned',
+    'merge-refused',
+    'dead-letter',
+  ] as const
+  const counts: Record<string, number> = {}
+  for (const role of roles) counts[role] = (await env.readAll(env.topic(role))).length
+  return counts
+}
+
+/** The same counts from a one-pass resolve. */
+export function expectedCounts(outputs: readonly OutputRecord[]): Record<string, number> {
+  const count = (kind: OutputRecord['kind']) => outputs.filter((o) => o.kind === kind).length
+  return {
+    'profile-changelog': count('profile'),
+    'profile-merged': count('merged'),
+    'link-reassigned': count('reassigned'),
+    'merge-refused': count('merge-refused'),
+    'dead-letter': count('dead-letter'),
+  }
+}
