@@ -69,6 +69,10 @@ const ATTRIBUTE_VALUES: Readonly<Record<string, readonly RawAttributeValue[]>> =
 export interface ScenarioOptions {
   /** Longest event sequence (default 25). */
   readonly maxEvents?: number
+  /** Shortest event sequence (default 1). */
+  readonly minEvents?: number
+  /** Exactly this many tenants (default: 1 to 3). */
+  readonly tenants?: number
   /** Loose limits: fewer refusals, so merges chain into large profiles (deep union-find sets). */
   readonly looseLimits?: boolean
 }
@@ -265,11 +269,11 @@ function draftArb(tenants: readonly string[]): fc.Arbitrary<EventDraft> {
  */
 export function eventsArb(opts: ScenarioOptions = {}): fc.Arbitrary<ContactEvent[]> {
   return fc
-    .integer({ min: 1, max: 3 })
+    .integer({ min: opts.tenants ?? 1, max: opts.tenants ?? 3 })
     .chain((n) => {
       const tenants = TENANTS.slice(0, n)
       return fc.array(draftArb(tenants), {
-        minLength: 1,
+        minLength: opts.minEvents ?? 1,
         maxLength: opts.maxEvents ?? 25,
         // Long sequences are where identities collide; don't let the default size keep them short.
         size: 'max',

@@ -74,6 +74,20 @@ describe('resolver against the reference model', () => {
   )
 
   it(
+    'agrees with the model through a long simulation of one busy tenant',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          scenarioArb({ maxEvents: 300, minEvents: 200, tenants: 1 }),
+          matchesModelStepByStep,
+        ),
+        fcParams(30),
+      )
+    },
+    PROPERTY_TIMEOUT_MS,
+  )
+
+  it(
     'answers lookups as the changelog says: retired ids lead to the survivor, identifiers to their holder',
     async () => {
       await fc.assert(
