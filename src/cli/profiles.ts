@@ -37,29 +37,68 @@ export function exportProfile(tenant: string, record: ProfileRecord): ExportedPr
 }
 
 /**
- * Every live profile in the store, sorted by tenant then profileId. Only profile keys are
- * decoded. Profiles are keyed by their set's root id, which may differ from the public
- * profileId, so one tenant's profiles are gathered and sorted before they are yielded.
+ * Every live profile in the store, sorted by tenant then profileId, without holding them all
+ * in memory. A profile is stored under its set's root id, which is its public profileId except
+ * when the spec's survivor differs from the union-find root. The first kind comes out of a scan
+ * in key order (= profileId order: ids are ASCII); the second kind, a minority, is gathered by a
+ * first scan and merged into the second.
  */
 export async function* liveProfiles(
   store: KeyValueStore,
   codec: RecordCodec<StateRecord>,
 ): AsyncGenerator<ExportedProfile> {
+  const displaced = new Map<string, ExportedProfile[]>()
+  for await (const { tenant, stored, profile } of storedProfiles(store, codec)) {
+    if (stored) continue
+    const list = displaced.get(tenant) ?? []
+    list.push(profile)
+    displaced.set(tenant, list)
+  }
+  for (const list of displaced.values()) list.sort(byProfileId)
+
   let tenant: string | null = null
-  let gathered: ExportedProfile[] = []
-  const drain = () =>
-    gathered.sort((a, b) => (a.profileId < b.profileId ? -1 : a.profileId > b.profileId ? 1 : 0))
+  let pending: ExportedProfile[] = []
+  let next = 0
+  function* releaseBefore(profileId: string | null): Generator<ExportedProfile> {
+    while (
+      next < pending.length &&
+      (profileId === null || (pending[next] as ExportedProfile).profileId < profileId)
+    ) {
+      yield pending[next++] as ExportedProfile
+    }
+  }
+  for await (const { tenant: current, stored, profile } of storedProfiles(store, codec)) {
+    if (current !== tenant) {
+      yield* releaseBefore(null)
+      tenant = current
+      pending = displaced.get(current) ?? []
+      next = 0
+    }
+    if (!stored) continue
+    yield* releaseBefore(profile.profileId)
+    yield profile
+  }
+  // Every tenant with a profile passes above (displaced ones included), so this ends the last.
+  yield* releaseBefore(null)
+}
+
+const byProfileId = (a: ExportedProfile, b: ExportedProfile): number =>
+  a.profileId < b.profileId ? -1 : a.profileId > b.profileId ? 1 : 0
+
+/** Profile records in key order; `stored` when the record's key is its own profileId. */
+async function* storedProfiles(
+  store: KeyValueStore,
+  codec: RecordCodec<StateRecord>,
+): AsyncGenerator<{ tenant: string; stored: boolean; profile: ExportedProfile }> {
   for await (const [key, bytes] of store.scan('')) {
     const parsed = stateKeys.parseKey(key)
     if (parsed?.kind !== 'profile') continue
     const record = codec.decode(bytes)
     if (record.type !== 'profile') continue
-    if (parsed.tenant !== tenant) {
-      yield* drain()
-      gathered = []
-      tenant = parsed.tenant
+    yield {
+      tenant: parsed.tenant,
+      stored: record.profileId === parsed.profileId,
+      profile: exportProfile(parsed.tenant, record),
     }
-    gathered.push(exportProfile(parsed.tenant, record))
   }
-  yield* drain()
 }
