@@ -172,6 +172,14 @@ function compareIdentifiers(a: Identifier, b: Identifier): number {
 
 /** Two sorted, disjoint identifier lists as one sorted list, in linear time. */
 function mergeSorted(a: readonly Identifier[], b: readonly Identifier[]): Identifier[] {
+  // A small set merging into a large one (the usual case): copy the large list (a memcpy) and
+  // insert the few, instead of comparing every element.
+  if (Math.min(a.length, b.length) <= 32) {
+    const [large, small] = a.length >= b.length ? [a, b] : [b, a]
+    const out = large.slice()
+    for (const id of small) out.splice(lowerBound(out, id.type, id.value), 0, id)
+    return out
+  }
   // built with push: a preallocated (holey) array serialises differently in some codecs
   const out: Identifier[] = []
   let i = 0

@@ -116,4 +116,18 @@ describe('union-find state', () => {
       expect(parent?.type, key).toBe('profile')
     }
   })
+
+  it.each([
+    [40, 40],
+    [3, 500],
+    [500, 3],
+  ])('a merge of %i and %i links keeps every identifier, sorted', async (left, right) => {
+    const d = await given(config, [
+      { ids: { device_id: devices(left, 'a') } },
+      { ids: { device_id: devices(right, 'b') } },
+    ])
+    const r = await d.send({ ids: { device_id: ['a-0', 'b-0'] } })
+    const ids = (await d.lookup(r.outcome.profileId))?.profile.identifiers.map((i) => i.value)
+    expect(ids).toEqual([...devices(left, 'a'), ...devices(right, 'b')].sort())
+  })
 })
