@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { format } from 'prettier'
 import { LINES_PER_PERSON } from './accuracy/sizing.js'
 import { machine, writeResults } from './results.js'
 import { brokerAvailable, runPart, type ChildRun } from './run-all/child.js'
@@ -42,7 +43,13 @@ if (args.from !== undefined) {
 
 async function updateDoc(doc: string, report: Report): Promise<void> {
   const markdown = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n'
-  await writeFile(doc, replaceSection(markdown, reportSection(report)))
+  // Formatted like every other doc, so `npm run lint` (prettier --check) stays green.
+  const updated = await format(replaceSection(markdown, reportSection(report)), {
+    parser: 'markdown',
+    printWidth: 100,
+    proseWrap: 'preserve',
+  })
+  await writeFile(doc, updated)
   console.error(`updated ${doc}`)
 }
 
