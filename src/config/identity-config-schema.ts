@@ -31,7 +31,11 @@ export const tenantSectionSchema = z.strictObject({
 })
 
 export const identityFileSchema = z.strictObject({
-  tenants: z.record(z.string().min(1), tenantSectionSchema),
+  /** A tenant written with no body (`shop:`) takes "*" as it is. */
+  tenants: z.record(
+    z.string().min(1),
+    tenantSectionSchema.nullable().transform((section) => section ?? {}),
+  ),
 })
 
 export type IdentifierSection = z.infer<typeof identifierSectionSchema>

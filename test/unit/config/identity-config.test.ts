@@ -167,4 +167,9 @@ describe('identity config', () => {
   it('the sample file is the one the CLI uses', async () => {
     expect(await readFile('samples/identity.yaml', 'utf8')).toContain('customer_id')
   })
+
+  it('a tenant named with no body takes "*" as it is', () => {
+    const config = parseIdentityConfig(valid + '  shop:\n')
+    expect(config.tenants.shop).toEqual(config.defaults)
+  })
 })
