@@ -28,7 +28,7 @@ function parseValue(
     case 'string':
       if (typeof raw === 'string') return raw.trim()
       if (typeof raw === 'number') return Number.isFinite(raw) ? String(raw) : MISMATCH
-      return String(raw)
+      return typeof raw === 'boolean' ? String(raw) : MISMATCH
     case 'number': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN
       return Number.isFinite(n) ? n : MISMATCH
@@ -42,7 +42,7 @@ function parseValue(
       }
       return MISMATCH
     case 'datetime':
-      if (typeof raw === 'boolean') return MISMATCH
+      if (typeof raw !== 'string' && typeof raw !== 'number') return MISMATCH
       return parseDatetime(raw) ?? MISMATCH
   }
 }

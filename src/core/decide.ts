@@ -34,8 +34,8 @@ function deadLetter(
   detail: string,
   dropped: readonly DroppedIdentifier[] = NONE,
 ): Result {
-  const tenant = typeof event.tenant === 'string' ? event.tenant : null
-  const eventId = typeof event.eventId === 'string' ? event.eventId : null
+  const tenant = typeof event?.tenant === 'string' ? event.tenant : null
+  const eventId = typeof event?.eventId === 'string' ? event.eventId : null
   return {
     writes: NONE,
     outputs: [{ kind: 'dead-letter', tenant, eventId, reason, detail }],

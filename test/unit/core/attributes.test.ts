@@ -91,12 +91,13 @@ describe('rule 7: attributes', () => {
     })
     const bad = await d.send({
       ids: { customer_id: 'C1' },
-      attributes: { points: 'lots', birthday: '1990-02-30', vip: 'maybe' },
+      attributes: { points: 'lots', birthday: '1990-02-30', vip: 'maybe', first_name: {} as never },
     })
     expect(bad.outcome.droppedAttributes.map((x) => [x.field, x.reason])).toEqual([
       ['points', 'type-mismatch'],
       ['birthday', 'type-mismatch'],
       ['vip', 'type-mismatch'],
+      ['first_name', 'type-mismatch'],
     ])
   })
 

@@ -67,3 +67,30 @@ describe('events from untyped input', () => {
     ])
   })
 })
+
+describe('never throws on malformed input', () => {
+  const base = {
+    eventId: 'x',
+    tenant: 'acme',
+    type: 'identify',
+    source: 'web',
+    timestamp: 1,
+    identifiers: [{ type: 'email', value: 'a@b.co' }],
+    attributes: {},
+    note: null,
+  }
+  it.each([
+    ['no eventId', { ...base, eventId: undefined }],
+    ['tenant a number', { ...base, tenant: 7 }],
+    ['identifiers an object', { ...base, identifiers: { email: 'a@b.co' } }],
+    ['identifier value a number', { ...base, identifiers: [{ type: 'email', value: 5 }] }],
+    ['attributes a list', { ...base, attributes: ['a'] }],
+    ['attribute value an object', { ...base, attributes: { first_name: { a: 1 }, birthday: [] } }],
+    ['unknown event type', { ...base, type: 'merge' }],
+    ['the event is null', null],
+  ])('%s → a decision, not an exception', async (_name, event) => {
+    const d = await given(identityConfig())
+    const r = await d.resolver.decide(event as never, { sequence: 1 }, d.state)
+    expect(['applied', 'dead-lettered']).toContain(r.outcome.status)
+  })
+})
