@@ -7,6 +7,7 @@ import type { KeyValueStore } from '../ports/key-value-store.js'
 import type { Logger } from '../ports/logger.js'
 import type { TopicRole } from '../topology/roles.js'
 import { BatchResolver, type ResolverInput } from './batch-resolver.js'
+import { InvalidInputError } from './invalid-input.js'
 import { CommitGatedStore } from './commit-gated-store.js'
 import { NO_METRICS, type TaskMetrics } from './metrics.js'
 import type {
@@ -23,7 +24,7 @@ import type { StatePrefetcher } from './state-prefetch.js'
 /** Bytes ↔ records for one log: Avro + registry on Kafka, JSON in the embedded log. */
 export interface TaskCodec {
   topicName(role: TopicRole): string
-  /** Throws DecodeError (dead-letter it) or a retriable error (retry). */
+  /** Throws DecodeError or InvalidInputError (dead-letter it), or a retriable error (retry). */
   decodeContactEvent(value: Buffer | null): Promise<ContactEvent>
   encodeOutput(record: OutputRecord, input: InputRecordRef): Promise<EncodedMessage>
 }
@@ -175,7 +176,7 @@ export class PartitionTask {
       }
       for (const record of fresh) {
         const event = await this.decode(record)
-        if (event instanceof DecodeError) {
+        if (event instanceof DecodeError || event instanceof InvalidInputError) {
           await decideWindow()
           outgoing.push(await this.encode(deadLetterFor(event), record))
           continue
@@ -285,13 +286,15 @@ export class PartitionTask {
     return this.txn
   }
 
-  private async decode(record: InputRecord): Promise<ContactEvent | DecodeError> {
+  private async decode(
+    record: InputRecord,
+  ): Promise<ContactEvent | DecodeError | InvalidInputError> {
     return retrying(
       async () => {
         try {
           return await this.options.codec.decodeContactEvent(record.value)
         } catch (err) {
-          if (err instanceof DecodeError) return err
+          if (err instanceof DecodeError || err instanceof InvalidInputError) return err
           throw err
         }
       },
@@ -359,7 +362,11 @@ export class PartitionTask {
   }
 }
 
-function deadLetterFor(err: DecodeError): OutputRecord {
+function deadLetterFor(err: DecodeError | InvalidInputError): OutputRecord {
+  if (err instanceof InvalidInputError) {
+    const { tenant, eventId, reason } = err
+    return { kind: 'dead-letter', tenant, eventId, reason, detail: err.message }
+  }
   return { kind: 'dead-letter', tenant: null, eventId: null, reason: err.code, detail: err.message }
 }
 

@@ -2,7 +2,11 @@ import type { Command } from 'commander'
 import { pino } from 'pino'
 import { startApiServer } from '../../api/server.js'
 import { loadAppConfig } from '../../config/app-config.js'
+import { loadIdentityConfig } from '../../config/identity-config.js'
+import { formatEmbeddedReport } from '../../embedded/report.js'
+import { runEmbedded } from '../../embedded/run-embedded.js'
 import { startKafkaApp } from '../../runtime/kafka-app.js'
+import { DEFAULT_START } from '../start-run.js'
 
 interface RunFlags {
   readonly config?: string
@@ -14,7 +18,12 @@ interface RunFlags {
   readonly identity?: string
   readonly commitInterval?: string
   readonly httpPort?: string
+  readonly embedded?: boolean
+  readonly input?: string
 }
+
+/** Embedded mode's defaults: the bundled sample, state under .state/embedded. */
+const EMBEDDED = { stateDir: '.state/embedded' } as const
 
 const toNumber = (v: string | undefined): number | undefined =>
   v === undefined ? undefined : Number(v)
@@ -36,7 +45,23 @@ export function registerRunCommand(program: Command): void {
     .option('--identity <file>', 'identity config (UNIFIER_IDENTITY_CONFIG)')
     .option('--commit-interval <ms>', 'transaction commit interval (UNIFIER_COMMIT_INTERVAL_MS)')
     .option('--http-port <port>', 'health and metrics port; 0 picks one (UNIFIER_HTTP_PORT)')
+    .option('--embedded', 'no Kafka: the same processor over a local log under --state-dir')
+    .option('--input <file>', 'embedded mode: NDJSON events to append to the local log once')
     .action(async (flags: RunFlags) => {
+      if (flags.embedded === true) {
+        const config = await loadIdentityConfig(flags.identity ?? DEFAULT_START.config)
+        const report = await runEmbedded({
+          config,
+          input: flags.input ?? DEFAULT_START.input,
+          stateDir: flags.stateDir ?? EMBEDDED.stateDir,
+          logger: pino({ level: process.env.UNIFIER_LOG_LEVEL ?? 'warn' }),
+          ...(flags.commitInterval === undefined
+            ? {}
+            : { commitIntervalMs: Number(flags.commitInterval) }),
+        })
+        process.stdout.write(formatEmbeddedReport(report))
+        return
+      }
       const config = await loadAppConfig(flags.config, process.env, {
         'kafka.brokers': flags.brokers?.split(',').map((b) => b.trim()),
         'registry.url': flags.registry,

@@ -1,0 +1,41 @@
+import { DecodeError } from '../codecs/errors.js'
+import { outputToAvro, type InputRecordRef } from '../codecs/records.js'
+import type { EncodedMessage } from '../codecs/topic-codec.js'
+import type { ContactEvent, OutputRecord } from '../core/types.js'
+import { parseEventLine } from '../cli/event-line.js'
+import { InvalidInputError } from '../runtime/invalid-input.js'
+import type { TaskCodec } from '../runtime/task.js'
+import type { TopicRole } from '../topology/roles.js'
+
+const json = (value: unknown): Buffer =>
+  Buffer.from(
+    JSON.stringify(value, (_key, v: unknown) =>
+      // Dead letters carry the original bytes: keep them readable as base64.
+      v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer'
+        ? Buffer.from((v as { data: number[] }).data).toString('base64')
+        : v,
+    ),
+  )
+
+/**
+ * The embedded log's codec: input records are NDJSON event lines (as `unifier resolve` reads
+ * them), outputs are JSON of the same records the Avro topics carry. Topics are named by role.
+ */
+export const embeddedCodec: TaskCodec = {
+  topicName: (role: TopicRole) => role,
+  async decodeContactEvent(value: Buffer | null): Promise<ContactEvent> {
+    if (value === null) throw new DecodeError('undecodable', 'the record has no value')
+    const parsed = parseEventLine(value.toString('utf8'))
+    if (parsed.ok) return parsed.event
+    if (parsed.reason === 'undecodable') throw new DecodeError('undecodable', parsed.detail)
+    throw new InvalidInputError(parsed.reason, parsed.detail, parsed.tenant, parsed.eventId)
+  },
+  async encodeOutput(record: OutputRecord, input: InputRecordRef): Promise<EncodedMessage> {
+    const message = outputToAvro(record, input)
+    return {
+      topic: message.role,
+      key: message.key === null ? null : json(message.key),
+      value: message.value === null ? null : json(message.value),
+    }
+  },
+}

@@ -1,0 +1,166 @@
+/**
+ * The PartitionTask's exactly-once contract, over the embedded log (same ports as Kafka): a
+ * transaction that fails to commit leaves nothing visible, the local store is never ahead of
+ * the last commit, and a new task (with or without its local store) redoes the rest so that
+ * every output appears once, as in a one-pass resolve.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_START } from '../../../src/cli/start-run.js'
+import { loadIdentityConfig } from '../../../src/config/identity-config.js'
+import type { IdentityConfig } from '../../../src/core/config.js'
+import { createResolver } from '../../../src/core/resolver.js'
+import { EmbeddedProcessorLog } from '../../../src/embedded/embedded-log.js'
+import { embeddedCodec } from '../../../src/embedded/json-codec.js'
+import { LocalLog } from '../../../src/embedded/local-log.js'
+import type { TransactionalSink } from '../../../src/runtime/ports.js'
+import { PartitionTask } from '../../../src/runtime/task.js'
+import { RocksDbStore } from '../../../src/state/rocksdb-store.js'
+
+let dir: string
+let log: LocalLog
+let config: IdentityConfig
+const ports = () =>
+  new EmbeddedProcessorLog({
+    log,
+    group: 'g',
+    inputTopic: 'contact-events',
+    stateTopic: 'state-changelog',
+  })
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'unifier-task-'))
+  log = await LocalLog.open(join(dir, 'log'))
+  config = await loadIdentityConfig(DEFAULT_START.config)
+  const lines = (await readFile(DEFAULT_START.input, 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+  await log.commit(
+    lines.map((l) => ({ topic: 'contact-events', partition: 0, key: null, value: Buffer.from(l) })),
+  )
+})
+
+afterEach(async () => {
+  await log.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A sink whose `failOn`-th commit throws, as a broker timeout inside a transaction would. */
+function failingSink(sink: TransactionalSink, failOn: number): TransactionalSink {
+  let commits = 0
+  return {
+    partitionsOf: (t) => sink.partitionsOf(t),
+    close: () => sink.close(),
+    async begin() {
+      const txn = await sink.begin()
+      return {
+        send: (r) => txn.send(r),
+        abort: () => txn.abort(),
+        async commit(next) {
+          if (++commits === failOn) throw new Error('request timed out')
+          await txn.commit(next)
+        },
+      }
+    },
+  }
+}
+
+async function openTask(
+  options: { failOn?: number; storeDir?: string } = {},
+): Promise<PartitionTask> {
+  const p = ports()
+  const sink = await p.openSink(0)
+  return PartitionTask.open({
+    partition: 0,
+    resolver: createResolver(config),
+    codec: embeddedCodec,
+    store: await RocksDbStore.open(options.storeDir ?? join(dir, 'store')),
+    sink: options.failOn === undefined ? sink : failingSink(sink, options.failOn),
+    changelog: p.changelog(0),
+    position: p.position(0),
+    logger: pino({ level: 'silent' }),
+    commitIntervalMs: 1_000_000,
+    maxTransactionEvents: 4,
+  })
+}
+
+/** Feeds the task the log from its position in batches of 2, committing when due, to the end. */
+async function drive(task: PartitionTask): Promise<void> {
+  const end = await log.endOffset('contact-events', 0)
+  while (BigInt(task.nextOffset) < end) {
+    const records = await log.read('contact-events', 0, BigInt(task.nextOffset), 2)
+    await task.process(records.map((r) => ({ ...r, topic: 'contact-events', partition: 0 })))
+    if (task.commitDue) await task.commit()
+  }
+  await task.commit()
+}
+
+async function outputs(topic: string): Promise<string[]> {
+  const records = await log.read(topic, 0, 0n, 1_000_000)
+  return records.map((r) => `${r.key?.toString() ?? ''} ${r.value?.toString() ?? 'null'}`)
+}
+
+async function reference(): Promise<{
+  changelog: string[]
+  merged: string[]
+  reassigned: string[]
+}> {
+  const other = await mkdtemp(join(tmpdir(), 'unifier-task-ref-'))
+  const saved = log
+  log = await LocalLog.open(join(other, 'log'))
+  const input = await saved.read('contact-events', 0, 0n, 1_000_000)
+  await log.commit(
+    input.map((r) => ({ topic: 'contact-events', partition: 0, key: r.key, value: r.value })),
+  )
+  const task = await openTask({ storeDir: join(other, 'store') })
+  await drive(task)
+  await task.close({ commit: true })
+  const result = {
+    changelog: await outputs('profile-changelog'),
+    merged: await outputs('profile-merged'),
+    reassigned: await outputs('link-reassigned'),
+  }
+  await log.close()
+  log = saved
+  await rm(other, { recursive: true, force: true })
+  return result
+}
+
+describe('PartitionTask', () => {
+  it('a failed commit makes nothing visible; a new task redoes it and every output appears once', async () => {
+    const expected = await reference()
+    const first = await openTask({ failOn: 2 })
+    await expect(drive(first)).rejects.toThrow('request timed out')
+    expect(first.isFailed).toBe(true)
+    await first.close({ commit: false })
+    // Only the first transaction (4 events) is visible; the failed one left no trace.
+    expect(await log.committed('g', 'contact-events', 0)).toBe('4')
+    const partial = await outputs('profile-changelog')
+    expect(partial.length).toBeLessThan(expected.changelog.length)
+
+    const second = await openTask()
+    expect(second.nextOffset).toBe('4')
+    await drive(second)
+    await second.close({ commit: true })
+    expect(await outputs('profile-changelog')).toEqual(expected.changelog)
+    expect(await outputs('profile-merged')).toEqual(expected.merged)
+    expect(await outputs('link-reassigned')).toEqual(expected.reassigned)
+  })
+
+  it('restores a lost local store from the state changelog and continues exactly once', async () => {
+    const expected = await reference()
+    const first = await openTask({ failOn: 3 })
+    await expect(drive(first)).rejects.toThrow()
+    await first.close({ commit: false })
+    await rm(join(dir, 'store'), { recursive: true, force: true })
+
+    const second = await openTask()
+    await drive(second)
+    await second.close({ commit: true })
+    expect(await outputs('profile-changelog')).toEqual(expected.changelog)
+    expect(await outputs('profile-merged')).toEqual(expected.merged)
+  })
+})
