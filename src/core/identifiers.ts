@@ -116,6 +116,8 @@ export function normalizeIdentifier(
 ): NormalizeResult {
   const kind = types.get(type)
   if (kind === undefined) return { ok: false, reason: 'unknown-type' }
+  // untyped JSON often carries numeric ids (customer_id: 12345): integers count as their text
+  if (typeof raw === 'number' && Number.isSafeInteger(raw)) raw = String(raw)
   if (typeof raw !== 'string') return { ok: false, reason: 'invalid' }
   const trimmed = raw.trim()
   const trimmedLower = trimmed.toLowerCase()

@@ -142,4 +142,18 @@ describe('rule 1: normalisation and dropped identifiers', () => {
     expect(await d.profileOf('crm_ref', ' Ref 7')).toBe(p)
     expect(await d.profileOf('crm_ref', 'Ref 7')).toBeNull()
   })
+
+  it('numeric ids from untyped JSON count as their text; other non-text values are invalid', async () => {
+    const d = await given(identityConfig())
+    const r = await d.send({
+      identifiers: [
+        { type: 'customer_id', value: 12345 as unknown as string },
+        { type: 'loyalty_card', value: 1.5 as unknown as string },
+      ],
+    })
+    expect(r.outcome.dropped).toEqual([
+      { identifier: { type: 'loyalty_card', value: '1.5' }, reason: 'invalid' },
+    ])
+    expect(await d.profileOf('customer_id', '12345')).toBe(r.outcome.profileId)
+  })
 })
