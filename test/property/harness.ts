@@ -17,6 +17,18 @@ export interface ScenarioState extends StateReader<StateRecord> {
   apply(decision: Decision<StateRecord>): Promise<void>
 }
 
+/**
+ * Records handed out by a store may be shared (caches do that): the resolver must copy before
+ * changing. Freezing what the Map holds turns a violation into a TypeError at the mutation.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
 export function mapState(): ScenarioState & { readonly map: Map<string, StateRecord> } {
   const map = new Map<string, StateRecord>()
   return {
@@ -25,7 +37,7 @@ export function mapState(): ScenarioState & { readonly map: Map<string, StateRec
     apply: (decision) => {
       for (const w of decision.writes) {
         if (w.value === null) map.delete(w.key)
-        else map.set(w.key, w.value)
+        else map.set(w.key, deepFreeze(w.value))
       }
       return Promise.resolve()
     },
