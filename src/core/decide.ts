@@ -1,9 +1,9 @@
 /**
  * One event → one Decision: validation, normalisation (rule 1), dead-letters (rule 2),
  * idempotence (rule 9), the state reads, then the per-kind rules. Reads happen in batched
- * rounds: (1) tenant meta, seen-marker, every identifier's link key and the new-profile id;
- * (2) the idempotence ring slot and the profiles the links name; (3+) only for union-find
- * chains longer than one hop, which path compression keeps rare.
+ * rounds: (1) tenant meta, seen-marker, every identifier's link key; (2) the idempotence ring
+ * slot, the profiles the links name and, when the event will create a profile, its new id;
+ * (3+) only for union-find chains longer than one hop, which path compression keeps rare.
  */
 import { DecisionContext, type PreparedIdentifier } from './decision-context.js'
 import { normalizeIdentifier } from './identifiers.js'
@@ -148,13 +148,10 @@ export async function decideEvent(
     )
 
   const view = new StateView(state)
-  let ordinal = 0
-  let candidate = profileIdFor(tenant, event.eventId, ordinal)
   const metaKey = tenantMetaKey(tenant)
   const eventSeenKey = seenKey(tenant, event.eventId)
   const round1 = [metaKey, eventSeenKey]
   for (const id of ids) round1.push(id.key)
-  if (type === 'identify') round1.push(profileKey(tenant, candidate))
   await view.load(round1)
 
   // Rule 9: an eventId already applied changes nothing and emits nothing.
@@ -188,17 +185,37 @@ export async function decideEvent(
     const rec = view.get(id.key)
     if (rec?.type === 'link') heldIds.push(rec.profileId)
   }
-  ctx.roots = await view.findRoots(tenant, heldIds, [slotKey], ctx.compress)
+  // An identify event creates a profile when nothing it names is held (with an anchor: when the
+  // anchor is not). Predicted from the link records, the new id's key rides in this round.
+  const anchorId = ids[0]?.kind.role === 'anchor' ? ids[0] : null
+  const predictedNew =
+    type === 'identify' &&
+    (anchorId !== null ? view.get(anchorId.key)?.type !== 'link' : heldIds.length === 0)
+  let ordinal = 0
+  let candidate = predictedNew ? profileIdFor(tenant, event.eventId, ordinal) : ''
+  const extraKeys = predictedNew ? [slotKey, profileKey(tenant, candidate)] : [slotKey]
+  ctx.roots = await view.findRoots(tenant, heldIds, extraKeys, ctx.compress)
 
   let profileId: string | null = null
   let ambiguous = false
   let droppedAttributes: readonly DroppedAttribute[] = NONE
   switch (type) {
     case 'identify': {
-      // A reused eventId (outside the idempotence window) could name an existing profile.
-      while (view.get(profileKey(tenant, candidate)) !== undefined) {
-        candidate = profileIdFor(tenant, event.eventId, ++ordinal)
-        await view.load([profileKey(tenant, candidate)])
+      const creates =
+        anchorId !== null
+          ? ctx.holderOf(anchorId) === null
+          : ids.every((id) => ctx.holderOf(id) === null)
+      if (creates) {
+        // a link naming a vanished profile: not predicted, so read the new id's key now
+        if (candidate === '') {
+          candidate = profileIdFor(tenant, event.eventId, ordinal)
+          await view.load([profileKey(tenant, candidate)])
+        }
+        // A reused eventId (outside the idempotence window) could name an existing profile.
+        while (view.get(profileKey(tenant, candidate)) !== undefined) {
+          candidate = profileIdFor(tenant, event.eventId, ++ordinal)
+          await view.load([profileKey(tenant, candidate)])
+        }
       }
       const newId = candidate
       const r = decideIdentify(ctx, ids, () => newId)
