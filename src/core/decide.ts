@@ -194,7 +194,7 @@ export async function decideEvent(
   let ordinal = 0
   let candidate = predictedNew ? profileIdFor(tenant, event.eventId, ordinal) : ''
   const extraKeys = predictedNew ? [slotKey, profileKey(tenant, candidate)] : [slotKey]
-  ctx.roots = await view.findRoots(tenant, heldIds, extraKeys, ctx.compress)
+  ctx.roots = await view.findRoots(tenant, heldIds, extraKeys, ctx)
 
   let profileId: string | null = null
   let ambiguous = false

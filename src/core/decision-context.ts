@@ -6,7 +6,7 @@
  */
 import type { CompiledIdentifierType } from './identifiers.js'
 import { linkKey, profileKey } from './keys.js'
-import type { StateView, FoundRoot } from './state-view.js'
+import type { FoundRoot, PathCompressor, StateView } from './state-view.js'
 import type { Evidence, StateRecord } from './state-records.js'
 import type { CompiledTenant } from './tenant-rules.js'
 import type {
@@ -27,7 +27,7 @@ export interface PreparedIdentifier {
   readonly raw: Identifier
 }
 
-export class DecisionContext {
+export class DecisionContext implements PathCompressor {
   readonly writes = new Map<string, StateRecord | null>()
   readonly outputs: OutputRecord[] = []
   readonly evidence: Evidence
@@ -62,7 +62,7 @@ export class DecisionContext {
   }
 
   /** Path compression: a pointer on a find path now points straight at the root. */
-  readonly compress = (pointerId: string, rootId: string): void => {
+  compressPath(pointerId: string, rootId: string): void {
     this.write(profileKey(this.tenant, pointerId), { type: 'pointer', parent: rootId })
   }
 

@@ -16,6 +16,11 @@ export interface FoundRoot {
   readonly record: ProfileRecord
 }
 
+/** Receives the pointers on a find path that should point straight at the root. */
+export interface PathCompressor {
+  compressPath(pointerId: string, rootId: string): void
+}
+
 export class StateView {
   private readonly cache = new Map<string, StateRecord | undefined>()
 
@@ -47,7 +52,7 @@ export class StateView {
     tenant: string,
     ids: readonly string[],
     extraKeys: readonly string[] = [],
-    compress?: (pointerId: string, rootId: string) => void,
+    compress?: PathCompressor,
   ): Promise<Map<string, FoundRoot>> {
     const found = new Map<string, FoundRoot>()
     // id -> the node reached so far; paths only for ids that went through a pointer
@@ -68,7 +73,7 @@ export class StateView {
           found.set(id, { rootId: cur, record: rec })
           // the last pointer on the path already points at the root
           if (path !== undefined && compress !== undefined)
-            for (let i = 0; i < path.length - 1; i++) compress(path[i] as string, cur)
+            for (let i = 0; i < path.length - 1; i++) compress.compressPath(path[i] as string, cur)
           continue
         }
         if (path === undefined) (paths ??= new Map()).set(id, [cur])
