@@ -36,7 +36,7 @@ export class KafkaPartitionSink implements TransactionalSink {
     private readonly options: PartitionSinkOptions,
   ) {}
 
-  /** Connecting initialises the transactional id: earlier owners are fenced from here on. */
+  /** Opening initialises the transactional id: earlier owners are fenced from here on. */
   static async open(options: PartitionSinkOptions): Promise<KafkaPartitionSink> {
     const producer = options.kafka.producer({
       transactionalId: transactionalIdFor(options.groupId, options.inputTopic, options.partition),
@@ -45,6 +45,11 @@ export class KafkaPartitionSink implements TransactionalSink {
       transactionTimeout: options.transactionTimeoutMs,
     })
     await producer.connect()
+    // kafkajs sends InitProducerId for the transactional id only on the first transaction(),
+    // not on connect(). Begin and drop an empty one now, so the fencing (and the completion of
+    // the previous owner's open transaction) happens before the caller restores state and reads
+    // the committed offset, never after.
+    await (await producer.transaction()).abort()
     return new KafkaPartitionSink(producer, options)
   }
 

@@ -147,18 +147,20 @@ export class Processor {
 
   private onAssignment(partitions: readonly number[], generation: number): void {
     this.generation = generation
-    const now = new Set(partitions)
+    // Every task is closed and, if still assigned, reopened: kafkajs does not say whether this
+    // member was dropped from the group meanwhile (a long pause), in which case another member
+    // may have processed "its" partitions and its state and position are stale. Closing commits
+    // what it can; a zombie's commit is fenced, and the reopened task restores and re-reads
+    // from the committed position either way.
     for (const partition of this.slots.keys()) {
-      if (now.has(partition)) continue
       void this.enqueue(partition, async (slot) => {
         const task = slot.task
         slot.task = null
         slot.awaitingSeek = null
-        // Revoked: the new owner re-processes whatever this transaction held.
-        await task?.close({ commit: false })
+        await task?.close({ commit: true })
       })
     }
-    this.assigned = now
+    this.assigned = new Set(partitions)
     for (const partition of partitions) {
       void this.enqueue(partition, (slot) => this.ensureTask(partition, slot))
     }
