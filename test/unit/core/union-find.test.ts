@@ -130,4 +130,20 @@ describe('union-find state', () => {
     const ids = (await d.lookup(r.outcome.profileId))?.profile.identifiers.map((i) => i.value)
     expect(ids).toEqual([...devices(left, 'a'), ...devices(right, 'b')].sort())
   })
+
+  it('a typical event reads state in two batched rounds, a duplicate in one', async () => {
+    const d = await given(config, [{ eventId: 'a', ids: { customer_id: 'C1', email: 'a@x.com' } }])
+    let before = d.state.rounds
+    await d.send({
+      eventId: 'b',
+      ids: { customer_id: 'C1', email: 'a@x.com', phone: '+12125550100' },
+    })
+    expect(d.state.rounds - before).toBe(2)
+    before = d.state.rounds
+    await d.send({ eventId: 'c', ids: { email: 'new@x.com', loyalty_card: 'L1' } })
+    expect(d.state.rounds - before).toBe(2)
+    before = d.state.rounds
+    await d.send({ eventId: 'b', ids: { customer_id: 'C1' } })
+    expect(d.state.rounds - before).toBe(1)
+  })
 })
