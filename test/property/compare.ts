@@ -4,7 +4,7 @@
  * model's id to the resolver's; every later mention must agree with that binding.
  */
 import type { EventOutcome, OutputRecord } from '../../src/core/types.js'
-import { keyOf, typeOfKey, type ModelEffect, type ModelStep } from './reference-model.js'
+import { keyOf, typeOfKey, type ModelEffect, type ModelStep } from './reference-rules.js'
 
 class IdBinding {
   private readonly toReal = new Map<string, string>()

@@ -11,7 +11,7 @@ import { fcParams, PROPERTY_TIMEOUT_MS } from './fc-params.js'
 import { IDENTIFIER_POOL, scenarioArb } from './generators.js'
 import { runModel, runReal } from './harness.js'
 import { realHooks } from './real-hooks.js'
-import { keyOf } from './reference-model.js'
+import { keyOf } from './reference-rules.js'
 
 describe('identifier explanations', () => {
   it(

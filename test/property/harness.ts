@@ -10,7 +10,8 @@ import type { ContactEvent, EventOutcome, OutputRecord } from '../../src/core/ty
 import { ChangelogView } from './observe.js'
 import { AnchorHomes, invariantViolations, Retirements } from './invariants.js'
 import { realHooks } from './real-hooks.js'
-import { modelFor, type ModelStep, type ReferenceModel } from './reference-model.js'
+import { modelFor, type ReferenceModel } from './reference-model.js'
+import type { ModelStep } from './reference-rules.js'
 
 /** A state backend the resolver reads through and the harness writes decisions into. */
 export interface ScenarioState extends StateReader<StateRecord> {

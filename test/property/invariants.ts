@@ -4,7 +4,7 @@
  */
 import type { OutputRecord } from '../../src/core/types.js'
 import type { IdentityConfig } from '../../src/core/config.js'
-import { keyOf } from './reference-model.js'
+import { keyOf } from './reference-rules.js'
 import type { ChangelogView } from './observe.js'
 
 /** Retired profile id → the id it was merged into, per tenant, from profile-merged events. */

@@ -4,7 +4,8 @@
  * profiles and the resolver's can be compared as a partition of identifiers.
  */
 import type { OutputRecord, ProfileSnapshot } from '../../src/core/types.js'
-import { keyOf, type ModelProfile, type ReferenceModel } from './reference-model.js'
+import type { ReferenceModel } from './reference-model.js'
+import { keyOf, type ModelProfile } from './reference-rules.js'
 
 export interface CanonicalProfile {
   readonly identifiers: string[]

@@ -6,7 +6,7 @@ import { parseAttributes } from '../../src/core/attributes.js'
 import type { IdentityConfig } from '../../src/core/config.js'
 import { normalizeIdentifier } from '../../src/core/identifiers.js'
 import { compileTenants } from '../../src/core/tenant-rules.js'
-import type { ModelHooks } from './reference-model.js'
+import type { ModelHooks } from './reference-rules.js'
 
 export function realHooks(config: IdentityConfig): ModelHooks {
   const tenants = compileTenants(config)

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { ContactEvent, RawAttributeValue } from '../../src/core/types.js'
-import { ReferenceModel, type ModelHooks, type ModelTenantConfig } from './reference-model.js'
+import { ReferenceModel } from './reference-model.js'
+import type { ModelHooks, ModelTenantConfig } from './reference-rules.js'
 
 const config: ModelTenantConfig = {
   types: {

@@ -1,116 +1,33 @@
 /**
- * A deliberately naive model of docs/identity-resolution (the product spec), written from the
- * spec without reading src/core's resolver. Everything is recomputed by scanning plain objects:
+ * A deliberately naive model of the product spec (identity-resolution.md), written from the
+ * spec before src/core's resolver existed; where the spec is silent it follows
+ * docs/resolution-rules.md. Everything is recomputed by scanning plain objects:
  * who holds an identifier is found by looking at every live profile, limits are checked by
  * counting, merges copy sets. It is slow on purpose so that it is easy to believe.
  *
  * It shares only the identifier normalisation and attribute parsing with the real resolver
  * (passed in as `ModelHooks`): those are not what the property tests examine.
  */
-import type { IdentityConfig, TenantIdentityConfig } from '../../src/core/config.js'
-import type {
-  AttributeValue,
-  ContactEvent,
-  DropReason,
-  RawAttributeValue,
-} from '../../src/core/types.js'
-
-export type Role = 'anchor' | 'link'
-
-export interface ModelIdentifierType {
-  readonly role: Role
-  readonly limit: number
-  /** Lower is stronger. */
-  readonly priority: number
-}
-
-export interface ModelTenantConfig {
-  readonly types: Readonly<Record<string, ModelIdentifierType>>
-  readonly fields: ReadonlySet<string>
-  /** Strongest first; unlisted sources rank after all listed ones, equal to each other. */
-  readonly sourcePriority: readonly string[]
-  readonly timelineCap: number
-  readonly suppressForgotten: boolean
-  readonly idempotenceWindow: number
-}
-
-export type NormalisedIdentifier =
-  | { readonly ok: true; readonly value: string }
-  | { readonly ok: false; readonly reason: 'blocked' | 'invalid' | 'unknown-type' }
-
-export type ParsedAttribute =
-  | { readonly kind: 'value'; readonly value: AttributeValue }
-  | { readonly kind: 'empty' }
-  | { readonly kind: 'dropped'; readonly reason: 'unknown-field' | 'type-mismatch' }
-
-/** The parts borrowed from the real code: how raw values become canonical ones. */
-export interface ModelHooks {
-  normalise(tenant: string, type: string, raw: string): NormalisedIdentifier
-  parseAttribute(tenant: string, field: string, raw: RawAttributeValue): ParsedAttribute
-}
-
-export interface ModelAttribute {
-  readonly value: AttributeValue
-  readonly source: string
-  readonly timestamp: number
-  readonly sequence: number
-  readonly eventId: string
-}
-
-export interface ModelNote {
-  readonly eventId: string
-  readonly timestamp: number
-  readonly source: string
-  readonly note: string
-}
-
-export interface ModelProfile {
-  /** Model-local id: `${tenant}/${sequence of the creating event}`. */
-  readonly id: string
-  readonly tenant: string
-  createdSequence: number
-  createdAt: number
-  anchor: string | null
-  /** Normalised `type:value` keys of links (never the anchor). */
-  links: Set<string>
-  channels: Set<string>
-  attributes: Map<string, ModelAttribute>
-  timeline: ModelNote[]
-  mergedFrom: Set<string>
-}
-
-export type ModelEffect =
-  | {
-      readonly kind: 'merged'
-      readonly survivor: string
-      readonly merged: string
-      readonly via: string | null
-    }
-  | {
-      readonly kind: 'reassigned'
-      readonly link: string
-      readonly from: string
-      readonly to: string
-    }
-  | {
-      readonly kind: 'merge-refused'
-      readonly target: string
-      readonly refused: string
-      readonly limitType: string
-    }
-  | { readonly kind: 'deleted'; readonly profileId: string }
-
-export interface ModelStep {
-  readonly eventId: string
-  readonly tenant: string
-  readonly status: 'applied' | 'duplicate' | 'dead-lettered'
-  readonly deadLetterReason: 'no-identifiers' | 'conflicting-anchors' | null
-  readonly profileId: string | null
-  readonly dropped: Array<{ key: string; reason: DropReason }>
-  readonly droppedAttributes: Array<{ field: string; reason: 'unknown-field' | 'type-mismatch' }>
-  ambiguous: boolean
-  readonly effects: ModelEffect[]
-}
+import type { IdentityConfig } from '../../src/core/config.js'
+import type { ContactEvent } from '../../src/core/types.js'
+import {
+  addNote,
+  capTimeline,
+  countOfType,
+  isOlder,
+  keyOf,
+  limitOf,
+  modelTenantConfig,
+  offerAttribute,
+  oldest,
+  strongestFirst,
+  typeOfKey,
+  unique,
+  type ModelHooks,
+  type ModelProfile,
+  type ModelStep,
+  type ModelTenantConfig,
+} from './reference-rules.js'
 
 interface TenantState {
   profiles: Map<string, ModelProfile>
@@ -121,28 +38,6 @@ interface TenantState {
   suppressed: Set<string>
   /** Evidence: the event that last attached each held identifier (create, attach, reassign). */
   attachedBy: Map<string, { eventId: string; sequence: number }>
-}
-
-/** The model's view of the real config type: only what the rules use. */
-export function modelTenantConfig(t: TenantIdentityConfig): ModelTenantConfig {
-  return {
-    types: Object.fromEntries(
-      Object.entries(t.identifiers).map(([type, c]) => [
-        type,
-        {
-          role: c.role,
-          limit: c.role === 'anchor' ? 1 : (c.limit ?? Infinity),
-          // The config says anchors outrank every link whatever their number says.
-          priority: c.role === 'anchor' ? -Infinity : c.priority,
-        },
-      ]),
-    ),
-    fields: new Set(Object.keys(t.attributes)),
-    sourcePriority: t.sourcePriority,
-    timelineCap: t.timelineCap,
-    suppressForgotten: t.suppressForgotten,
-    idempotenceWindow: Math.max(1, Math.floor(t.idempotenceWindow)),
-  }
 }
 
 export function modelFor(identity: IdentityConfig, hooks: ModelHooks): ReferenceModel {
@@ -157,9 +52,6 @@ export function modelFor(identity: IdentityConfig, hooks: ModelHooks): Reference
     return c
   }, hooks)
 }
-
-export const keyOf = (type: string, value: string): string => `${type}:${value}`
-export const typeOfKey = (key: string): string => key.slice(0, key.indexOf(':'))
 
 export class ReferenceModel {
   private readonly tenants = new Map<string, TenantState>()
@@ -197,10 +89,6 @@ export class ReferenceModel {
 
   attachedBy(tenant: string, key: string): { eventId: string; sequence: number } | undefined {
     return this.tenant(tenant).attachedBy.get(key)
-  }
-
-  retiredIds(tenant: string): string[] {
-    return [...this.tenant(tenant).retired.keys()]
   }
 
   /** Every live profile holding `key` (as anchor or link); the invariant says at most one. */
@@ -520,92 +408,4 @@ export class ReferenceModel {
     }
     return t
   }
-}
-
-// ------------------------------------------------------------------ rules as plain functions
-
-/** Rule 7: does `candidate` beat `current` for one field? Empty values never reach here. */
-export function beats(
-  candidate: ModelAttribute,
-  current: ModelAttribute,
-  cfg: ModelTenantConfig,
-): boolean {
-  const rc = sourceRank(cfg, candidate.source)
-  const ro = sourceRank(cfg, current.source)
-  if (rc !== ro) return rc < ro
-  if (candidate.timestamp !== current.timestamp) return candidate.timestamp > current.timestamp
-  if (candidate.sequence !== current.sequence) return candidate.sequence > current.sequence
-  return candidate.eventId > current.eventId
-}
-
-export function sourceRank(cfg: ModelTenantConfig, source: string): number {
-  const i = cfg.sourcePriority.indexOf(source)
-  return i === -1 ? cfg.sourcePriority.length : i
-}
-
-function offerAttribute(
-  p: ModelProfile,
-  field: string,
-  attr: ModelAttribute,
-  cfg: ModelTenantConfig,
-): void {
-  const current = p.attributes.get(field)
-  if (current === undefined || beats(attr, current, cfg)) p.attributes.set(field, attr)
-}
-
-/** Rule 8: newest first by event time, ties by eventId descending, capped. */
-function capTimeline(p: ModelProfile, cfg: ModelTenantConfig): void {
-  p.timeline.sort(
-    (a, b) =>
-      b.timestamp - a.timestamp || (a.eventId < b.eventId ? 1 : a.eventId > b.eventId ? -1 : 0),
-  )
-  p.timeline = p.timeline.slice(0, cfg.timelineCap)
-}
-
-/** Adds the event's note (identify and note events; blank notes are none). True if it had one. */
-function addNote(p: ModelProfile, event: ContactEvent, cfg: ModelTenantConfig): boolean {
-  if (event.note === null || event.note === undefined || event.note.trim() === '') return false
-  p.timeline.push({
-    eventId: event.eventId,
-    timestamp: event.timestamp,
-    source: event.source,
-    note: event.note,
-  })
-  capTimeline(p, cfg)
-  return true
-}
-
-function isOlder(a: ModelProfile, b: ModelProfile): boolean {
-  return (
-    a.createdAt - b.createdAt < 0 ||
-    (a.createdAt === b.createdAt && a.createdSequence < b.createdSequence)
-  )
-}
-
-function oldest(ps: ModelProfile[]): ModelProfile {
-  return ps.reduce((best, p) => (isOlder(p, best) ? p : best))
-}
-
-/** docs/resolution-rules.md processing order: anchor, then links by priority, type, value. */
-function strongestFirst(cfg: ModelTenantConfig, a: string, b: string): number {
-  const pa = priorityOf(cfg, a)
-  const pb = priorityOf(cfg, b)
-  if (pa !== pb) return pa < pb ? -1 : 1
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function countOfType(p: ModelProfile, type: string): number {
-  return [...p.links].filter((k) => typeOfKey(k) === type).length
-}
-
-function limitOf(cfg: ModelTenantConfig, key: string): number {
-  return cfg.types[typeOfKey(key)]?.limit ?? Infinity
-}
-
-function priorityOf(cfg: ModelTenantConfig, key: string): number {
-  return cfg.types[typeOfKey(key)]?.priority ?? Infinity
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)]
 }
