@@ -98,19 +98,21 @@ try {
 
   const increment = accuracy?.variants.default?.increment.elapsedMs
   const recompute = baseline?.runs['deny-list']?.timings.totalMs
-  const pkg = JSON.parse(await readFile('package.json', 'utf8')) as {
-    dependencies: Record<string, string>
-    devDependencies: Record<string, string>
-  }
-  const deps = { ...pkg.dependencies, ...pkg.devDependencies }
+  // Installed versions, not package.json ranges: what was actually measured.
+  const installed = async (name: string) =>
+    (
+      (await readJson<{ version: string }>(join('node_modules', name, 'package.json'))) ?? {
+        version: '?',
+      }
+    ).version
   const report: Report = {
     measuredAt: new Date().toISOString(),
     machine: machine(),
     versions: {
       node: process.version,
-      'rocksdb-native': deps['rocksdb-native'] ?? '?',
-      '@duckdb/node-api': deps['@duckdb/node-api'] ?? '?',
-      kafkajs: deps.kafkajs ?? '?',
+      'rocksdb-native': await installed('rocksdb-native'),
+      '@duckdb/node-api': await installed('@duckdb/node-api'),
+      kafkajs: await installed('kafkajs'),
     },
     parts: parts.map(({ output: _output, ...run }) => ({ ...run, output: '' })),
     accuracy,

@@ -53,6 +53,12 @@ try {
   const manifest = JSON.parse(await readFile(join(dataDir, FILES.manifest), 'utf8')) as object
   const truth = await loadTruth(join(dataDir, FILES.truth))
   const config = await loadIdentityConfig(args.config as string)
+  // What a merge went through: the evidence that a placeholder (or a shared or recycled value)
+  // fused two profiles, even when that value has moved on by the end.
+  const via = (key: string) =>
+    truth.isPlaceholder(key)
+      ? 'placeholder'
+      : (truth.tag(key) ?? (truth.owners.has(key) ? 'owned' : 'unknown'))
   const results: Record<string, object> = {}
   for (const variant of variants) {
     const onDisk = variant === 'default'
@@ -60,14 +66,23 @@ try {
     const store: KeyValueStore = onDisk ? await RocksDbStore.open(stateDir) : new MemoryStore()
     try {
       const effective = variantConfig(config, variant)
-      const full = await resolveFile(effective, store, join(dataDir, FILES.events), onDisk)
-      const increment = await resolveFile(effective, store, join(dataDir, FILES.increment), onDisk)
+      const full = await resolveFile(effective, store, join(dataDir, FILES.events), onDisk, via)
+      const increment = await resolveFile(
+        effective,
+        store,
+        join(dataDir, FILES.increment),
+        onDisk,
+        via,
+      )
       const profiles = await profileKeys(store)
       const score = scorePartition(truth, profiles)
       const evidence = scorePartition(truth.evidence, profiles)
       results[variant] = { store: onDisk ? 'rocksdb' : 'memory', full, increment, score, evidence }
       console.error(formatScore(`${variant} vs persons`, score, full, increment))
       console.error(formatScore(`${variant} vs evidence`, evidence))
+      console.error(
+        `  merges via: ${JSON.stringify(full.mergesVia)} + increment ${JSON.stringify(increment.mergesVia)}`,
+      )
     } finally {
       await store.close()
       if (onDisk) await rm(stateDir, { recursive: true, force: true })

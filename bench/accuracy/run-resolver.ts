@@ -14,6 +14,8 @@ import { identifierKey } from './pairwise.js'
 
 export interface FileRun extends ResolveStats {
   readonly badLines: number
+  /** Merges by what connected the two profiles (the merge's `via`), classified by `classify`. */
+  readonly mergesVia: Readonly<Record<string, number>>
   readonly elapsedMs: number
   readonly eventsPerSecond: number
 }
@@ -26,7 +28,9 @@ export async function resolveFile(
   store: KeyValueStore,
   path: string,
   prefetch: boolean,
+  classify: (key: string) => string = () => 'identifier',
 ): Promise<FileRun> {
+  const mergesVia: Record<string, number> = {}
   const started = performance.now()
   const stats = await resolveNdjson({
     config,
@@ -34,12 +38,17 @@ export async function resolveFile(
     store,
     codec,
     prefetch,
-    onOutput: () => undefined,
+    onOutput: (_line, _event, output) => {
+      if (output.kind !== 'merged') return
+      const cause =
+        output.via === null ? 'none' : classify(identifierKey(output.via.type, output.via.value))
+      mergesVia[cause] = (mergesVia[cause] ?? 0) + 1
+    },
     onBadLine: () => undefined,
   })
   const elapsedMs = performance.now() - started
   const lines = stats.events + stats.badLines
-  return { ...stats, elapsedMs, eventsPerSecond: Math.round(lines / (elapsedMs / 1000)) }
+  return { ...stats, mergesVia, elapsedMs, eventsPerSecond: Math.round(lines / (elapsedMs / 1000)) }
 }
 
 /** Every live profile as a list of identifier keys (the predicted partition). */

@@ -4,6 +4,7 @@ import type { TruthRecord } from '../gen/truth.js'
 import { identifierKey, type Truth } from './pairwise.js'
 
 export interface LoadedTruth extends Truth {
+  readonly tag: NonNullable<Truth['tag']>
   /**
    * The same identifiers keyed by evidence fragment (person + fragment): the best partition
    * any method could reach from these events (see docs/accuracy.md).

@@ -20,6 +20,7 @@ interface Score {
   largestProfile: { identifiers: number; persons: number }
 }
 interface Timed {
+  mergesVia?: Record<string, number>
   elapsedMs: number
   eventsPerSecond: number
   events: number
@@ -154,6 +155,18 @@ export function reportSection(report: Report): string {
         ),
       )
     }
+    lines.push(
+      '',
+      "Merges by the identifier that connected the two profiles (the merge record's `via`), full run + increment:",
+      '',
+      '| run | via an owned identifier | via a shared landline | via a changed-owner identifier | via a placeholder |',
+      '| --- | --- | --- | --- | --- |',
+      ...Object.entries(accuracy.variants).map(([name, run]) => {
+        const via = (cause: string) =>
+          (run.full.mergesVia?.[cause] ?? 0) + (run.increment.mergesVia?.[cause] ?? 0)
+        return `| ${name} | ${via('owned')} | ${via('shared')} | ${via('changed-owner')} | ${via('placeholder')} |`
+      }),
+    )
     const main = accuracy.variants.default
     if (main !== undefined) {
       lines.push(
