@@ -43,6 +43,10 @@ export class KafkaPartitionSink implements TransactionalSink {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: options.transactionTimeoutMs,
+      // The first AddPartitionsToTxn after a commit is answered CONCURRENT_TRANSACTIONS until the
+      // coordinator has written the previous markers (a few ms). kafkajs's default first retry
+      // waits 300 ms, which would stall every transaction: retry fast, then back off.
+      retry: { initialRetryTime: 20, maxRetryTime: 5_000, retries: 10 },
     })
     await producer.connect()
     // kafkajs sends InitProducerId for the transactional id only on the first transaction(),

@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
+import { pino } from 'pino'
 import { loadIdentityConfig } from '../../config/identity-config.js'
-import { formatStartReport } from '../start-report.js'
-import { DEFAULT_START, runStart, shown } from '../start-run.js'
+import { formatEmbeddedReport } from '../../embedded/report.js'
+import { runEmbedded } from '../../embedded/run-embedded.js'
+import { DEFAULT_START, shown } from '../start-run.js'
 
 interface StartFlags {
   readonly config: string
@@ -9,9 +11,14 @@ interface StartFlags {
   readonly state: string
 }
 
+/** Embedded state lives apart from `unifier resolve --state` stores (a different layout). */
+const DEFAULT_STATE = '.state/embedded'
+
 /**
- * `npm start`: the embedded default, no Kafka needed. Resolves the bundled sample (or --input)
- * into RocksDB state under .state/start and prints the profiles, merges and reassignments.
+ * `npm start`: embedded mode, no Kafka. The stream processor's own partition task runs over a
+ * durable local log (level) and RocksDB under --state: the bundled sample (or --input) is
+ * appended to the log once, resolved exactly once, and the profiles, merges and reassignments
+ * printed. A restart continues from the last commit instead of starting over.
  */
 export function registerStartCommand(program: Command): void {
   program
@@ -20,8 +27,8 @@ export function registerStartCommand(program: Command): void {
       'Embedded mode, no Kafka: resolve the bundled sample events and print the profiles',
     )
     .option('--config <file>', 'identity config', DEFAULT_START.config)
-    .option('--input <file>', "NDJSON events; '-' reads stdin", DEFAULT_START.input)
-    .option('--state <dir>', 'RocksDB state directory, kept between runs', DEFAULT_START.stateDir)
+    .option('--input <file>', 'NDJSON events, appended to the local log once', DEFAULT_START.input)
+    .option('--state <dir>', 'local log and RocksDB state, kept between runs', DEFAULT_STATE)
     .action(async (flags: StartFlags) => {
       const config = await loadIdentityConfig(flags.config)
       process.stdout.write(
@@ -29,11 +36,16 @@ export function registerStartCommand(program: Command): void {
           'Profile Unifier, embedded mode (no Kafka)',
           `  events  ${shown(flags.input)}`,
           `  config  ${shown(flags.config)}`,
-          `  state   ${shown(flags.state)} (RocksDB; a restart continues from it, events already applied are skipped; delete it to start over)`,
+          `  state   ${shown(flags.state)} (local log + RocksDB; a restart continues from the last commit; delete it to start over)`,
           '',
         ].join('\n'),
       )
-      const report = await runStart({ config, input: flags.input, stateDir: flags.state })
-      process.stdout.write(formatStartReport(report))
+      const report = await runEmbedded({
+        config,
+        input: flags.input,
+        stateDir: flags.state,
+        logger: pino({ level: 'warn' }),
+      })
+      process.stdout.write(formatEmbeddedReport(report))
     })
 }
