@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
+import type { Registry } from 'prom-client'
 import { Kafka, logLevel } from 'kafkajs'
 import { AvroSchemaRegistry } from '../src/codecs/registry.js'
 import { profileSnapshotFromAvro } from '../src/codecs/records.js'
@@ -66,6 +67,24 @@ function* events(seed: number, tenants: number, perTenant: number): Generator<Co
       }
     }
   }
+}
+
+/** Count and mean of the processor's batch and commit histograms: where the time went. */
+async function timings(registry: Registry): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {}
+  for (const metric of await registry.getMetricsAsJSON()) {
+    if (metric.name !== 'unifier_batch_seconds' && metric.name !== 'unifier_commit_seconds')
+      continue
+    const values = metric.values as Array<{ metricName?: string; value: number }>
+    const sum = values.find((v) => v.metricName === `${metric.name}_sum`)?.value ?? 0
+    const count = values.find((v) => v.metricName === `${metric.name}_count`)?.value ?? 0
+    out[metric.name] = {
+      count,
+      meanMs: count === 0 ? null : Math.round((sum / count) * 10_000) / 10,
+      totalSeconds: Math.round(sum * 100) / 100,
+    }
+  }
+  return out
 }
 
 const percentile = (sorted: readonly number[], p: number): number =>
@@ -151,7 +170,10 @@ async function main(): Promise<void> {
       eventsPerSecond: Math.round(backlog.length / seconds),
       note: 'from processor start (group join, restore of empty state) to all offsets committed',
     }
-    log(`throughput: ${JSON.stringify(result.throughput)}`)
+    result.throughputTimings = await timings(app.metrics.registry)
+    log(
+      `throughput: ${JSON.stringify(result.throughput)} ${JSON.stringify(result.throughputTimings)}`,
+    )
 
     // 2. Latency at a fixed rate.
     const consumer = kafka.consumer({
