@@ -47,6 +47,7 @@ export interface ProcessorHealth {
 }
 
 const TICK_MS = 25
+const SLICE_RECORDS = 500
 
 /**
  * Runs one PartitionTask per assigned input partition over any ProcessorLog (a Kafka consumer
@@ -223,7 +224,7 @@ export class Processor {
     return (this.status === 'running' || this.status === 'starting') && this.assigned.has(partition)
   }
 
-  private onBatch(batch: FetchedBatch, _heartbeat: () => Promise<void>): Promise<void> {
+  private onBatch(batch: FetchedBatch, heartbeat: () => Promise<void>): Promise<void> {
     const partition = batch.partition
     return this.enqueue(partition, async (slot) => {
       await this.ensureTask(partition, slot)
@@ -239,12 +240,17 @@ export class Processor {
         return
       }
       try {
-        await task.process(batch.records)
+        // A fetch can hold a whole backlog: slices keep transactions to the commit interval
+        // and batch size, and let outputs flow while the rest is decided.
+        for (let i = 0; i < batch.records.length; i += SLICE_RECORDS) {
+          await task.process(batch.records.slice(i, i + SLICE_RECORDS))
+          if (task.commitDue) await task.commit()
+          await heartbeat().catch(() => undefined)
+        }
         this.metrics.lag(
           partition,
           Math.max(0, Number(batch.highWatermark) - Number(task.nextOffset)),
         )
-        if (task.commitDue) await task.commit()
       } catch (err) {
         await this.recover(partition, slot, err)
       }
