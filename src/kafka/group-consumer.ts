@@ -21,6 +21,7 @@ export class GroupConsumer {
   private readonly consumer: Consumer
   private generation = 0
   private running = false
+  private lastHeartbeat: (() => Promise<void>) | null = null
 
   constructor(private readonly options: GroupConsumerOptions) {
     this.consumer = options.kafka.consumer({
@@ -58,6 +59,7 @@ export class GroupConsumer {
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        this.lastHeartbeat = heartbeat
         if (!isRunning() || isStale()) return
         const fetchedOffset = (batch as unknown as { fetchedOffset: string }).fetchedOffset
         await handlers.onBatch(
@@ -79,6 +81,14 @@ export class GroupConsumer {
       },
     })
     this.running = true
+  }
+
+  /**
+   * kafkajs heartbeats only between batches; a long restore runs while a batch waits for it,
+   * so the restore calls this (the waiting batch's heartbeat) to keep the membership.
+   */
+  async heartbeat(): Promise<void> {
+    await this.lastHeartbeat?.().catch(() => undefined)
   }
 
   /** The next fetch of `partition` starts at `offset` (in-flight batches become stale). */

@@ -57,6 +57,7 @@ export async function openKafkaProcessorLog(
     start: (handlers) => consumer.start(handlers),
     seek: (partition, offset) => consumer.seek(partition, offset),
     pause: () => consumer.pause(),
+    heartbeat: () => consumer.heartbeat(),
     stop: () => consumer.stop(),
     get isRunning() {
       return consumer.isRunning

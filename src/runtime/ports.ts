@@ -113,4 +113,6 @@ export interface ProcessorLog {
   close(): Promise<void>
   /** The error means another owner took over the partition's writer (do not reopen at once). */
   isFenced(err: unknown): boolean
+  /** Tells the group this member is alive during long work (restore, retries); optional. */
+  heartbeat?(): Promise<void>
 }

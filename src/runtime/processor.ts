@@ -212,6 +212,9 @@ export class Processor {
         metrics: this.metrics,
         commitIntervalMs: this.options.commitIntervalMs,
         maxTransactionEvents: this.options.maxTransactionEvents,
+        heartbeat: async () => {
+          await log.heartbeat?.()
+        },
       })
     } catch (err) {
       await sink.close().catch(() => undefined)
