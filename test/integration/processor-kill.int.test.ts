@@ -148,6 +148,8 @@ describe('unifier run under kill -9 and a paused zombie', () => {
     for (const i of [a, b]) i.child.kill('SIGTERM')
     expect(await exited(a.child, 60_000)).toBe(true)
     expect(await exited(b.child, 60_000)).toBe(true)
+    // SIGTERM is a clean stop: open transactions committed, stores closed, group left.
+    for (const i of [a, b]) expect(i.output).toMatch(/"msg":"stopped"/)
 
     // A marker on every output partition is readable only if no transaction is left open
     // before it (read_committed stops at the first open one).
