@@ -81,7 +81,7 @@ try {
       console.error(formatScore(`${variant} vs persons`, score, full, increment))
       console.error(formatScore(`${variant} vs evidence`, evidence))
       console.error(
-        `  merges via: ${JSON.stringify(full.mergesVia)} + increment ${JSON.stringify(increment.mergesVia)}`,
+        `  merges via: ${JSON.stringify(full.mergesVia)} + increment ${JSON.stringify(increment.mergesVia)}; dropped ${JSON.stringify(full.dropped)}`,
       )
     } finally {
       await store.close()

@@ -16,6 +16,8 @@ export interface FileRun extends ResolveStats {
   readonly badLines: number
   /** Merges by what connected the two profiles (the merge's `via`), classified by `classify`. */
   readonly mergesVia: Readonly<Record<string, number>>
+  /** Identifiers dropped by reason (blocked, invalid, limit-exceeded, ...). */
+  readonly dropped: Readonly<Record<string, number>>
   readonly elapsedMs: number
   readonly eventsPerSecond: number
 }
@@ -31,6 +33,7 @@ export async function resolveFile(
   classify: (key: string) => string = () => 'identifier',
 ): Promise<FileRun> {
   const mergesVia: Record<string, number> = {}
+  const dropped: Record<string, number> = {}
   const started = performance.now()
   const stats = await resolveNdjson({
     config,
@@ -44,11 +47,20 @@ export async function resolveFile(
         output.via === null ? 'none' : classify(identifierKey(output.via.type, output.via.value))
       mergesVia[cause] = (mergesVia[cause] ?? 0) + 1
     },
+    onOutcome: (_line, outcome) => {
+      for (const drop of outcome.dropped) dropped[drop.reason] = (dropped[drop.reason] ?? 0) + 1
+    },
     onBadLine: () => undefined,
   })
   const elapsedMs = performance.now() - started
   const lines = stats.events + stats.badLines
-  return { ...stats, mergesVia, elapsedMs, eventsPerSecond: Math.round(lines / (elapsedMs / 1000)) }
+  return {
+    ...stats,
+    mergesVia,
+    dropped,
+    elapsedMs,
+    eventsPerSecond: Math.round(lines / (elapsedMs / 1000)),
+  }
 }
 
 /** Every live profile as a list of identifier keys (the predicted partition). */

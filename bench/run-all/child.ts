@@ -48,7 +48,7 @@ export async function runPart(
   const seconds = (performance.now() - started) / 1000
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(output)
   const results: unknown[] = []
-  for (const match of output.matchAll(/^written (\S+\.json)$/gm)) {
+  for (const match of output.matchAll(/written (?:to )?(\S+\.json)\s*$/gm)) {
     const path = match[1] as string
     results.push(JSON.parse(await readFile(path, 'utf8')))
   }

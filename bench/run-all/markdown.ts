@@ -21,6 +21,7 @@ interface Score {
 }
 interface Timed {
   mergesVia?: Record<string, number>
+  dropped?: Record<string, number>
   elapsedMs: number
   eventsPerSecond: number
   events: number
@@ -92,6 +93,20 @@ function coreLines(parts: readonly ChildRun[]): string[] {
           lines.push(`| ${row.store} | ${row.events} | ${row.eventsPerSec} |`)
         }
       }
+      const latency = result.latency as Record<string, number> | undefined
+      const e2e = result.throughput as Record<string, number> | undefined
+      if (latency !== undefined && e2e !== undefined && !Array.isArray(e2e)) {
+        const restore = result.restore as Record<string, number> | undefined
+        lines.push(
+          '',
+          `End-to-end through Kafka (${part.command}): ${e2e.events} events at ${e2e.eventsPerSecond} events/s; ` +
+            `latency at ${latency.rate} events/s p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms` +
+            (restore === undefined
+              ? ''
+              : `; restore ${restore.recordsPerSecond} changelog records/s`) +
+            ' (docs of bench/e2e.ts for what each figure covers).',
+        )
+      }
       const stores = result.stores
       if (Array.isArray(stores)) {
         lines.push(
@@ -159,12 +174,14 @@ export function reportSection(report: Report): string {
       '',
       "Merges by the identifier that connected the two profiles (the merge record's `via`), full run + increment:",
       '',
-      '| run | via an owned identifier | via a shared landline | via a changed-owner identifier | via a placeholder |',
-      '| --- | --- | --- | --- | --- |',
+      '| run | via an owned identifier | via a shared landline | via a changed-owner identifier | via a placeholder | identifiers dropped as blocked | dropped over a limit |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
       ...Object.entries(accuracy.variants).map(([name, run]) => {
         const via = (cause: string) =>
           (run.full.mergesVia?.[cause] ?? 0) + (run.increment.mergesVia?.[cause] ?? 0)
-        return `| ${name} | ${via('owned')} | ${via('shared')} | ${via('changed-owner')} | ${via('placeholder')} |`
+        const dropped = (reason: string) =>
+          (run.full.dropped?.[reason] ?? 0) + (run.increment.dropped?.[reason] ?? 0)
+        return `| ${name} | ${via('owned')} | ${via('shared')} | ${via('changed-owner')} | ${via('placeholder')} | ${dropped('blocked')} | ${dropped('limit-exceeded')} |`
       }),
     )
     const main = accuracy.variants.default
