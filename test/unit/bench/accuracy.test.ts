@@ -16,7 +16,7 @@ let truth: LoadedTruth
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'accuracy-test-'))
   // Enough people that placeholders are typed by several of them.
-  await generate({ persons: 300, seed: 11, outDir: dir, cohortSize: 100 })
+  await generate({ persons: 200, seed: 11, outDir: dir, cohortSize: 100 })
   truth = await loadTruth(join(dir, FILES.truth))
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
