@@ -1,5 +1,5 @@
 import { stateKeys, type StateRecord } from '../core/resolver.js'
-import type { ProfileRecord } from '../core/state-records.js'
+import type { MembersRecord, ProfileRecord } from '../core/state-records.js'
 import type { AttributeValue, Identifier, TimelineEntry } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import type { RecordCodec } from '../state/record-codec.js'
@@ -21,16 +21,27 @@ export interface ExportedProfile {
 const byTypeThenValue = (a: Identifier, b: Identifier): number =>
   a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0
 
-export function exportProfile(tenant: string, record: ProfileRecord): ExportedProfile {
+/** `chunks`: the record's membership chunks after the inline one (state layout: `members`). */
+export function exportProfile(
+  tenant: string,
+  record: ProfileRecord,
+  chunks: readonly MembersRecord[] = [],
+): ExportedProfile {
+  const identifiers = [...record.members]
+  const mergedFrom = [...record.retired]
+  for (const c of chunks) {
+    identifiers.push(...c.identifiers)
+    mergedFrom.push(...c.retired)
+  }
   return {
     tenant,
     profileId: record.profileId,
     anchor: record.anchor,
-    identifiers: [...record.identifiers].sort(byTypeThenValue),
+    identifiers: identifiers.sort(byTypeThenValue),
     channels: [...record.channels].sort(),
     attributes: record.attributes,
     timeline: record.timeline,
-    mergedFrom: [...record.mergedFrom].sort(),
+    mergedFrom: mergedFrom.sort(),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   }
@@ -98,7 +109,32 @@ async function* storedProfiles(
     yield {
       tenant: parsed.tenant,
       stored: record.profileId === parsed.profileId,
-      profile: exportProfile(parsed.tenant, record),
+      profile: exportProfile(
+        parsed.tenant,
+        record,
+        await memberChunks(store, codec, parsed.tenant, record.next),
+      ),
     }
   }
+}
+
+/** A large profile's membership chunks, read along their chain (small ones have none). */
+async function memberChunks(
+  store: KeyValueStore,
+  codec: RecordCodec<StateRecord>,
+  tenant: string,
+  first: string | null,
+): Promise<MembersRecord[]> {
+  const chunks: MembersRecord[] = []
+  const seen = new Set<string>()
+  for (let next = first; next !== null && !seen.has(next);) {
+    seen.add(next)
+    const [bytes] = await store.getMany([stateKeys.chunkKey(tenant, next)])
+    if (bytes === undefined) break
+    const chunk = codec.decode(bytes)
+    if (chunk.type !== 'members') break
+    chunks.push(chunk)
+    next = chunk.next
+  }
+  return chunks
 }

@@ -195,6 +195,7 @@ export async function decideEvent(
   let candidate = predictedNew ? profileIdFor(tenant, event.eventId, ordinal) : ''
   const extraKeys = predictedNew ? [slotKey, profileKey(tenant, candidate)] : [slotKey]
   ctx.roots = await view.findRoots(tenant, heldIds, extraKeys, ctx)
+  await view.loadChains(tenant, ctx.roots.values())
 
   let profileId: string | null = null
   let ambiguous = false

@@ -5,7 +5,8 @@
  * merged set.
  */
 import type { CompiledIdentifierType } from './identifiers.js'
-import { linkKey, profileKey } from './keys.js'
+import { linkKey, mergeKey, profileKey } from './keys.js'
+import { chunkWrites, membershipOf } from './membership.js'
 import type { FoundRoot, PathCompressor, StateView } from './state-view.js'
 import type { Evidence, StateRecord } from './state-records.js'
 import type { CompiledTenant } from './tenant-rules.js'
@@ -78,7 +79,8 @@ export class DecisionContext implements PathCompressor {
   private workFor(rootId: string, found: FoundRoot): WorkProfile {
     let w = this.byRoot.get(rootId)
     if (w === undefined) {
-      w = workFromRecord(rootId, found.record)
+      const members = membershipOf(this.tenant, found.record, (key) => this.view.get(key))
+      w = workFromRecord(rootId, found.record, members)
       this.byRoot.set(rootId, w)
       this.touched.push(w)
     }
@@ -96,8 +98,9 @@ export class DecisionContext implements PathCompressor {
   }
 
   /**
-   * Merges `merged` into `survivor` (which keeps its public id). Writes: the root record of the
-   * kept union-find root (at finish) and one pointer for the other root: O(1) whatever the size.
+   * Merges `merged` into `survivor` (which keeps its public id). Writes, whatever the sizes: the
+   * kept root's record and at most two bounded membership chunks (at finish), one pointer for
+   * the other root and one merge record (the evidence).
    */
   merge(survivor: WorkProfile, merged: WorkProfile, via: Identifier | null): void {
     const evidence = {
@@ -115,6 +118,7 @@ export class DecisionContext implements PathCompressor {
     this.byRoot.set(merged.rootId, survivor)
     this.byRoot.set(oldSurvivorRoot, survivor)
     this.write(profileKey(this.tenant, droppedRoot), { type: 'pointer', parent: combined.rootId })
+    this.write(mergeKey(this.tenant, merged.profileId), { type: 'merge', ...evidence })
     this.outputs.push({
       kind: 'merged',
       tenant: this.tenant,
@@ -156,11 +160,12 @@ export class DecisionContext implements PathCompressor {
       w.updatedAt = Math.max(w.updatedAt, this.event.timestamp)
       const record = toRecord(w)
       this.write(profileKey(this.tenant, w.rootId), record)
+      chunkWrites(this.tenant, w.members, (key, value) => this.write(key, value))
       this.outputs.push({
         kind: 'profile',
         tenant: this.tenant,
         profileId: w.profileId,
-        profile: toSnapshot(this.tenant, record),
+        profile: toSnapshot(this.tenant, record, w.members),
       })
     }
   }

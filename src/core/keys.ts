@@ -21,6 +21,16 @@ export function profileKey(tenant: string, profileId: string): string {
   return tenant + S + 'p' + S + profileId
 }
 
+/** A `members` chunk of a set's membership; ids are `<root id>.<n>`. */
+export function chunkKey(tenant: string, chunkId: string): string {
+  return tenant + S + 'c' + S + chunkId
+}
+
+/** The evidence of the merge that retired `mergedId`. */
+export function mergeKey(tenant: string, mergedId: string): string {
+  return tenant + S + 'x' + S + mergedId
+}
+
 export function tenantMetaKey(tenant: string): string {
   return tenant + S + 'm'
 }
@@ -41,6 +51,8 @@ export type ParsedKey =
       readonly value: string
     }
   | { readonly kind: 'profile'; readonly tenant: string; readonly profileId: string }
+  | { readonly kind: 'members'; readonly tenant: string; readonly chunkId: string }
+  | { readonly kind: 'merge'; readonly tenant: string; readonly mergedId: string }
   | { readonly kind: 'tenant-meta'; readonly tenant: string }
   | { readonly kind: 'seen'; readonly tenant: string; readonly eventId: string }
   | { readonly kind: 'seen-slot'; readonly tenant: string; readonly slot: number }
@@ -62,6 +74,10 @@ export function parseKey(key: string): ParsedKey | null {
     }
     case 'p':
       return { kind: 'profile', tenant, profileId: rest }
+    case 'c':
+      return { kind: 'members', tenant, chunkId: rest }
+    case 'x':
+      return { kind: 'merge', tenant, mergedId: rest }
     case 'e':
       return { kind: 'seen', tenant, eventId: rest }
     case 'r': {

@@ -4,7 +4,8 @@
  * path compression (a lookup must not change state).
  */
 import { normalizeIdentifier } from './identifiers.js'
-import { linkKey } from './keys.js'
+import { linkKey, mergeKey } from './keys.js'
+import { membershipOf } from './membership.js'
 import type { IdentifierExplanation, ProfileLookup } from './resolver.js'
 import type { StateReader } from './state.js'
 import type { MergeEvidence, StateRecord } from './state-records.js'
@@ -23,11 +24,13 @@ async function resolveId(
   const found = roots.get(profileId)
   if (found === undefined) return null
   const record = found.record
+  await view.loadChains(tenant, [found])
+  const members = membershipOf(tenant, record, (key) => view.get(key))
   return {
     requestedId,
     profileId: record.profileId,
     retired: requestedId !== null && requestedId !== record.profileId,
-    profile: toSnapshot(tenant, record),
+    profile: toSnapshot(tenant, record, members),
   }
 }
 
@@ -82,11 +85,13 @@ export async function explainIdentifier(
   const root = found.record
   const merges: MergeEvidence[] = []
   let current = link.profileId
-  // each id is merged away at most once, so the walk ends within merges.length steps
-  for (let step = 0; current !== root.profileId && step <= root.merges.length; step++) {
-    const m = root.merges.find((x) => x.merged === current)
-    if (m === undefined) break
-    merges.push(m)
+  // each id is merged away at most once and the set has `size` ids: the walk ends within size steps
+  for (let step = 0; current !== root.profileId && step < root.size; step++) {
+    const key = mergeKey(tenant, current)
+    await view.load([key])
+    const m = view.get(key)
+    if (m?.type !== 'merge') break
+    merges.push({ survivor: m.survivor, merged: m.merged, via: m.via, by: m.by })
     current = m.survivor
   }
   return {

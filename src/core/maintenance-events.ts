@@ -3,7 +3,8 @@
  * forget. None of them creates or merges profiles.
  */
 import type { DecisionContext, PreparedIdentifier } from './decision-context.js'
-import { profileKey } from './keys.js'
+import { chunkKey, mergeKey, profileKey } from './keys.js'
+import { forEachIdentifier, sortedRetired } from './membership.js'
 import {
   addChannel,
   addTimelineEntry,
@@ -80,14 +81,20 @@ export function decideForget(
   const subject = subjectOf(ctx, ids)
   if (subject === null) return null
   const suppress = ctx.t.suppressForgotten
-  for (const id of subject.identifiers) {
+  forEachIdentifier(subject.members, (id) => {
     const key = ctx.linkKeyOf(id.type, id.value)
     ctx.write(key, suppress ? { type: 'suppressed', suppressedBy: ctx.evidence } : null)
-  }
+  })
   const gone = { type: 'forgotten', forgottenBy: ctx.evidence } as const
   ctx.write(profileKey(ctx.tenant, subject.rootId), gone)
   ctx.write(profileKey(ctx.tenant, subject.profileId), gone)
-  for (const retired of subject.mergedFrom) ctx.write(profileKey(ctx.tenant, retired), gone)
+  // the merge evidence names identifiers: it goes with the rest
+  for (const retired of sortedRetired(subject.members)) {
+    ctx.write(profileKey(ctx.tenant, retired), gone)
+    ctx.write(mergeKey(ctx.tenant, retired), null)
+  }
+  for (const c of subject.members.chain) ctx.write(chunkKey(ctx.tenant, c.id as string), null)
+  for (const id of subject.members.removed) ctx.write(chunkKey(ctx.tenant, id), null)
   subject.dirty = false
   ctx.outputs.push({
     kind: 'deleted',

@@ -42,6 +42,23 @@ export interface MergeEvidence {
 }
 
 /**
+ * key: mergeKey(tenant, merged). Why the profile id `merged` was merged into `survivor` (a
+ * public id is merged away at most once). One small record per merge, never rewritten: the
+ * evidence chain of an identifier follows these from the id its link names to the live profile.
+ */
+export interface MergeRecord extends MergeEvidence {
+  readonly type: 'merge'
+}
+
+/**
+ * Members of a set: identifiers held and retired profile ids, in chunks of at most
+ * MEMBER_CHUNK entries (identifiers + retired ids). The first chunk is inline in the root
+ * record; the rest is a singly linked list of `members` records, so a merge, attachment or
+ * removal rewrites a bounded number of bounded records whatever the set holds.
+ */
+export const MEMBER_CHUNK = 64
+
+/**
  * key: profileKey(tenant, id) where id is the union-find root of the set. The public profileId
  * (the survivor chosen by the spec) may differ from the key's id (the root kept by union by
  * size): the set's every id resolves here, and `profileId` says which one is live.
@@ -50,22 +67,34 @@ export interface ProfileRecord {
   readonly type: 'profile'
   readonly profileId: string
   readonly anchor: Identifier | null
-  /** Anchor and links held, sorted by type then value: the membership used for limits and snapshots. */
-  readonly identifiers: readonly Identifier[]
+  /** Identifiers held per type (anchor included): limits are checked on these, not on lists. */
+  readonly counts: Readonly<Record<string, number>>
+  /** The inline chunk of the membership: identifiers held (unordered). */
+  readonly members: readonly Identifier[]
+  /** The inline chunk of the membership: retired ids of the set (unordered). */
+  readonly retired: readonly string[]
+  /** Chunk id (chunkKey) of the next `members` record, or null. */
+  readonly next: string | null
+  /** Sequence for the ids of chunks this root creates (`<rootId>.<n>`). */
+  readonly chunkSeq: number
   readonly channels: readonly string[]
   readonly attributes: Readonly<Record<string, AttributeValue>>
   readonly provenance: Readonly<Record<string, AttributeProvenance>>
   readonly timeline: readonly TimelineEntry[]
-  /** Retired ids of the set, sorted. */
-  readonly mergedFrom: readonly string[]
   readonly createdAt: number
   /** Input sequence of the creating event: breaks createdAt ties for "oldest". */
   readonly createdSequence: number
   readonly updatedAt: number
-  /** Number of profile ids in the set (union by size). */
+  /** Number of profile ids in the set (union by size); retired ids are size - 1. */
   readonly size: number
-  /** Every merge that built this set, oldest first. */
-  readonly merges: readonly MergeEvidence[]
+}
+
+/** key: chunkKey(tenant, chunk id). One more chunk of a set's membership (see MEMBER_CHUNK). */
+export interface MembersRecord {
+  readonly type: 'members'
+  readonly identifiers: readonly Identifier[]
+  readonly retired: readonly string[]
+  readonly next: string | null
 }
 
 /** key: profileKey(tenant, id). A non-root id of a set: follow `parent` to reach the root. */
@@ -105,6 +134,8 @@ export type StateRecord =
   | LinkRecord
   | SuppressedRecord
   | ProfileRecord
+  | MembersRecord
+  | MergeRecord
   | PointerRecord
   | ForgottenRecord
   | TenantMetaRecord

@@ -3,7 +3,7 @@
  * what it read, and walks union-find chains for many profile ids at once (one round per hop
  * level, not per id).
  */
-import { profileKey } from './keys.js'
+import { chunkKey, profileKey } from './keys.js'
 import type { StateReader } from './state.js'
 import type { ProfileRecord, StateRecord } from './state-records.js'
 
@@ -84,5 +84,29 @@ export class StateView {
     }
     if (keys.length > 0) await this.load(keys) // no ids to walk: the extra keys still ride
     return found
+  }
+
+  /**
+   * Loads the membership chunks of the roots (membership.ts), one round per chunk depth for
+   * all roots together. Roots whose membership is inline (most) cost nothing.
+   */
+  async loadChains(tenant: string, roots: Iterable<FoundRoot>): Promise<void> {
+    let keys: string[] | null = null
+    for (const r of roots)
+      if (r.record.next !== null) (keys ??= []).push(chunkKey(tenant, r.record.next))
+    if (keys === null) return
+    const visited = new Set<string>() // a cycle would mean corrupt state: stop rather than spin
+    while (keys.length > 0) {
+      await this.load(keys)
+      const next: string[] = []
+      for (const k of keys) {
+        visited.add(k)
+        const rec = this.cache.get(k)
+        if (rec?.type !== 'members' || rec.next === null) continue
+        const key = chunkKey(tenant, rec.next)
+        if (!visited.has(key)) next.push(key)
+      }
+      keys = next
+    }
   }
 }

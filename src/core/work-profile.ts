@@ -8,6 +8,17 @@
 import { provenanceWins } from './attributes.js'
 import type { MergeEvidence, ProfileRecord } from './state-records.js'
 import type { CompiledTenant } from './tenant-rules.js'
+import {
+  addMember,
+  addRetired,
+  emptyMembership,
+  firstChunk,
+  removeMember,
+  sortedIdentifiers,
+  sortedRetired,
+  unite,
+  type Membership,
+} from './membership.js'
 import type {
   AttributeProvenance,
   AttributeValue,
@@ -21,35 +32,35 @@ export interface WorkProfile {
   rootId: string
   profileId: string
   anchor: Identifier | null
-  identifiers: readonly Identifier[]
+  counts: Readonly<Record<string, number>>
+  /** Identifiers and retired ids, in bounded chunks (membership.ts). */
+  members: Membership
   channels: readonly string[]
   attributes: Readonly<Record<string, AttributeValue>>
   provenance: Readonly<Record<string, AttributeProvenance>>
   timeline: readonly TimelineEntry[]
-  mergedFrom: readonly string[]
   createdAt: number
   createdSequence: number
   updatedAt: number
   size: number
-  merges: readonly MergeEvidence[]
   /** Changed by this event: write it and emit a snapshot. */
   dirty: boolean
   /** Which of the lists/maps above are this event's own copies (OWN_* bits). */
   owned: number
 }
 
-const OWN_IDENTIFIERS = 1
+const OWN_COUNTS = 1
 const OWN_CHANNELS = 2
 const OWN_ATTRIBUTES = 4
 const OWN_TIMELINE = 8
 const OWN_ALL = 15
 
-function ownIdentifiers(p: WorkProfile): Identifier[] {
-  if ((p.owned & OWN_IDENTIFIERS) === 0) {
-    p.identifiers = p.identifiers.slice()
-    p.owned |= OWN_IDENTIFIERS
+function ownCounts(p: WorkProfile): Record<string, number> {
+  if ((p.owned & OWN_COUNTS) === 0) {
+    p.counts = { ...p.counts }
+    p.owned |= OWN_COUNTS
   }
-  return p.identifiers as Identifier[]
+  return p.counts as Record<string, number>
 }
 
 function ownChannels(p: WorkProfile): string[] {
@@ -83,22 +94,22 @@ function ownTimeline(p: WorkProfile): TimelineEntry[] {
   return p.timeline as TimelineEntry[]
 }
 
-export function workFromRecord(rootId: string, r: ProfileRecord): WorkProfile {
+/** `members` is the record's membership with its chain (membershipOf). */
+export function workFromRecord(rootId: string, r: ProfileRecord, members: Membership): WorkProfile {
   return {
     rootId,
     profileId: r.profileId,
     anchor: r.anchor,
-    identifiers: r.identifiers,
+    counts: r.counts,
+    members,
     channels: r.channels,
     attributes: r.attributes,
     provenance: r.provenance,
     timeline: r.timeline,
-    mergedFrom: r.mergedFrom,
     createdAt: r.createdAt,
     createdSequence: r.createdSequence,
     updatedAt: r.updatedAt,
     size: r.size,
-    merges: r.merges,
     dirty: false,
     owned: 0,
   }
@@ -113,17 +124,16 @@ export function newWorkProfile(
     rootId: profileId,
     profileId,
     anchor: null,
-    identifiers: [],
+    counts: {},
+    members: emptyMembership(),
     channels: [],
     attributes: {},
     provenance: {},
     timeline: [],
-    mergedFrom: [],
     createdAt: timestamp,
     createdSequence: sequence,
     updatedAt: timestamp,
     size: 1,
-    merges: [],
     dirty: true,
     owned: OWN_ALL,
   }
@@ -134,106 +144,62 @@ export function toRecord(p: WorkProfile): ProfileRecord {
     type: 'profile',
     profileId: p.profileId,
     anchor: p.anchor,
-    identifiers: p.identifiers,
+    counts: p.counts,
+    members: p.members.head.identifiers,
+    retired: p.members.head.retired,
+    next: firstChunk(p.members),
+    chunkSeq: p.members.chunkSeq,
     channels: p.channels,
     attributes: p.attributes,
     provenance: p.provenance,
     timeline: p.timeline,
-    mergedFrom: p.mergedFrom,
     createdAt: p.createdAt,
     createdSequence: p.createdSequence,
     updatedAt: p.updatedAt,
     size: p.size,
-    merges: p.merges,
   }
 }
 
-export function toSnapshot(tenant: string, r: ProfileRecord | WorkProfile): ProfileSnapshot {
+/** The full profile: O(size) by nature (every identifier and retired id, sorted). */
+export function toSnapshot(
+  tenant: string,
+  r: ProfileRecord | WorkProfile,
+  members: Membership,
+): ProfileSnapshot {
   return {
     tenant,
     profileId: r.profileId,
     anchor: r.anchor,
-    identifiers: r.identifiers,
+    identifiers: sortedIdentifiers(members),
     channels: r.channels,
     attributes: r.attributes,
     provenance: r.provenance,
     timeline: r.timeline,
-    mergedFrom: r.mergedFrom,
+    mergedFrom: sortedRetired(members),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   }
 }
 
-function compareIdentifiers(a: Identifier, b: Identifier): number {
-  if (a.type !== b.type) return a.type < b.type ? -1 : 1
-  if (a.value !== b.value) return a.value < b.value ? -1 : 1
-  return 0
-}
-
-/** Two sorted, disjoint identifier lists as one sorted list, in linear time. */
-function mergeSorted(a: readonly Identifier[], b: readonly Identifier[]): Identifier[] {
-  // A small set merging into a large one (the usual case): copy the large list (a memcpy) and
-  // insert the few, instead of comparing every element.
-  if (Math.min(a.length, b.length) <= 32) {
-    const [large, small] = a.length >= b.length ? [a, b] : [b, a]
-    const out = large.slice()
-    for (const id of small) out.splice(lowerBound(out, id.type, id.value), 0, id)
-    return out
-  }
-  // built with push: a preallocated (holey) array serialises differently in some codecs
-  const out: Identifier[] = []
-  let i = 0
-  let j = 0
-  while (i < a.length && j < b.length) {
-    const x = a[i] as Identifier
-    const y = b[j] as Identifier
-    if (compareIdentifiers(x, y) <= 0) {
-      out.push(x)
-      i++
-    } else {
-      out.push(y)
-      j++
-    }
-  }
-  while (i < a.length) out.push(a[i++] as Identifier)
-  while (j < b.length) out.push(b[j++] as Identifier)
-  return out
-}
-
-/** First index whose identifier is >= (type, value). */
-function lowerBound(list: readonly Identifier[], type: string, value: string): number {
-  let lo = 0
-  let hi = list.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    const m = list[mid] as Identifier
-    if (m.type < type || (m.type === type && m.value < value)) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-/** How many identifiers of `type` the profile holds (binary search: profiles may hold many). */
+/** How many identifiers of `type` the profile holds. */
 export function countType(p: WorkProfile, type: string): number {
-  const start = lowerBound(p.identifiers, type, '')
-  let end = start
-  while (end < p.identifiers.length && (p.identifiers[end] as Identifier).type === type) end++
-  return end - start
+  return p.counts[type] ?? 0
 }
 
+/** The caller knows the set does not hold it yet (no link record names the set). */
 export function addIdentifier(p: WorkProfile, id: Identifier): void {
-  const i = lowerBound(p.identifiers, id.type, id.value)
-  const at = p.identifiers[i]
-  if (at !== undefined && at.type === id.type && at.value === id.value) return
-  ownIdentifiers(p).splice(i, 0, { type: id.type, value: id.value })
+  addMember(p.members, p.rootId, { type: id.type, value: id.value })
+  const counts = ownCounts(p)
+  counts[id.type] = (counts[id.type] ?? 0) + 1
   p.dirty = true
 }
 
 export function removeIdentifier(p: WorkProfile, type: string, value: string): void {
-  const i = lowerBound(p.identifiers, type, value)
-  const at = p.identifiers[i]
-  if (at === undefined || at.type !== type || at.value !== value) return
-  ownIdentifiers(p).splice(i, 1)
+  if (!removeMember(p.members, type, value)) return
+  const counts = ownCounts(p)
+  const n = (counts[type] ?? 1) - 1
+  if (n > 0) counts[type] = n
+  else delete counts[type]
   if (p.anchor !== null && p.anchor.type === type && p.anchor.value === value) p.anchor = null
   p.dirty = true
 }
@@ -306,7 +272,11 @@ export function combine(
   evidence: MergeEvidence,
 ): WorkProfile {
   const keepMergedRoot = merged.size > survivor.size
-  const identifiers = mergeSorted(survivor.identifiers, merged.identifiers)
+  const [keep, drop] = keepMergedRoot ? [merged, survivor] : [survivor, merged]
+  const members = unite(keep.members, drop.members, keep.rootId)
+  addRetired(members, keep.rootId, merged.profileId)
+  const counts: Record<string, number> = { ...survivor.counts }
+  for (const type in merged.counts) counts[type] = (counts[type] ?? 0) + (merged.counts[type] ?? 0)
   const channels = survivor.channels.slice()
   for (const c of merged.channels) insertSorted(channels, c)
   const attributes = { ...survivor.attributes }
@@ -321,35 +291,26 @@ export function combine(
   }
   const timeline = survivor.timeline.concat(merged.timeline).sort(newerFirst)
   if (timeline.length > t.timelineCap) timeline.length = t.timelineCap
-  const mergedFrom = survivor.mergedFrom.concat(merged.mergedFrom)
-  mergedFrom.push(merged.profileId)
-  mergedFrom.sort()
   const older =
     merged.createdAt < survivor.createdAt ||
     (merged.createdAt === survivor.createdAt && merged.createdSequence < survivor.createdSequence)
   return {
-    rootId: keepMergedRoot ? merged.rootId : survivor.rootId,
+    rootId: keep.rootId,
     profileId: survivor.profileId,
     anchor: survivor.anchor ?? merged.anchor,
-    identifiers,
+    counts,
+    members,
     channels,
     attributes,
     provenance,
     timeline,
-    mergedFrom,
     createdAt: older ? merged.createdAt : survivor.createdAt,
     createdSequence: older ? merged.createdSequence : survivor.createdSequence,
     updatedAt: Math.max(survivor.updatedAt, merged.updatedAt, evidence.by.timestamp),
     size: survivor.size + merged.size,
-    merges: survivor.merges.concat(merged.merges, [evidence]).sort(byEventOrder),
     dirty: true,
     owned: OWN_ALL,
   }
-}
-
-function byEventOrder(a: MergeEvidence, b: MergeEvidence): number {
-  if (a.by.sequence !== b.by.sequence) return a.by.sequence - b.by.sequence
-  return a.merged < b.merged ? -1 : a.merged > b.merged ? 1 : 0
 }
 
 /** "Oldest" (spec rule 6): earliest createdAt, then earliest creating sequence, then smaller id. */

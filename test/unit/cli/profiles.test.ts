@@ -12,20 +12,22 @@ function profile(profileId: string): ProfileRecord {
     type: 'profile',
     profileId,
     anchor: null,
-    identifiers: [
+    counts: { email: 1, device_id: 1 },
+    members: [
       { type: 'email', value: `${profileId}@mail.org` },
       { type: 'device_id', value: profileId },
     ],
+    retired: [],
+    next: null,
+    chunkSeq: 0,
     channels: ['web', 'store'],
     attributes: {},
     provenance: {},
     timeline: [],
-    mergedFrom: [],
     createdAt: 1,
     createdSequence: 1,
     updatedAt: 2,
     size: 1,
-    merges: [],
   }
 }
 

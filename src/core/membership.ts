@@ -1,0 +1,246 @@
+/**
+ * A set's membership (identifiers held and retired profile ids) as a chain of bounded chunks:
+ * the first inline in the root record, the rest `members` records linked by `next`
+ * (state-records.ts, MEMBER_CHUNK). Every change rewrites a bounded number of chunks:
+ * - adding fills the inline chunk; a full inline chunk is spilled whole into a new chunk at the
+ *   front of the chain;
+ * - a merge moves the dropped root's inline chunk into the kept one if it fits, else makes it a
+ *   new chunk, and links the dropped chain in front of the kept chain (rewriting one `next`);
+ * - removing rewrites the chunk that held the entry, and unlinks it if it became empty.
+ * Chunk `next` fields are derived from the chain's order at write time, so only chunks whose
+ * content or successor changed are written.
+ */
+import { chunkKey } from './keys.js'
+import { MEMBER_CHUNK, type MembersRecord, type StateRecord } from './state-records.js'
+import type { Identifier } from './types.js'
+
+export interface Chunk {
+  /** null for the inline chunk of the root record. */
+  readonly id: string | null
+  identifiers: readonly Identifier[]
+  retired: readonly string[]
+  /** The successor as stored (to detect a changed link). */
+  storedNext: string | null
+  /** Content differs from what is stored (or the chunk is new). */
+  dirty: boolean
+  /** Lists are this event's own copies (records read from state are immutable). */
+  owned: boolean
+}
+
+export interface Membership {
+  head: Chunk
+  /** Overflow chunks in chain order. */
+  chain: Chunk[]
+  chunkSeq: number
+  /** Chunk ids to delete at write time. */
+  removed: string[]
+}
+
+function own(c: Chunk): void {
+  if (!c.owned) {
+    c.identifiers = c.identifiers.slice()
+    c.retired = c.retired.slice()
+    c.owned = true
+  }
+  c.dirty = true
+}
+
+function entries(c: Chunk): number {
+  return c.identifiers.length + c.retired.length
+}
+
+export function emptyMembership(): Membership {
+  return {
+    head: { id: null, identifiers: [], retired: [], storedNext: null, dirty: true, owned: true },
+    chain: [],
+    chunkSeq: 0,
+    removed: [],
+  }
+}
+
+/**
+ * The membership of a root record, its chain read from `get` (the decision's view, which must
+ * have loaded it: see StateView.loadChains). A missing chunk ends the chain.
+ */
+export function membershipOf(
+  tenant: string,
+  head: {
+    readonly members: readonly Identifier[]
+    readonly retired: readonly string[]
+    readonly next: string | null
+    readonly chunkSeq: number
+  },
+  get: (key: string) => StateRecord | undefined,
+): Membership {
+  const chain: Chunk[] = []
+  let next = head.next
+  for (let guard = 0; next !== null && guard < 1e7; guard++) {
+    const rec = get(chunkKey(tenant, next))
+    if (rec === undefined || rec.type !== 'members') break
+    chain.push(chunkFrom(next, rec))
+    next = rec.next
+  }
+  return {
+    head: {
+      id: null,
+      identifiers: head.members,
+      retired: head.retired,
+      storedNext: head.next,
+      dirty: false,
+      owned: false,
+    },
+    chain,
+    chunkSeq: head.chunkSeq,
+    removed: [],
+  }
+}
+
+function chunkFrom(id: string, rec: MembersRecord): Chunk {
+  return {
+    id,
+    identifiers: rec.identifiers,
+    retired: rec.retired,
+    storedNext: rec.next,
+    dirty: false,
+    owned: false,
+  }
+}
+
+/** Moves the full inline chunk to a new chunk at the front of the chain. */
+function spill(m: Membership, rootId: string): void {
+  const h = m.head
+  m.chain.unshift({
+    id: `${rootId}.${m.chunkSeq++}`,
+    identifiers: h.identifiers,
+    retired: h.retired,
+    storedNext: null,
+    dirty: true,
+    owned: h.owned,
+  })
+  m.head = {
+    id: null,
+    identifiers: [],
+    retired: [],
+    storedNext: h.storedNext,
+    dirty: true,
+    owned: true,
+  }
+}
+
+export function addMember(m: Membership, rootId: string, id: Identifier): void {
+  if (entries(m.head) >= MEMBER_CHUNK) spill(m, rootId)
+  own(m.head)
+  ;(m.head.identifiers as Identifier[]).push(id)
+}
+
+export function addRetired(m: Membership, rootId: string, profileId: string): void {
+  if (entries(m.head) >= MEMBER_CHUNK) spill(m, rootId)
+  own(m.head)
+  ;(m.head.retired as string[]).push(profileId)
+}
+
+/** Removes the identifier wherever it is; false if the set does not hold it. */
+export function removeMember(m: Membership, type: string, value: string): boolean {
+  const holds = (c: Chunk) => c.identifiers.findIndex((x) => x.type === type && x.value === value)
+  let i = holds(m.head)
+  if (i >= 0) {
+    own(m.head)
+    ;(m.head.identifiers as Identifier[]).splice(i, 1)
+    return true
+  }
+  for (let k = 0; k < m.chain.length; k++) {
+    const c = m.chain[k] as Chunk
+    i = holds(c)
+    if (i < 0) continue
+    if (entries(c) === 1) {
+      // the chunk would be empty: unlink it (its predecessor's `next` changes)
+      m.chain.splice(k, 1)
+      if (c.id !== null) m.removed.push(c.id)
+    } else {
+      own(c)
+      ;(c.identifiers as Identifier[]).splice(i, 1)
+    }
+    return true
+  }
+  return false
+}
+
+/**
+ * The union of two memberships; `keep` belongs to the root kept by union by size. Bounded
+ * writes: the kept inline chunk, at most one new chunk, and the dropped chain's last chunk.
+ */
+export function unite(keep: Membership, drop: Membership, keepRootId: string): Membership {
+  const head: Chunk = { ...keep.head }
+  let seq = keep.chunkSeq
+  const front: Chunk[] = []
+  if (entries(head) + entries(drop.head) <= MEMBER_CHUNK) {
+    own(head)
+    for (const id of drop.head.identifiers) (head.identifiers as Identifier[]).push(id)
+    for (const r of drop.head.retired) (head.retired as string[]).push(r)
+  } else if (entries(drop.head) > 0) {
+    front.push({
+      id: `${keepRootId}.${seq++}`,
+      identifiers: drop.head.identifiers,
+      retired: drop.head.retired,
+      storedNext: null,
+      dirty: true,
+      owned: drop.head.owned,
+    })
+  }
+  return {
+    head,
+    chain: front.concat(drop.chain, keep.chain),
+    chunkSeq: Math.max(seq, drop.chunkSeq),
+    removed: keep.removed.concat(drop.removed),
+  }
+}
+
+/** The chain's first chunk id (the root record's `next`). */
+export function firstChunk(m: Membership): string | null {
+  return m.chain.length > 0 ? ((m.chain[0] as Chunk).id as string) : null
+}
+
+/** Writes for the chunks that changed (content or successor) and the removed ones. */
+export function chunkWrites(
+  tenant: string,
+  m: Membership,
+  write: (key: string, value: StateRecord | null) => void,
+): void {
+  for (let k = 0; k < m.chain.length; k++) {
+    const c = m.chain[k] as Chunk
+    const next = k + 1 < m.chain.length ? ((m.chain[k + 1] as Chunk).id as string) : null
+    if (!c.dirty && c.storedNext === next) continue
+    write(chunkKey(tenant, c.id as string), {
+      type: 'members',
+      identifiers: c.identifiers,
+      retired: c.retired,
+      next,
+    })
+  }
+  for (const id of m.removed) write(chunkKey(tenant, id), null)
+}
+
+export function forEachIdentifier(m: Membership, f: (id: Identifier) => void): void {
+  for (const id of m.head.identifiers) f(id)
+  for (const c of m.chain) for (const id of c.identifiers) f(id)
+}
+
+function compareIdentifiers(a: Identifier, b: Identifier): number {
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1
+  return 0
+}
+
+/** Every identifier, sorted by type then value (the snapshot's order). */
+export function sortedIdentifiers(m: Membership): Identifier[] {
+  const out: Identifier[] = []
+  forEachIdentifier(m, (id) => out.push(id))
+  return out.sort(compareIdentifiers)
+}
+
+/** Every retired id, sorted. */
+export function sortedRetired(m: Membership): string[] {
+  let out: string[] = m.head.retired.slice()
+  for (const c of m.chain) if (c.retired.length > 0) out = out.concat(c.retired)
+  return out.sort()
+}
