@@ -21,6 +21,9 @@ import type { KeyValueStore } from '../src/ports/key-value-store.js'
 import { BatchResolver } from '../src/runtime/batch-resolver.js'
 import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { MemoryStore } from '../src/state/memory-store.js'
+import { ReadCache } from '../src/state/read-cache.js'
+import { msgpackCodec } from '../src/state/record-codec.js'
+import { WriteBackOverlay } from '../src/state/write-back-overlay.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
 import { writeResults } from './results.js'
 import { syntheticStream, type SyntheticEvent } from './synthetic-stream.js'
@@ -86,6 +89,15 @@ function seconds(startNs: bigint): number {
   return Number(process.hrtime.bigint() - startNs) / 1e9
 }
 
+/**
+ * CPU seconds of this process since `start` (all threads: GC included). On a shared, loaded
+ * machine this varies far less than wall time, which also counts waiting for a core.
+ */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start)
+  return (u.user + u.system) / 1e6
+}
+
 async function openStore(
   kind: string,
 ): Promise<{ store: KeyValueStore; cleanup: () => Promise<void> }> {
@@ -110,9 +122,11 @@ async function coreOnly() {
   const state = new Map<string, StateRecord>()
   const reader: StateReader<StateRecord> = {
     getMany: (keys) => Promise.resolve(keys.map((key) => state.get(key))),
+    getManySync: (keys) => keys.map((key) => state.get(key)),
   }
   let events = 0
   const t = process.hrtime.bigint()
+  const cpu = process.cpuUsage()
   for (const { event, position } of syntheticStream({ tenant: 'bench', identifiers, seed })) {
     const decision = await resolver.decide(event, position, reader)
     for (const { key, value } of decision.writes) {
@@ -122,12 +136,15 @@ async function coreOnly() {
     events++
   }
   const s = seconds(t)
+  const c = cpuSeconds(cpu)
   return {
     store: 'none (core alone)',
     identifiers,
     events,
     seconds: round(s),
     eventsPerSec: Math.round(events / s),
+    cpuSeconds: round(c),
+    eventsPerCpuSec: Math.round(events / c),
   }
 }
 
@@ -144,6 +161,7 @@ async function throughput(kind: string) {
     ...(prefetch ? { prefetch } : {}),
   })
   const t = process.hrtime.bigint()
+  const cpu = process.cpuUsage()
   let window: SyntheticEvent[] = []
   let reported = 0
   for (const item of syntheticStream({ tenant: 'bench', identifiers, seed })) {
@@ -161,6 +179,7 @@ async function throughput(kind: string) {
   await batch.processWindow(window)
   await batch.flush()
   const s = seconds(t)
+  const c = cpuSeconds(cpu)
   process.stderr.write('\r\u001b[K')
   await store.close()
   await cleanup()
@@ -171,6 +190,8 @@ async function throughput(kind: string) {
     events,
     seconds: round(s),
     eventsPerSec: Math.round(events / s),
+    cpuSeconds: round(c),
+    eventsPerCpuSec: Math.round(events / c),
     applied,
     merges,
     reassignments,
@@ -211,6 +232,12 @@ async function mergeCost(size: number, merges: number) {
   await batch.flush()
   let decideSeconds = 0
   let flushSeconds = 0
+  let snapshotSeconds = 0
+  let recordsWritten = 0
+  let bytesWritten = 0
+  // the full profile (every identifier, sorted) that each changelog snapshot carries, read back
+  // through a warm cache: the O(profile size) part of deciding, measured on its own
+  const reader = new WriteBackOverlay(store, msgpackCodec<StateRecord>(), new ReadCache(100_000))
   const before = batch.stats.merges
   for (let j = 0; j < merges; j++) {
     await send([
@@ -220,15 +247,22 @@ async function mergeCost(size: number, merges: number) {
     await batch.flush()
     const t = process.hrtime.bigint()
     // Through a device id only: device_id has no limit, so no merge is refused as the survivor grows.
-    await send([
+    const decision = await send([
       { type: 'customer_id', value: 'CBIG' },
       { type: 'device_id', value: `small-${j}-a` },
     ])
     decideSeconds += seconds(t)
-    // The flush is part of the cost: the survivor's record is encoded and written here.
+    // The flush is part of the cost: the changed records are encoded and written here.
     const f = process.hrtime.bigint()
-    await batch.flush()
+    const flushed = await batch.flush()
     flushSeconds += seconds(f)
+    recordsWritten += flushed.length
+    for (const w of flushed) bytesWritten += w.bytes?.length ?? 0
+    const survivor = decision.outcome.profileId as string
+    await resolver.lookupProfile('bench', survivor, reader) // warms the cache with this merge's chunks
+    const l = process.hrtime.bigint()
+    await resolver.lookupProfile('bench', survivor, reader)
+    snapshotSeconds += seconds(l)
   }
   const merged = batch.stats.merges - before
   if (merged !== merges)
@@ -239,7 +273,10 @@ async function mergeCost(size: number, merges: number) {
     merges,
     microsPerMerge: micros(decideSeconds + flushSeconds),
     decideMicros: micros(decideSeconds),
+    snapshotMicros: micros(snapshotSeconds),
     flushMicros: micros(flushSeconds),
+    recordsPerMerge: round(recordsWritten / merges),
+    bytesPerMerge: Math.round(bytesWritten / merges),
   }
 }
 
@@ -260,7 +297,7 @@ for (const kind of args.stores.split(',')) {
       ? ` (merges ${run.merges}, reassignments ${run.reassignments}, refusals ${run.refusals}, store read round trips ${run.storeReadRoundTrips})`
       : ''
   console.log(
-    `${run.store}: ${run.events} events in ${run.seconds} s = ${run.eventsPerSec} events/s${counts}`,
+    `${run.store}: ${run.events} events in ${run.seconds} s = ${run.eventsPerSec} events/s, ${run.eventsPerCpuSec} events per CPU second${counts}`,
   )
   runs.push(run)
 }
@@ -268,7 +305,7 @@ const mergeRuns = []
 for (const size of args['merge-sizes'].split(',').map(Number)) {
   const run = await mergeCost(size, Number(args.merges))
   console.log(
-    `merge into survivor with ${size} links: ${run.microsPerMerge} µs per merge (decide ${run.decideMicros} µs, flush ${run.flushMicros} µs)`,
+    `merge into survivor with ${size} links: ${run.microsPerMerge} µs per merge (decide ${run.decideMicros} µs, of which the full-profile snapshot ~${run.snapshotMicros} µs; flush ${run.flushMicros} µs: ${run.recordsPerMerge} records, ${run.bytesPerMerge} bytes)`,
   )
   mergeRuns.push(run)
 }

@@ -152,7 +152,8 @@ export async function decideEvent(
   const eventSeenKey = seenKey(tenant, event.eventId)
   const round1 = [metaKey, eventSeenKey]
   for (const id of ids) round1.push(id.key)
-  await view.load(round1)
+  const reading = view.load(round1)
+  if (reading !== undefined) await reading
 
   // Rule 9: an eventId already applied changes nothing and emits nothing.
   if (view.get(eventSeenKey)?.type === 'seen') {
@@ -195,7 +196,8 @@ export async function decideEvent(
   let candidate = predictedNew ? profileIdFor(tenant, event.eventId, ordinal) : ''
   const extraKeys = predictedNew ? [slotKey, profileKey(tenant, candidate)] : [slotKey]
   ctx.roots = await view.findRoots(tenant, heldIds, extraKeys, ctx)
-  await view.loadChains(tenant, ctx.roots.values())
+  const chains = ctx.roots.size > 0 ? view.loadChains(tenant, ctx.roots.values()) : undefined
+  if (chains !== undefined) await chains
 
   let profileId: string | null = null
   let ambiguous = false

@@ -130,7 +130,14 @@ function spill(m: Membership, rootId: string): void {
 export function addMember(m: Membership, rootId: string, id: Identifier): void {
   if (entries(m.head) >= MEMBER_CHUNK) spill(m, rootId)
   own(m.head)
-  ;(m.head.identifiers as Identifier[]).push(id)
+  insertSorted(m.head.identifiers as Identifier[], id)
+}
+
+/** Chunks keep their identifiers sorted: a snapshot's sort then merges runs. */
+function insertSorted(list: Identifier[], id: Identifier): void {
+  let i = list.length
+  while (i > 0 && compareIdentifiers(list[i - 1] as Identifier, id) > 0) i--
+  list.splice(i, 0, id)
 }
 
 export function addRetired(m: Membership, rootId: string, profileId: string): void {
@@ -175,7 +182,7 @@ export function unite(keep: Membership, drop: Membership, keepRootId: string): M
   const front: Chunk[] = []
   if (entries(head) + entries(drop.head) <= MEMBER_CHUNK) {
     own(head)
-    for (const id of drop.head.identifiers) (head.identifiers as Identifier[]).push(id)
+    for (const id of drop.head.identifiers) insertSorted(head.identifiers as Identifier[], id)
     for (const r of drop.head.retired) (head.retired as string[]).push(r)
   } else if (entries(drop.head) > 0) {
     front.push({

@@ -69,7 +69,7 @@ export interface ProfileRecord {
   readonly anchor: Identifier | null
   /** Identifiers held per type (anchor included): limits are checked on these, not on lists. */
   readonly counts: Readonly<Record<string, number>>
-  /** The inline chunk of the membership: identifiers held (unordered). */
+  /** The inline chunk of the membership: identifiers held, sorted within the chunk. */
   readonly members: readonly Identifier[]
   /** The inline chunk of the membership: retired ids of the set (unordered). */
   readonly retired: readonly string[]

@@ -26,16 +26,27 @@ export class StateView {
 
   constructor(private readonly reader: StateReader<StateRecord>) {}
 
-  /** One getMany round for the keys not read yet; none when all are known. */
-  async load(keys: readonly string[]): Promise<void> {
+  /**
+   * One read round for the keys not read yet; none when all are known. Returns a promise only
+   * when the reader had to go asynchronous: `const p = view.load(k); if (p) await p`.
+   */
+  load(keys: readonly string[]): Promise<void> | undefined {
     let missing: string[] | null = null
     for (const k of keys) {
       if (!this.cache.has(k)) (missing ??= []).push(k)
     }
-    if (missing === null) return
-    const values = await this.reader.getMany(missing)
-    for (let i = 0; i < missing.length; i++)
-      this.cache.set(missing[i] as string, values[i] ?? undefined)
+    if (missing === null) return undefined
+    const sync = this.reader.getManySync?.(missing) ?? null
+    if (sync !== null) {
+      this.fill(missing, sync)
+      return undefined
+    }
+    const asked = missing
+    return this.reader.getMany(asked).then((values) => this.fill(asked, values))
+  }
+
+  private fill(keys: readonly string[], values: ReadonlyArray<StateRecord | undefined>): void {
+    for (let i = 0; i < keys.length; i++) this.cache.set(keys[i] as string, values[i] ?? undefined)
   }
 
   get(key: string): StateRecord | undefined {
@@ -62,7 +73,8 @@ export class StateView {
     let keys: string[] = extraKeys.slice()
     for (let hop = 0; hop <= MAX_HOPS && current.size > 0; hop++) {
       for (const cur of current.values()) keys.push(profileKey(tenant, cur))
-      await this.load(keys)
+      const pending = this.load(keys)
+      if (pending !== undefined) await pending
       keys = []
       const next = new Map<string, string>()
       for (const [id, cur] of current) {
@@ -88,25 +100,32 @@ export class StateView {
 
   /**
    * Loads the membership chunks of the roots (membership.ts), one round per chunk depth for
-   * all roots together. Roots whose membership is inline (most) cost nothing.
+   * all roots together. Roots whose membership is inline (most) cost nothing; a promise is
+   * returned only when a round had to wait for the reader.
    */
-  async loadChains(tenant: string, roots: Iterable<FoundRoot>): Promise<void> {
+  loadChains(tenant: string, roots: Iterable<FoundRoot>): Promise<void> | undefined {
     let keys: string[] | null = null
     for (const r of roots)
       if (r.record.next !== null) (keys ??= []).push(chunkKey(tenant, r.record.next))
-    if (keys === null) return
+    if (keys === null) return undefined
     const visited = new Set<string>() // a cycle would mean corrupt state: stop rather than spin
-    while (keys.length > 0) {
-      await this.load(keys)
-      const next: string[] = []
-      for (const k of keys) {
-        visited.add(k)
-        const rec = this.cache.get(k)
-        if (rec?.type !== 'members' || rec.next === null) continue
-        const key = chunkKey(tenant, rec.next)
-        if (!visited.has(key)) next.push(key)
+    let level: string[] = keys
+    const step = (): Promise<void> | undefined => {
+      while (level.length > 0) {
+        const pending = this.load(level)
+        if (pending !== undefined) return pending.then(() => step())
+        const next: string[] = []
+        for (const k of level) {
+          visited.add(k)
+          const rec = this.cache.get(k)
+          if (rec?.type !== 'members' || rec.next === null) continue
+          const key = chunkKey(tenant, rec.next)
+          if (!visited.has(key)) next.push(key)
+        }
+        level = next
       }
-      keys = next
+      return undefined
     }
+    return step()
   }
 }

@@ -6,6 +6,12 @@ import type { EventOutcome, OutputRecord } from './types.js'
  */
 export interface StateReader<V> {
   getMany(keys: readonly string[]): Promise<Array<V | undefined>>
+  /**
+   * Optional fast path: the same answer without a promise when the reader can give it from
+   * memory, or null when some key needs I/O (the core then calls getMany). Saves the async
+   * round per read when state is in memory or already prefetched.
+   */
+  getManySync?(keys: readonly string[]): Array<V | undefined> | null
 }
 
 export interface StateWrite<V> {

@@ -13,6 +13,8 @@ export interface KeyValueWrite {
 export interface KeyValueStore {
   /** One round trip for many keys; result is positionally aligned with `keys`. */
   getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>
+  /** Optional: the same without a promise, for stores that hold everything in memory. */
+  getManySync?(keys: readonly string[]): Array<Uint8Array | undefined>
   /** Applies all writes atomically (one batch). */
   write(batch: readonly KeyValueWrite[]): Promise<void>
   /** Keys in byte order that start with `prefix`. */

@@ -13,13 +13,19 @@ export class MemoryStore implements KeyValueStore {
   }
 
   getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return Promise.resolve(this.read(keys))
+  }
+
+  getManySync(keys: readonly string[]): Array<Uint8Array | undefined> {
+    return this.read(keys)
+  }
+
+  private read(keys: readonly string[]): Array<Uint8Array | undefined> {
     this.assertOpen()
-    return Promise.resolve(
-      keys.map((key) => {
-        const value = this.entries.get(key)
-        return value === undefined ? undefined : value.slice()
-      }),
-    )
+    return keys.map((key) => {
+      const value = this.entries.get(key)
+      return value === undefined ? undefined : value.slice()
+    })
   }
 
   write(batch: readonly KeyValueWrite[]): Promise<void> {

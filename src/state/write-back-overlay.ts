@@ -28,6 +28,55 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
     private readonly cache: ReadCache<V>,
   ) {}
 
+  /**
+   * The answer from memory (pending writes, the flush in flight, the cache, or a store that
+   * answers synchronously), or null when a key needs a store round trip.
+   */
+  getManySync(keys: readonly string[]): Array<V | undefined> | null {
+    this.assertHealthy()
+    const writing = this.writing
+    const result = new Array<V | undefined>(keys.length)
+    let missKeys: string[] | null = null
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string
+      const own = this.pending.get(key)
+      if (own !== undefined || this.pending.has(key)) {
+        result[i] = own ?? undefined
+        continue
+      }
+      if (writing !== null) {
+        const w = writing.get(key)
+        if (w !== undefined || writing.has(key)) {
+          result[i] = w ?? undefined
+          continue
+        }
+      }
+      const cached = this.cache.get(key)
+      if (cached !== undefined) {
+        result[i] = cached ?? undefined
+        continue
+      }
+      if (this.store.getManySync === undefined) return null
+      ;(missKeys ??= []).push(key)
+    }
+    if (missKeys === null) return result
+    this.storeReads++
+    const stored = this.store.getManySync?.(missKeys)
+    if (stored === undefined) return null
+    const decoded = new Map<string, V | null>()
+    for (let m = 0; m < missKeys.length; m++) {
+      const bytes = stored[m]
+      const value = bytes === undefined ? null : this.codec.decode(bytes)
+      this.cache.set(missKeys[m] as string, value)
+      decoded.set(missKeys[m] as string, value)
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const v = decoded.get(keys[i] as string)
+      if (v !== undefined) result[i] = v ?? undefined
+    }
+    return result
+  }
+
   async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
     this.assertHealthy()
     const writing = this.writing

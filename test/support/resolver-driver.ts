@@ -33,6 +33,15 @@ export class MapState implements StateReader<StateRecord> {
     return Promise.resolve(keys.map((k) => this.map.get(k)))
   }
 
+  /** Off for tests that exercise the asynchronous path. */
+  syncReads = true
+
+  getManySync(keys: readonly string[]): Array<StateRecord | undefined> | null {
+    if (!this.syncReads) return null
+    this.rounds++
+    return keys.map((k) => this.map.get(k))
+  }
+
   /**
    * Stored values are deep-frozen, as a shared cache would hand them out: a resolver that
    * changes a record it read fails loudly instead of corrupting state.

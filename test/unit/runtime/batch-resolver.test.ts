@@ -23,6 +23,10 @@ class CountingStore extends MemoryStore {
     this.reads++
     return super.getMany(keys)
   }
+  override getManySync(keys: readonly string[]) {
+    this.reads++
+    return super.getManySync(keys)
+  }
   override write(batch: readonly KeyValueWrite[]) {
     this.batches.push([...batch])
     return super.write(batch)
