@@ -1,7 +1,7 @@
 /**
  * Spec rule 1: normalise each identifier and drop blocked, invalid and unknown ones. Compiled
- * once per tenant config: normalisers, blocked sets and regexes are built at start, and phone
- * parsing (the expensive one) is memoised in a bounded cache.
+ * once per tenant config: normalisers, blocked sets and regexes are built at start, and each
+ * type's verdicts (phone parsing is the expensive part) are memoised in a bounded cache.
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import type { IdentifierRole, IdentifierTypeConfig, NormalizerName } from './config.js'
@@ -17,6 +17,8 @@ export interface CompiledIdentifierType {
   readonly normalize: (raw: string) => string | null
   /** Tests one form of the value (the raw one, then the normalised one if different). */
   readonly isBlocked: (lowered: string, original: string) => boolean
+  /** Rule 1's verdict per raw text value, memoised (bounded): the same values recur in a stream. */
+  readonly verdicts: Map<string, NormalizeResult>
 }
 
 export type NormalizeResult =
@@ -28,19 +30,11 @@ export type NormalizeResult =
 const EMAIL =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/
 
-const PHONE_CACHE_LIMIT = 50_000
-
 function phoneNormalizer(defaultCountry: string | null): (raw: string) => string | null {
-  let cache = new Map<string, string | null>()
   const country = (defaultCountry ?? undefined) as CountryCode | undefined
   return (raw) => {
-    const hit = cache.get(raw)
-    if (hit !== undefined) return hit
     const parsed = parsePhoneNumberFromString(raw, country)
-    const result = parsed !== undefined && parsed.isValid() ? parsed.number : null
-    if (cache.size >= PHONE_CACHE_LIMIT) cache = new Map()
-    cache.set(raw, result)
-    return result
+    return parsed !== undefined && parsed.isValid() ? parsed.number : null
   }
 }
 
@@ -106,8 +100,12 @@ export function compileIdentifierType(
     priority: cfg.role === 'anchor' ? Number.NEGATIVE_INFINITY : cfg.priority,
     normalize: norm,
     isBlocked,
+    verdicts: new Map(),
   }
 }
+
+/** Per identifier type; the map is dropped when full (cheaper than LRU bookkeeping). */
+const VERDICT_CACHE_LIMIT = 100_000
 
 export function normalizeIdentifier(
   types: ReadonlyMap<string, CompiledIdentifierType>,
@@ -118,15 +116,27 @@ export function normalizeIdentifier(
   if (kind === undefined) return { ok: false, reason: 'unknown-type' }
   // untyped JSON often carries numeric ids (customer_id: 12345): integers count as their text
   if (typeof raw === 'number' && Number.isSafeInteger(raw)) raw = String(raw)
-  if (typeof raw !== 'string') return { ok: false, reason: 'invalid' }
+  if (typeof raw !== 'string') return INVALID
+  const known = kind.verdicts.get(raw)
+  if (known !== undefined) return known
+  const verdict = judge(kind, raw)
+  if (kind.verdicts.size >= VERDICT_CACHE_LIMIT) kind.verdicts.clear()
+  kind.verdicts.set(raw, verdict)
+  return verdict
+}
+
+const INVALID: NormalizeResult = { ok: false, reason: 'invalid' }
+const BLOCKED: NormalizeResult = { ok: false, reason: 'blocked' }
+
+function judge(kind: CompiledIdentifierType, raw: string): NormalizeResult {
   const trimmed = raw.trim()
   const trimmedLower = trimmed.toLowerCase()
   // Placeholders are reported as blocked even when they would also fail the syntax check.
-  if (kind.isBlocked(trimmedLower, trimmed)) return { ok: false, reason: 'blocked' }
+  if (kind.isBlocked(trimmedLower, trimmed)) return BLOCKED
   const value = kind.normalize(raw)
-  if (value === null || value.length === 0) return { ok: false, reason: 'invalid' }
+  if (value === null || value.length === 0) return INVALID
   if (value !== trimmed && value !== trimmedLower) {
-    if (kind.isBlocked(value.toLowerCase(), value)) return { ok: false, reason: 'blocked' }
+    if (kind.isBlocked(value.toLowerCase(), value)) return BLOCKED
   }
   return { ok: true, kind, value }
 }

@@ -143,7 +143,13 @@ function insertSorted(list: Identifier[], id: Identifier): void {
 export function addRetired(m: Membership, rootId: string, profileId: string): void {
   if (entries(m.head) >= MEMBER_CHUNK) spill(m, rootId)
   own(m.head)
-  ;(m.head.retired as string[]).push(profileId)
+  insertSortedId(m.head.retired as string[], profileId)
+}
+
+function insertSortedId(list: string[], id: string): void {
+  let i = list.length
+  while (i > 0 && (list[i - 1] as string) > id) i--
+  list.splice(i, 0, id)
 }
 
 /** Removes the identifier wherever it is; false if the set does not hold it. */
@@ -183,7 +189,7 @@ export function unite(keep: Membership, drop: Membership, keepRootId: string): M
   if (entries(head) + entries(drop.head) <= MEMBER_CHUNK) {
     own(head)
     for (const id of drop.head.identifiers) insertSorted(head.identifiers as Identifier[], id)
-    for (const r of drop.head.retired) (head.retired as string[]).push(r)
+    for (const r of drop.head.retired) insertSortedId(head.retired as string[], r)
   } else if (entries(drop.head) > 0) {
     front.push({
       id: `${keepRootId}.${seq++}`,
@@ -238,15 +244,21 @@ function compareIdentifiers(a: Identifier, b: Identifier): number {
   return 0
 }
 
-/** Every identifier, sorted by type then value (the snapshot's order). */
-export function sortedIdentifiers(m: Membership): Identifier[] {
+/**
+ * Every identifier, sorted by type then value (the snapshot's order). A membership that fits
+ * its inline chunk (nearly all) is already sorted: the chunk's list is shared, not copied
+ * (lists are immutable once the decision is returned).
+ */
+export function sortedIdentifiers(m: Membership): readonly Identifier[] {
+  if (m.chain.length === 0) return m.head.identifiers
   const out: Identifier[] = []
   forEachIdentifier(m, (id) => out.push(id))
   return out.sort(compareIdentifiers)
 }
 
-/** Every retired id, sorted. */
-export function sortedRetired(m: Membership): string[] {
+/** Every retired id, sorted (shared when the inline chunk holds them all, as above). */
+export function sortedRetired(m: Membership): readonly string[] {
+  if (m.chain.length === 0) return m.head.retired
   let out: string[] = m.head.retired.slice()
   for (const c of m.chain) if (c.retired.length > 0) out = out.concat(c.retired)
   return out.sort()
