@@ -164,13 +164,12 @@ export async function decideEvent(
     }
   }
 
-  const live = ids.filter((id) => {
-    if (view.get(id.key)?.type !== 'suppressed') return true
-    dropped.push({ identifier: id.raw, reason: 'suppressed' })
-    return false
-  })
-  if (live.length !== ids.length) {
-    ids = live
+  if (ids.some((id) => view.get(id.key)?.type === 'suppressed')) {
+    ids = ids.filter((id) => {
+      if (view.get(id.key)?.type !== 'suppressed') return true
+      dropped.push({ identifier: id.raw, reason: 'suppressed' })
+      return false
+    })
     if (ids.length === 0)
       return deadLetter(event, 'no-identifiers', 'every identifier is suppressed', dropped)
   }

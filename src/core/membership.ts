@@ -244,22 +244,73 @@ function compareIdentifiers(a: Identifier, b: Identifier): number {
   return 0
 }
 
+/** The membership's sorted runs (one per non-empty chunk): a snapshot merges them when read. */
+export function identifierRuns(m: Membership): Array<readonly Identifier[]> {
+  const runs: Array<readonly Identifier[]> = []
+  if (m.head.identifiers.length > 0) runs.push(m.head.identifiers)
+  for (const c of m.chain) if (c.identifiers.length > 0) runs.push(c.identifiers)
+  return runs
+}
+
+export function retiredRuns(m: Membership): Array<readonly string[]> {
+  const runs: Array<readonly string[]> = []
+  if (m.head.retired.length > 0) runs.push(m.head.retired)
+  for (const c of m.chain) if (c.retired.length > 0) runs.push(c.retired)
+  return runs
+}
+
+/** Sorted runs as one sorted list, merged pairwise: O(n log runs). One run is shared as is. */
+export function mergeIdentifierRuns(
+  runs: ReadonlyArray<readonly Identifier[]>,
+): readonly Identifier[] {
+  let level = runs
+  while (level.length > 1) {
+    const next: Array<readonly Identifier[]> = []
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i] as readonly Identifier[]
+      const b = level[i + 1]
+      next.push(b === undefined ? a : mergeRuns(a, b))
+    }
+    level = next
+  }
+  return level[0] ?? []
+}
+
+export function mergeRetiredRuns(runs: ReadonlyArray<readonly string[]>): readonly string[] {
+  if (runs.length <= 1) return runs[0] ?? []
+  return ([] as string[]).concat(...runs).sort()
+}
+
 /**
  * Every identifier, sorted by type then value (the snapshot's order). A membership that fits
  * its inline chunk (nearly all) is already sorted: the chunk's list is shared, not copied
  * (lists are immutable once the decision is returned).
  */
 export function sortedIdentifiers(m: Membership): readonly Identifier[] {
-  if (m.chain.length === 0) return m.head.identifiers
-  const out: Identifier[] = []
-  forEachIdentifier(m, (id) => out.push(id))
-  return out.sort(compareIdentifiers)
+  return mergeIdentifierRuns(identifierRuns(m))
 }
 
-/** Every retired id, sorted (shared when the inline chunk holds them all, as above). */
+function mergeRuns(a: readonly Identifier[], b: readonly Identifier[]): Identifier[] {
+  const out: Identifier[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const x = a[i] as Identifier
+    const y = b[j] as Identifier
+    if (x.type < y.type || (x.type === y.type && x.value <= y.value)) {
+      out.push(x)
+      i++
+    } else {
+      out.push(y)
+      j++
+    }
+  }
+  while (i < a.length) out.push(a[i++] as Identifier)
+  while (j < b.length) out.push(b[j++] as Identifier)
+  return out
+}
+
+/** Every retired id, sorted (shared when one chunk holds them all, as above). */
 export function sortedRetired(m: Membership): readonly string[] {
-  if (m.chain.length === 0) return m.head.retired
-  let out: string[] = m.head.retired.slice()
-  for (const c of m.chain) if (c.retired.length > 0) out = out.concat(c.retired)
-  return out.sort()
+  return mergeRetiredRuns(retiredRuns(m))
 }

@@ -66,6 +66,12 @@ export class StateView {
     compress?: PathCompressor,
   ): Promise<Map<string, FoundRoot>> {
     const found = new Map<string, FoundRoot>()
+    if (ids.length === 0) {
+      // an event naming no held identifier: only the extra keys to read
+      const pending = this.load(extraKeys)
+      if (pending !== undefined) await pending
+      return found
+    }
     // id -> the node reached so far; paths only for ids that went through a pointer
     let current = new Map<string, string>()
     let paths: Map<string, string[]> | null = null

@@ -14,8 +14,10 @@ import {
   emptyMembership,
   firstChunk,
   removeMember,
-  sortedIdentifiers,
-  sortedRetired,
+  identifierRuns,
+  mergeIdentifierRuns,
+  mergeRetiredRuns,
+  retiredRuns,
   unite,
   type Membership,
 } from './membership.js'
@@ -160,22 +162,52 @@ export function toRecord(p: WorkProfile): ProfileRecord {
   }
 }
 
-/** The full profile: O(size) by nature (every identifier and retired id, sorted). */
+/**
+ * The full profile, as the changelog carries it. Its identifier and retired-id lists are O(size)
+ * to assemble for a profile whose membership spans several chunks: those two fields are then
+ * computed when first read (by the encoder of the changelog record), once, so the decision's own
+ * cost stays independent of the size. They are own enumerable properties either way, in the
+ * same key order, so every serialiser sees the same object.
+ */
 export function toSnapshot(
   tenant: string,
   r: ProfileRecord | WorkProfile,
   members: Membership,
 ): ProfileSnapshot {
+  if (members.chain.length === 0) {
+    // the inline chunk holds everything, sorted: shared, nothing to assemble
+    return {
+      tenant,
+      profileId: r.profileId,
+      anchor: r.anchor,
+      identifiers: members.head.identifiers,
+      channels: r.channels,
+      attributes: r.attributes,
+      provenance: r.provenance,
+      timeline: r.timeline,
+      mergedFrom: members.head.retired,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    }
+  }
+  const idRuns = identifierRuns(members)
+  const oldRuns = retiredRuns(members)
+  let identifiers: readonly Identifier[] | null = null
+  let mergedFrom: readonly string[] | null = null
   return {
     tenant,
     profileId: r.profileId,
     anchor: r.anchor,
-    identifiers: sortedIdentifiers(members),
+    get identifiers() {
+      return (identifiers ??= mergeIdentifierRuns(idRuns))
+    },
     channels: r.channels,
     attributes: r.attributes,
     provenance: r.provenance,
     timeline: r.timeline,
-    mergedFrom: sortedRetired(members),
+    get mergedFrom() {
+      return (mergedFrom ??= mergeRetiredRuns(oldRuns))
+    },
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   }
@@ -186,9 +218,12 @@ export function countType(p: WorkProfile, type: string): number {
   return p.counts[type] ?? 0
 }
 
-/** The caller knows the set does not hold it yet (no link record names the set). */
+/**
+ * The caller knows the set does not hold it yet (no link record names the set). `id` is stored
+ * as is: a plain {type, value} object of this decision, never the event's own.
+ */
 export function addIdentifier(p: WorkProfile, id: Identifier): void {
-  addMember(p.members, p.rootId, { type: id.type, value: id.value })
+  addMember(p.members, p.rootId, id)
   const counts = ownCounts(p)
   counts[id.type] = (counts[id.type] ?? 0) + 1
   p.dirty = true
