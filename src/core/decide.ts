@@ -194,7 +194,8 @@ export async function decideEvent(
   let ordinal = 0
   let candidate = predictedNew ? profileIdFor(tenant, event.eventId, ordinal) : ''
   const extraKeys = predictedNew ? [slotKey, profileKey(tenant, candidate)] : [slotKey]
-  ctx.roots = await view.findRoots(tenant, heldIds, extraKeys, ctx)
+  const roots = view.findRoots(tenant, heldIds, extraKeys, ctx)
+  ctx.roots = roots instanceof Map ? roots : await roots
   const chains = ctx.roots.size > 0 ? view.loadChains(tenant, ctx.roots.values()) : undefined
   if (chains !== undefined) await chains
 

@@ -57,51 +57,61 @@ export class StateView {
    * The root of each id's set. `compress` receives, per id, the pointer ids on its path that
    * do not point at the root yet (path compression is the caller's write to make).
    * `extraKeys` ride along in the first round. Ids with no record (or a broken chain) are
-   * absent from the result.
+   * absent from the result. A Map when every read was answered synchronously, else a promise.
    */
-  async findRoots(
+  findRoots(
     tenant: string,
     ids: readonly string[],
     extraKeys: readonly string[] = [],
     compress?: PathCompressor,
-  ): Promise<Map<string, FoundRoot>> {
+  ): Map<string, FoundRoot> | Promise<Map<string, FoundRoot>> {
     const found = new Map<string, FoundRoot>()
     if (ids.length === 0) {
       // an event naming no held identifier: only the extra keys to read
       const pending = this.load(extraKeys)
-      if (pending !== undefined) await pending
-      return found
+      return pending === undefined ? found : pending.then(() => found)
     }
     // id -> the node reached so far; paths only for ids that went through a pointer
     let current = new Map<string, string>()
     let paths: Map<string, string[]> | null = null
     for (const id of ids) current.set(id, id)
     let keys: string[] = extraKeys.slice()
-    for (let hop = 0; hop <= MAX_HOPS && current.size > 0; hop++) {
-      for (const cur of current.values()) keys.push(profileKey(tenant, cur))
-      const pending = this.load(keys)
-      if (pending !== undefined) await pending
-      keys = []
-      const next = new Map<string, string>()
-      for (const [id, cur] of current) {
-        const rec = this.cache.get(profileKey(tenant, cur))
-        if (rec === undefined || (rec.type !== 'profile' && rec.type !== 'pointer')) continue
-        const path = paths?.get(id)
-        if (rec.type === 'profile') {
-          found.set(id, { rootId: cur, record: rec })
-          // the last pointer on the path already points at the root
-          if (path !== undefined && compress !== undefined)
-            for (let i = 0; i < path.length - 1; i++) compress.compressPath(path[i] as string, cur)
-          continue
+    let hop = 0
+    let loaded = false
+    // synchronous while the reader answers synchronously; continues asynchronously otherwise
+    const walk = (): Map<string, FoundRoot> | Promise<Map<string, FoundRoot>> => {
+      while (hop <= MAX_HOPS && current.size > 0) {
+        if (!loaded) {
+          for (const cur of current.values()) keys.push(profileKey(tenant, cur))
+          const pending = this.load(keys)
+          keys = []
+          loaded = true
+          if (pending !== undefined) return pending.then(walk)
         }
-        if (path === undefined) (paths ??= new Map()).set(id, [cur])
-        else path.push(cur)
-        next.set(id, rec.parent)
+        const next = new Map<string, string>()
+        for (const [id, cur] of current) {
+          const rec = this.cache.get(profileKey(tenant, cur))
+          if (rec === undefined || (rec.type !== 'profile' && rec.type !== 'pointer')) continue
+          const path = paths?.get(id)
+          if (rec.type === 'profile') {
+            found.set(id, { rootId: cur, record: rec })
+            // the last pointer on the path already points at the root
+            if (path !== undefined && compress !== undefined)
+              for (let i = 0; i < path.length - 1; i++)
+                compress.compressPath(path[i] as string, cur)
+            continue
+          }
+          if (path === undefined) (paths ??= new Map()).set(id, [cur])
+          else path.push(cur)
+          next.set(id, rec.parent)
+        }
+        current = next
+        hop++
+        loaded = false
       }
-      current = next
+      return found
     }
-    if (keys.length > 0) await this.load(keys) // no ids to walk: the extra keys still ride
-    return found
+    return walk()
   }
 
   /**
