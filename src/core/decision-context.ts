@@ -5,7 +5,7 @@
  * merged set.
  */
 import type { CompiledIdentifierType } from './identifiers.js'
-import { linkKey, mergeKey, profileKey } from './keys.js'
+import { linkKey, profileKey } from './keys.js'
 import { chunkWrites, membershipOf } from './membership.js'
 import type { FoundRoot, PathCompressor, StateView } from './state-view.js'
 import type { Evidence, StateRecord } from './state-records.js'
@@ -99,8 +99,8 @@ export class DecisionContext implements PathCompressor {
 
   /**
    * Merges `merged` into `survivor` (which keeps its public id). Writes, whatever the sizes: the
-   * kept root's record and at most two bounded membership chunks (at finish), one pointer for
-   * the other root and one merge record (the evidence).
+   * kept root's record (with the evidence, beside the retired id) and at most two bounded
+   * membership chunks (at finish), and one pointer for the other root.
    */
   merge(survivor: WorkProfile, merged: WorkProfile, via: Identifier | null): void {
     const evidence = {
@@ -118,7 +118,6 @@ export class DecisionContext implements PathCompressor {
     this.byRoot.set(merged.rootId, survivor)
     this.byRoot.set(oldSurvivorRoot, survivor)
     this.write(profileKey(this.tenant, droppedRoot), { type: 'pointer', parent: combined.rootId })
-    this.write(mergeKey(this.tenant, merged.profileId), { type: 'merge', ...evidence })
     this.outputs.push({
       kind: 'merged',
       tenant: this.tenant,

@@ -26,11 +26,6 @@ export function chunkKey(tenant: string, chunkId: string): string {
   return tenant + S + 'c' + S + chunkId
 }
 
-/** The evidence of the merge that retired `mergedId`. */
-export function mergeKey(tenant: string, mergedId: string): string {
-  return tenant + S + 'x' + S + mergedId
-}
-
 export function tenantMetaKey(tenant: string): string {
   return tenant + S + 'm'
 }
@@ -52,7 +47,6 @@ export type ParsedKey =
     }
   | { readonly kind: 'profile'; readonly tenant: string; readonly profileId: string }
   | { readonly kind: 'members'; readonly tenant: string; readonly chunkId: string }
-  | { readonly kind: 'merge'; readonly tenant: string; readonly mergedId: string }
   | { readonly kind: 'tenant-meta'; readonly tenant: string }
   | { readonly kind: 'seen'; readonly tenant: string; readonly eventId: string }
   | { readonly kind: 'seen-slot'; readonly tenant: string; readonly slot: number }
@@ -76,8 +70,6 @@ export function parseKey(key: string): ParsedKey | null {
       return { kind: 'profile', tenant, profileId: rest }
     case 'c':
       return { kind: 'members', tenant, chunkId: rest }
-    case 'x':
-      return { kind: 'merge', tenant, mergedId: rest }
     case 'e':
       return { kind: 'seen', tenant, eventId: rest }
     case 'r': {

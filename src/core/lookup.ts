@@ -4,8 +4,8 @@
  * path compression (a lookup must not change state).
  */
 import { normalizeIdentifier } from './identifiers.js'
-import { linkKey, mergeKey } from './keys.js'
-import { membershipOf } from './membership.js'
+import { linkKey } from './keys.js'
+import { membershipOf, retiredBy } from './membership.js'
 import type { IdentifierExplanation, ProfileLookup } from './resolver.js'
 import type { StateReader } from './state.js'
 import type { MergeEvidence, StateRecord } from './state-records.js'
@@ -84,14 +84,15 @@ export async function explainIdentifier(
   if (found === undefined) return null
   const root = found.record
   const merges: MergeEvidence[] = []
+  const chains = view.loadChains(tenant, [found])
+  if (chains !== undefined) await chains
+  const members = membershipOf(tenant, root, (k) => view.get(k))
   let current = link.profileId
   // each id is merged away at most once and the set has `size` ids: the walk ends within size steps
   for (let step = 0; current !== root.profileId && step < root.size; step++) {
-    const key = mergeKey(tenant, current)
-    await view.load([key])
-    const m = view.get(key)
-    if (m?.type !== 'merge') break
-    merges.push({ survivor: m.survivor, merged: m.merged, via: m.via, by: m.by })
+    const m = retiredBy(members, current)
+    if (m === null) break
+    merges.push(m)
     current = m.survivor
   }
   return {

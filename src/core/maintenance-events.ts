@@ -3,7 +3,7 @@
  * forget. None of them creates or merges profiles.
  */
 import type { DecisionContext, PreparedIdentifier } from './decision-context.js'
-import { chunkKey, mergeKey, profileKey } from './keys.js'
+import { chunkKey, profileKey } from './keys.js'
 import { forEachIdentifier, sortedRetired } from './membership.js'
 import {
   addChannel,
@@ -88,11 +88,9 @@ export function decideForget(
   const gone = { type: 'forgotten', forgottenBy: ctx.evidence } as const
   ctx.write(profileKey(ctx.tenant, subject.rootId), gone)
   ctx.write(profileKey(ctx.tenant, subject.profileId), gone)
-  // the merge evidence names identifiers: it goes with the rest
-  for (const retired of sortedRetired(subject.members)) {
+  // the merge evidence (it names identifiers) lives in the chunks deleted here
+  for (const retired of sortedRetired(subject.members))
     ctx.write(profileKey(ctx.tenant, retired), gone)
-    ctx.write(mergeKey(ctx.tenant, retired), null)
-  }
   for (const c of subject.members.chain) ctx.write(chunkKey(ctx.tenant, c.id as string), null)
   for (const id of subject.members.removed) ctx.write(chunkKey(ctx.tenant, id), null)
   subject.dirty = false

@@ -11,7 +11,12 @@
  * content or successor changed are written.
  */
 import { chunkKey } from './keys.js'
-import { MEMBER_CHUNK, type MembersRecord, type StateRecord } from './state-records.js'
+import {
+  MEMBER_CHUNK,
+  type MembersRecord,
+  type MergeEvidence,
+  type StateRecord,
+} from './state-records.js'
 import type { Identifier } from './types.js'
 
 export interface Chunk {
@@ -19,6 +24,8 @@ export interface Chunk {
   readonly id: string | null
   identifiers: readonly Identifier[]
   retired: readonly string[]
+  /** Aligned with `retired`: the merge that retired each id. */
+  retiredBy: readonly MergeEvidence[]
   /** The successor as stored (to detect a changed link). */
   storedNext: string | null
   /** Content differs from what is stored (or the chunk is new). */
@@ -40,6 +47,7 @@ function own(c: Chunk): void {
   if (!c.owned) {
     c.identifiers = c.identifiers.slice()
     c.retired = c.retired.slice()
+    c.retiredBy = c.retiredBy.slice()
     c.owned = true
   }
   c.dirty = true
@@ -51,7 +59,15 @@ function entries(c: Chunk): number {
 
 export function emptyMembership(): Membership {
   return {
-    head: { id: null, identifiers: [], retired: [], storedNext: null, dirty: true, owned: true },
+    head: {
+      id: null,
+      identifiers: [],
+      retired: [],
+      retiredBy: [],
+      storedNext: null,
+      dirty: true,
+      owned: true,
+    },
     chain: [],
     chunkSeq: 0,
     removed: [],
@@ -67,6 +83,7 @@ export function membershipOf(
   head: {
     readonly members: readonly Identifier[]
     readonly retired: readonly string[]
+    readonly retiredBy: readonly MergeEvidence[]
     readonly next: string | null
     readonly chunkSeq: number
   },
@@ -85,6 +102,7 @@ export function membershipOf(
       id: null,
       identifiers: head.members,
       retired: head.retired,
+      retiredBy: head.retiredBy,
       storedNext: head.next,
       dirty: false,
       owned: false,
@@ -100,6 +118,7 @@ function chunkFrom(id: string, rec: MembersRecord): Chunk {
     id,
     identifiers: rec.identifiers,
     retired: rec.retired,
+    retiredBy: rec.retiredBy,
     storedNext: rec.next,
     dirty: false,
     owned: false,
@@ -113,6 +132,7 @@ function spill(m: Membership, rootId: string): void {
     id: `${rootId}.${m.chunkSeq++}`,
     identifiers: h.identifiers,
     retired: h.retired,
+    retiredBy: h.retiredBy,
     storedNext: null,
     dirty: true,
     owned: h.owned,
@@ -121,6 +141,7 @@ function spill(m: Membership, rootId: string): void {
     id: null,
     identifiers: [],
     retired: [],
+    retiredBy: [],
     storedNext: h.storedNext,
     dirty: true,
     owned: true,
@@ -140,16 +161,24 @@ function insertSorted(list: Identifier[], id: Identifier): void {
   list.splice(i, 0, id)
 }
 
-export function addRetired(m: Membership, rootId: string, profileId: string): void {
+export function addRetired(
+  m: Membership,
+  rootId: string,
+  profileId: string,
+  by: MergeEvidence,
+): void {
   if (entries(m.head) >= MEMBER_CHUNK) spill(m, rootId)
   own(m.head)
-  insertSortedId(m.head.retired as string[], profileId)
+  insertRetired(m.head, profileId, by)
 }
 
-function insertSortedId(list: string[], id: string): void {
+/** Keeps `retired` sorted and `retiredBy` aligned with it; the chunk must be owned. */
+function insertRetired(c: Chunk, id: string, by: MergeEvidence): void {
+  const list = c.retired as string[]
   let i = list.length
   while (i > 0 && (list[i - 1] as string) > id) i--
   list.splice(i, 0, id)
+  ;(c.retiredBy as MergeEvidence[]).splice(i, 0, by)
 }
 
 /** Removes the identifier wherever it is; false if the set does not hold it. */
@@ -189,12 +218,15 @@ export function unite(keep: Membership, drop: Membership, keepRootId: string): M
   if (entries(head) + entries(drop.head) <= MEMBER_CHUNK) {
     own(head)
     for (const id of drop.head.identifiers) insertSorted(head.identifiers as Identifier[], id)
-    for (const r of drop.head.retired) insertSortedId(head.retired as string[], r)
+    drop.head.retired.forEach((r, k) =>
+      insertRetired(head, r, drop.head.retiredBy[k] as MergeEvidence),
+    )
   } else if (entries(drop.head) > 0) {
     front.push({
       id: `${keepRootId}.${seq++}`,
       identifiers: drop.head.identifiers,
       retired: drop.head.retired,
+      retiredBy: drop.head.retiredBy,
       storedNext: null,
       dirty: true,
       owned: drop.head.owned,
@@ -227,6 +259,7 @@ export function chunkWrites(
       type: 'members',
       identifiers: c.identifiers,
       retired: c.retired,
+      retiredBy: c.retiredBy,
       next,
     })
   }
@@ -313,4 +346,13 @@ function mergeRuns(a: readonly Identifier[], b: readonly Identifier[]): Identifi
 /** Every retired id, sorted (shared when one chunk holds them all, as above). */
 export function sortedRetired(m: Membership): readonly string[] {
   return mergeRetiredRuns(retiredRuns(m))
+}
+
+/** The merge that retired `profileId`, if the set retired it. */
+export function retiredBy(m: Membership, profileId: string): MergeEvidence | null {
+  for (const c of [m.head, ...m.chain]) {
+    const i = c.retired.indexOf(profileId)
+    if (i >= 0) return c.retiredBy[i] ?? null
+  }
+  return null
 }

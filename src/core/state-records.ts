@@ -42,15 +42,6 @@ export interface MergeEvidence {
 }
 
 /**
- * key: mergeKey(tenant, merged). Why the profile id `merged` was merged into `survivor` (a
- * public id is merged away at most once). One small record per merge, never rewritten: the
- * evidence chain of an identifier follows these from the id its link names to the live profile.
- */
-export interface MergeRecord extends MergeEvidence {
-  readonly type: 'merge'
-}
-
-/**
  * Members of a set: identifiers held and retired profile ids, in chunks of at most
  * MEMBER_CHUNK entries (identifiers + retired ids). The first chunk is inline in the root
  * record; the rest is a singly linked list of `members` records, so a merge, attachment or
@@ -71,8 +62,14 @@ export interface ProfileRecord {
   readonly counts: Readonly<Record<string, number>>
   /** The inline chunk of the membership: identifiers held, sorted within the chunk. */
   readonly members: readonly Identifier[]
-  /** The inline chunk of the membership: retired ids of the set (unordered). */
+  /** The inline chunk of the membership: retired ids of the set, sorted within the chunk. */
   readonly retired: readonly string[]
+  /**
+   * Aligned with `retired`: the merge that retired each id (a public id is merged away at most
+   * once). Kept with the membership, so a merge writes its evidence in a record it rewrites
+   * anyway.
+   */
+  readonly retiredBy: readonly MergeEvidence[]
   /** Chunk id (chunkKey) of the next `members` record, or null. */
   readonly next: string | null
   /** Sequence for the ids of chunks this root creates (`<rootId>.<n>`). */
@@ -94,6 +91,7 @@ export interface MembersRecord {
   readonly type: 'members'
   readonly identifiers: readonly Identifier[]
   readonly retired: readonly string[]
+  readonly retiredBy: readonly MergeEvidence[]
   readonly next: string | null
 }
 
@@ -135,7 +133,6 @@ export type StateRecord =
   | SuppressedRecord
   | ProfileRecord
   | MembersRecord
-  | MergeRecord
   | PointerRecord
   | ForgottenRecord
   | TenantMetaRecord

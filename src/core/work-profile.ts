@@ -149,6 +149,7 @@ export function toRecord(p: WorkProfile): ProfileRecord {
     counts: p.counts,
     members: p.members.head.identifiers,
     retired: p.members.head.retired,
+    retiredBy: p.members.head.retiredBy,
     next: firstChunk(p.members),
     chunkSeq: p.members.chunkSeq,
     channels: p.channels,
@@ -309,7 +310,7 @@ export function combine(
   const keepMergedRoot = merged.size > survivor.size
   const [keep, drop] = keepMergedRoot ? [merged, survivor] : [survivor, merged]
   const members = unite(keep.members, drop.members, keep.rootId)
-  addRetired(members, keep.rootId, merged.profileId)
+  addRetired(members, keep.rootId, merged.profileId, evidence)
   const counts: Record<string, number> = { ...survivor.counts }
   for (const type in merged.counts) counts[type] = (counts[type] ?? 0) + (merged.counts[type] ?? 0)
   const channels = survivor.channels.slice()

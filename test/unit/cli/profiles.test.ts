@@ -18,6 +18,7 @@ function profile(profileId: string): ProfileRecord {
       { type: 'device_id', value: profileId },
     ],
     retired: [],
+    retiredBy: [],
     next: null,
     chunkSeq: 0,
     channels: ['web', 'store'],

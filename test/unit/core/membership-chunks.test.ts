@@ -110,16 +110,21 @@ describe('membership chunks', () => {
     expect(more.outcome.dropped.map((x) => x.reason)).toEqual(Array(5).fill('limit-exceeded'))
   })
 
-  it('forgetting a large merged profile leaves no membership chunk nor merge evidence', async () => {
+  it('forgetting a large merged profile leaves no membership chunk, merge evidence or link', async () => {
     const d = await given(config)
     await grow(d, 200, 'a')
     await grow(d, 150, 'b')
     await d.send({ ids: { device_id: ['a-0', 'b-0'] } })
     expect(recordsOfKind(d, 'members').length).toBeGreaterThan(0)
-    expect(recordsOfKind(d, 'merge')).toHaveLength(1)
+    const why = await d.resolver.explainIdentifier(
+      'acme',
+      { type: 'device_id', value: 'b-5' },
+      d.state,
+    )
+    expect(why?.merges).toHaveLength(1) // the merge evidence, kept with the membership
     await d.send({ type: 'forget', ids: { device_id: 'b-5' } })
     expect(recordsOfKind(d, 'members')).toEqual([])
-    expect(recordsOfKind(d, 'merge')).toEqual([])
+    expect(recordsOfKind(d, 'profile')).toEqual([])
     expect(recordsOfKind(d, 'link')).toEqual([])
   })
 
@@ -141,9 +146,8 @@ describe('membership chunks', () => {
     const large = await writesOfMerge(20_000)
     expect(large.kinds).toEqual(small.kinds)
     expect(small.kinds.filter((k) => k === 'link')).toEqual([])
-    // a root record, a pointer, the merge evidence: never a link, never the whole membership
+    // a root record (with the merge evidence) and a pointer: never a link, never the whole membership
     expect(small.kinds.filter((k) => k === 'profile')).toHaveLength(2)
-    expect(small.kinds.filter((k) => k === 'merge')).toHaveLength(1)
     // the root's inline chunk is at most MEMBER_CHUNK entries: bounded, not 20,000 identifiers
     expect(large.bytes).toBeLessThan(small.bytes + MEMBER_CHUNK * 40)
   })

@@ -91,7 +91,8 @@ describe('union-find state', () => {
     ])
     const found = await d.lookupIdentifier('email', 'c@x.com')
     const [a, b, c] = d.outcomes.map((o) => o.profileId as string)
-    const merges = [...d.state.map.values()].flatMap((r) => (r.type === 'merge' ? [r] : []))
+    const root = [...d.state.map.values()].find((r) => r.type === 'profile')
+    const merges = root?.type === 'profile' ? root.retiredBy : []
     expect(found?.profileId).toBe(a)
     expect(
       merges
