@@ -5,37 +5,12 @@
  * joins everything it touches.
  */
 
+import { DEFAULT_DENIED_VALUES } from '../../src/core/deny-list.js'
+
 const q = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 /** The resolver's built-in deny-list plus samples/identity.yaml's blocked values. */
-const DENIED_VALUES = [
-  '',
-  'null',
-  'nil',
-  'undefined',
-  'nan',
-  '[object object]',
-  'none',
-  'n/a',
-  'na',
-  '0',
-  '-1',
-  'unknown',
-  'test',
-  'test@test.com',
-  'test@example.com',
-  'a@a.com',
-  'x@x.com',
-  'abc@abc.com',
-  'asdf@asdf.com',
-  'email@email.com',
-  'none@none.com',
-  'null@null.com',
-  'no@email.com',
-  'noemail@noemail.com',
-  'user@domain.com',
-  '0000',
-]
+const DENIED_VALUES = [...DEFAULT_DENIED_VALUES, '0000']
 
 /** Loads NDJSON event files into `events` (one row per distinct eventId); bad lines are skipped. */
 export function loadEventsSql(files: readonly string[]): string {

@@ -73,6 +73,9 @@ function sameRun(digits: readonly number[], from: number): boolean {
   return first === 48 || digits.length - from >= 4
 }
 
+/** The exact values of the built-in list (the warehouse baseline filters with the same ones). */
+export const DEFAULT_DENIED_VALUES: readonly string[] = [...PLACEHOLDERS, ...TEST_EMAILS]
+
 /** `lowered` must already be trimmed and lowercased. */
 export function isDefaultDenied(lowered: string): boolean {
   if (PLACEHOLDERS.has(lowered)) return true
