@@ -24,7 +24,7 @@ export class MemoryStore implements KeyValueStore {
     this.assertOpen()
     return keys.map((key) => {
       const value = this.entries.get(key)
-      return value === undefined ? undefined : value.slice()
+      return value === undefined ? undefined : copy(value)
     })
   }
 
@@ -32,7 +32,7 @@ export class MemoryStore implements KeyValueStore {
     this.assertOpen()
     for (const { key, value } of batch) {
       if (value === null) this.entries.delete(key)
-      else this.entries.set(key, value.slice())
+      else this.entries.set(key, copy(value))
     }
     return Promise.resolve()
   }
@@ -46,7 +46,7 @@ export class MemoryStore implements KeyValueStore {
       .sort((a, b) => Buffer.compare(a[1], b[1]))
     for (const [key] of matching) {
       const value = this.entries.get(key)
-      if (value !== undefined) yield [key, value.slice()] as const
+      if (value !== undefined) yield [key, copy(value)] as const
     }
   }
 
@@ -58,4 +58,9 @@ export class MemoryStore implements KeyValueStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('memory store is closed')
   }
+}
+
+/** A real copy even for a Node Buffer, whose own slice() returns a view of the same memory. */
+function copy(value: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(value)
 }

@@ -86,6 +86,17 @@ export function keyValueStoreContract(name: string, makeFixture: () => StoreFixt
       expect(text((await store.getMany(['m']))[0])).toBe('abc')
     })
 
+    it('is not changed when the caller mutates a Node Buffer it wrote or read', async () => {
+      // Codecs hand the store Buffers, whose slice() is a view, not a copy.
+      const value = Buffer.from('abc')
+      await store.write([{ key: 'b', value }])
+      value[0] = 'z'.charCodeAt(0)
+      const read = (await store.getMany(['b']))[0]
+      expect(text(read)).toBe('abc')
+      read![1] = 'z'.charCodeAt(0)
+      expect(text((await store.getMany(['b']))[0])).toBe('abc')
+    })
+
     it('scans only keys with the prefix, in byte order', async () => {
       await store.write(
         [
