@@ -102,7 +102,8 @@ export class KafkaChangelogSource implements ChangelogSource {
             records.push({
               offset: m.offset,
               key: m.key.toString('utf8'),
-              value: m.value === null ? null : new Uint8Array(m.value),
+              // The fetched bytes themselves (a Buffer is a Uint8Array): the store copies them.
+              value: m.value,
             })
           }
           if (records.length > 0) await onRecords(records)

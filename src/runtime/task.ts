@@ -226,7 +226,9 @@ export class PartitionTask {
         topic: stateTopic,
         partition: this.partition,
         key: Buffer.from(key, 'utf8'),
-        value: value === null ? null : Buffer.from(value),
+        // A view, not a copy: the encoded state value is not written to again.
+        value:
+          value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
       }))
       const written = changelog.length === 0 ? [] : await txn.send(changelog)
       await txn.commit(this.nextOffset)
