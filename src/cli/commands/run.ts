@@ -6,7 +6,7 @@ import { loadIdentityConfig } from '../../config/identity-config.js'
 import { formatEmbeddedReport } from '../../embedded/report.js'
 import { runEmbedded } from '../../embedded/run-embedded.js'
 import { startKafkaApp } from '../../runtime/kafka-app.js'
-import { DEFAULT_START } from '../start-run.js'
+import { DEFAULT_START } from '../sample-defaults.js'
 
 interface RunFlags {
   readonly config?: string

@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import { loadIdentityConfig } from '../../config/identity-config.js'
 import { formatEmbeddedReport } from '../../embedded/report.js'
 import { runEmbedded } from '../../embedded/run-embedded.js'
-import { DEFAULT_START, shown } from '../start-run.js'
+import { DEFAULT_START, shown } from '../sample-defaults.js'
 
 interface StartFlags {
   readonly config: string

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEFAULT_START } from '../../../src/cli/start-run.js'
+import { DEFAULT_START } from '../../../src/cli/sample-defaults.js'
 import { loadIdentityConfig } from '../../../src/config/identity-config.js'
 import { formatEmbeddedReport } from '../../../src/embedded/report.js'
 import { runEmbedded } from '../../../src/embedded/run-embedded.js'
@@ -34,6 +34,17 @@ describe('embedded mode over the bundled sample', () => {
     expect(ann?.identifiers.map((i) => i.type)).toEqual(['customer_id', 'email', 'phone'])
     expect(ann?.mergedFrom).toHaveLength(2)
     expect(formatEmbeddedReport(report)).toContain('Merges this run (2)')
+  })
+
+  it('keeps the two people who both sent the placeholder test@test.com apart', async () => {
+    const report = await run()
+    const dmitri = report.profiles.find((p) => p.attributes.first_name === 'Dmitri')
+    const eve = report.profiles.find((p) => p.attributes.first_name === 'Eve')
+    expect(dmitri).toBeDefined()
+    expect(eve).toBeDefined()
+    expect(dmitri?.profileId).not.toBe(eve?.profileId)
+    const all = report.profiles.flatMap((p) => p.identifiers.map((i) => i.value))
+    expect(all).not.toContain('test@test.com')
   })
 
   it('continues where it stopped on restart: nothing is imported or processed twice', async () => {
