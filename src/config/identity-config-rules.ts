@@ -131,7 +131,7 @@ export function finalizeTenant(section: TenantSection): {
   const attributes: Record<string, 'string' | 'number' | 'datetime' | 'boolean'> = {}
   for (const [field, type] of Object.entries(section.attributes ?? {})) {
     if (type === null) continue
-    if (identifiers[field] !== undefined)
+    if (Object.hasOwn(identifiers, field))
       problem(['attributes', field], `"${field}" is both an identifier type and an attribute`)
     attributes[field] = type
   }

@@ -18,11 +18,24 @@ export const identifierSectionSchema = z.strictObject({
   blockedPatterns: z.array(z.string()).optional(),
 })
 
+/**
+ * Identifier types and attribute fields become object keys on the way through YAML, JSON and
+ * Avro maps, where these names would reach Object.prototype instead of a field: refuse them.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+])
+const fieldName = z
+  .string()
+  .refine((name) => !RESERVED_NAMES.has(name), { message: 'is a reserved name; choose another' })
+
 export const tenantSectionSchema = z.strictObject({
   /** null removes an identifier type inherited from "*". */
-  identifiers: z.record(z.string(), identifierSectionSchema.nullable()).optional(),
+  identifiers: z.record(fieldName, identifierSectionSchema.nullable()).optional(),
   /** null removes an attribute inherited from "*". */
-  attributes: z.record(z.string(), z.enum(ATTRIBUTE_TYPES).nullable()).optional(),
+  attributes: z.record(fieldName, z.enum(ATTRIBUTE_TYPES).nullable()).optional(),
   sourcePriority: z.array(z.string().min(1)).optional(),
   timelineCap: z.number().int().min(0).optional(),
   suppressForgotten: z.boolean().optional(),

@@ -9,7 +9,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml'
 import type { IdentityConfig, TenantIdentityConfig } from '../core/config.js'
 import { KEY_SEPARATOR } from '../core/keys.js'
 import { finalizeTenant, mergeSections } from './identity-config-rules.js'
-import { identityFileSchema } from './identity-config-schema.js'
+import { identityFileSchema, RESERVED_NAMES } from './identity-config-schema.js'
 
 export const DEFAULTS_TENANT = '*'
 
@@ -80,7 +80,19 @@ export function parseIdentityConfig(text: string, origin = 'identity config'): I
       })),
     )
   }
-  const parsed = identityFileSchema.safeParse(doc.toJS())
+  const raw: unknown = doc.toJS()
+  const reserved = reservedNamePaths(raw)
+  if (reserved.length > 0) {
+    throw new IdentityConfigError(
+      origin,
+      reserved.map((path) => ({
+        path: formatPath(path),
+        line: lineOf(doc, counter, path),
+        message: `"${String(path.at(-1))}" is a reserved name; choose another`,
+      })),
+    )
+  }
+  const parsed = identityFileSchema.safeParse(raw)
   if (!parsed.success) {
     throw new IdentityConfigError(
       origin,
@@ -90,7 +102,12 @@ export function parseIdentityConfig(text: string, origin = 'identity config'): I
         )
         if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined)
           path.push(issue.keys[0])
-        return { path: formatPath(path), line: lineOf(doc, counter, path), message: issue.message }
+        // zod reports a refused record key as "Invalid key in record"; the reason is inside.
+        const message =
+          issue.code === 'invalid_key' && issue.issues[0] !== undefined
+            ? `"${String(path.at(-1))}" ${issue.issues[0].message}`
+            : issue.message
+        return { path: formatPath(path), line: lineOf(doc, counter, path), message }
       }),
     )
   }
@@ -146,4 +163,24 @@ export function parseIdentityConfig(text: string, origin = 'identity config'): I
 
 export async function loadIdentityConfig(path: string): Promise<IdentityConfig> {
   return parseIdentityConfig(await readFile(path, 'utf8'), path)
+}
+
+/**
+ * `__proto__` survives YAML and JSON parsing as an own key but not zod's record parsing, so
+ * reserved identifier and attribute names are looked for on the raw document first.
+ */
+function reservedNamePaths(raw: unknown): Path[] {
+  const paths: Path[] = []
+  const tenants = (raw as { tenants?: unknown } | null)?.tenants
+  if (typeof tenants !== 'object' || tenants === null) return paths
+  for (const [tenant, section] of Object.entries(tenants)) {
+    if (typeof section !== 'object' || section === null) continue
+    for (const part of ['identifiers', 'attributes'] as const) {
+      const names = (section as Record<string, unknown>)[part]
+      if (typeof names !== 'object' || names === null) continue
+      for (const name of Object.keys(names))
+        if (RESERVED_NAMES.has(name)) paths.push(['tenants', tenant, part, name])
+    }
+  }
+  return paths
 }

@@ -139,6 +139,34 @@ describe('identity config', () => {
     ])
   })
 
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses %s as an attribute or identifier name (it would reach Object.prototype, not a field)',
+    (name) => {
+      const asAttribute = issuesOf(
+        valid.replace('{ first_name: string }', `{ first_name: string, ${name}: string }`),
+      )
+      expect(asAttribute).toEqual([
+        expect.objectContaining({
+          path: `tenants["*"].attributes.${name}`,
+          line: 7,
+          message: expect.stringContaining('reserved'),
+        }),
+      ])
+      const asIdentifier = issuesOf(
+        valid.replace(
+          '      customer_id:',
+          `      ${name}: { role: link, priority: 9 }\n      customer_id:`,
+        ),
+      )
+      expect(asIdentifier).toEqual([
+        expect.objectContaining({
+          path: `tenants["*"].identifiers.${name}`,
+          message: expect.stringContaining('reserved'),
+        }),
+      ])
+    },
+  )
+
   it('blames the tenant line for a contradiction the tenant introduces', () => {
     const issues = issuesOf(
       valid + `  shop:\n    identifiers:\n      sms: { role: link, priority: 3 }\n`,
