@@ -34,6 +34,29 @@ async function resolveId(
   }
 }
 
+/** The identifier normalised as the tenant's rules say, and the link record that holds it. */
+async function readLink(
+  tenants: CompiledTenants,
+  tenant: string,
+  identifier: Identifier,
+  state: StateReader<StateRecord>,
+): Promise<{
+  view: StateView
+  link: Extract<StateRecord, { type: 'link' }>
+  normalized: Identifier
+} | null> {
+  const t = tenants.get(tenant)
+  if (t === null) return null
+  const r = normalizeIdentifier(t.identifierTypes, identifier.type, identifier.value)
+  if (!r.ok) return null
+  const view = new StateView(state)
+  const key = linkKey(tenant, r.kind.type, r.value)
+  await view.load([key])
+  const link = view.get(key)
+  if (link === undefined || link.type !== 'link') return null
+  return { view, link, normalized: { type: r.kind.type, value: r.value } }
+}
+
 export function lookupByProfileId(
   tenant: string,
   profileId: string,
@@ -48,15 +71,9 @@ export async function lookupByIdentifier(
   identifier: Identifier,
   state: StateReader<StateRecord>,
 ): Promise<ProfileLookup | null> {
-  const t = tenants.get(tenant)
-  if (t === null) return null
-  const r = normalizeIdentifier(t.identifierTypes, identifier.type, identifier.value)
-  if (!r.ok) return null
-  const view = new StateView(state)
-  const key = linkKey(tenant, r.kind.type, r.value)
-  await view.load([key])
-  const link = view.get(key)
-  if (link === undefined || link.type !== 'link') return null
+  const found = await readLink(tenants, tenant, identifier, state)
+  if (found === null) return null
+  const { view, link } = found
   return resolveId(view, tenant, null, link.profileId)
 }
 
@@ -71,15 +88,9 @@ export async function explainIdentifier(
   identifier: Identifier,
   state: StateReader<StateRecord>,
 ): Promise<IdentifierExplanation | null> {
-  const t = tenants.get(tenant)
-  if (t === null) return null
-  const r = normalizeIdentifier(t.identifierTypes, identifier.type, identifier.value)
-  if (!r.ok) return null
-  const view = new StateView(state)
-  const key = linkKey(tenant, r.kind.type, r.value)
-  await view.load([key])
-  const link = view.get(key)
-  if (link === undefined || link.type !== 'link') return null
+  const held = await readLink(tenants, tenant, identifier, state)
+  if (held === null) return null
+  const { view, link, normalized } = held
   const found = (await view.findRoots(tenant, [link.profileId])).get(link.profileId)
   if (found === undefined) return null
   const root = found.record
@@ -96,7 +107,7 @@ export async function explainIdentifier(
     current = m.survivor
   }
   return {
-    identifier: { type: r.kind.type, value: r.value },
+    identifier: normalized,
     profileId: root.profileId,
     attachedTo: link.profileId,
     attachedBy: link.attachedBy,
