@@ -27,3 +27,13 @@ export async function writeResults(name: string, results: object): Promise<strin
   )
   return file
 }
+
+/** A bench command's report: printed, or written to `--json FILE` when given. */
+export async function emitReport(report: object, jsonFile: string | undefined): Promise<void> {
+  const text = `${JSON.stringify(report, null, 2)}\n`
+  if (jsonFile === undefined) process.stdout.write(text)
+  else {
+    await writeFile(jsonFile, text)
+    console.log(`written ${jsonFile}`)
+  }
+}

@@ -5,7 +5,7 @@
  * for each config variant (docs/accuracy.md). The default variant runs on RocksDB and times the
  * increment absorbed on the existing state; the others run on the in-memory store.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -14,6 +14,7 @@ import type { KeyValueStore } from '../../src/ports/key-value-store.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
 import { FILES, generate } from '../gen/generate.js'
+import { emitReport } from '../results.js'
 import { scorePartition } from './pairwise.js'
 import { LINES_PER_PERSON } from './sizing.js'
 import { formatScore } from './report.js'
@@ -101,11 +102,7 @@ try {
     variants: results,
     maxRssKiB: process.resourceUsage().maxRSS,
   }
-  if (args.json === undefined) console.log(JSON.stringify(report, null, 2))
-  else {
-    await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`)
-    console.log(`written ${args.json}`)
-  }
+  await emitReport(report, args.json)
 } finally {
   await rm(work, { recursive: true, force: true })
 }

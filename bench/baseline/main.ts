@@ -4,7 +4,7 @@
  * when 1% new events arrive) and scores its partition against the truth, with and without
  * the deny-list (docs/accuracy.md).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -14,6 +14,7 @@ import { scorePartition } from '../accuracy/pairwise.js'
 import { formatScore } from '../accuracy/report.js'
 import { loadTruth } from '../accuracy/truth-file.js'
 import { FILES, generate } from '../gen/generate.js'
+import { emitReport } from '../results.js'
 import { stitch } from './stitch.js'
 
 const { values: args } = parseArgs({
@@ -63,11 +64,7 @@ try {
     runs,
     maxRssKiB: process.resourceUsage().maxRSS,
   }
-  if (args.json === undefined) console.log(JSON.stringify(report, null, 2))
-  else {
-    await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`)
-    console.log(`written ${args.json}`)
-  }
+  await emitReport(report, args.json)
 } finally {
   await rm(work, { recursive: true, force: true })
 }
