@@ -22,6 +22,7 @@ import { BatchResolver } from '../src/runtime/batch-resolver.js'
 import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { MemoryStore } from '../src/state/memory-store.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
+import { floorLoop } from './floor.js'
 import { writeResults } from './results.js'
 import { syntheticStream, type SyntheticEvent } from './synthetic-stream.js'
 
@@ -33,7 +34,7 @@ const { values: args } = parseArgs({
     'cache-entries': { type: 'string', default: '200000' },
     'merge-sizes': { type: 'string', default: '2,20000' },
     merges: { type: 'string', default: '200' },
-    stores: { type: 'string', default: 'core,memory,rocksdb,rocksdb-no-prefetch' },
+    stores: { type: 'string', default: 'floor,core,memory,rocksdb,rocksdb-no-prefetch' },
   },
 })
 const identifiers = Number(args.identifiers)
@@ -146,7 +147,27 @@ async function coreOnly() {
   }
 }
 
+/** No rules, only the state traffic every event needs (bench/floor.ts): the runtime's floor. */
+function floorOnly() {
+  const t = process.hrtime.bigint()
+  const cpu = process.cpuUsage()
+  const stream = syntheticStream({ tenant: 'bench', identifiers, seed })
+  const events = floorLoop(stream, tenantConfig.idempotenceWindow, tenantConfig.timelineCap)
+  const s = seconds(t)
+  const c = cpuSeconds(cpu)
+  return {
+    store: 'floor (no rules: keys, Map reads and writes only)',
+    identifiers,
+    events,
+    seconds: round(s),
+    eventsPerSec: Math.round(events / s),
+    cpuSeconds: round(c),
+    eventsPerCpuSec: Math.round(events / c),
+  }
+}
+
 async function throughput(kind: string) {
+  if (kind === 'floor') return floorOnly()
   if (kind === 'core') return coreOnly()
   const { store, cleanup } = await openStore(kind)
   // Prefetching pays where a store round trip is expensive (RocksDB); see docs/state-store.md.
