@@ -3,6 +3,7 @@
  * carry: formatting variants, placeholders typed into forms, late and repeated deliveries.
  */
 import { DAY, heldAt, type Cohort, type Holding, type Person } from './population.js'
+import { connections } from './connect.js'
 import type { Prng } from './prng.js'
 
 export type Source = 'web' | 'app' | 'call_center' | 'store' | 'crm' | 'messaging'
@@ -91,7 +92,13 @@ export class EventDrafter {
     private readonly cohortTag: string,
   ) {}
 
-  /** Every event of the cohort, unsorted: each person's own events plus the handovers. */
+  /** Events added by `connections` so far: what random channel draws left unconnected. */
+  connectingEvents = 0
+
+  /**
+   * Every event of the cohort, unsorted: each person's own events, the handovers, then the
+   * events that tie each person's identifiers together where their draws did not.
+   */
   draft(cohort: Cohort, start: number, days: number): DraftEvent[] {
     const { rng } = this
     const drafts: DraftEvent[] = []
@@ -113,7 +120,54 @@ export class EventDrafter {
       else ids.push({ type: 'email', value: person.emails[0] as string })
       drafts.push(this.build(person, 'crm', time, ids, ids, {}))
     }
+    drafts.push(...this.connect(cohort, drafts, start, start + days * DAY))
     return drafts
+  }
+
+  private connect(
+    cohort: Cohort,
+    drafts: readonly DraftEvent[],
+    start: number,
+    end: number,
+  ): DraftEvent[] {
+    const { rng } = this
+    const recipients = new Map<string, string>()
+    for (const h of cohort.handovers) recipients.set(`${h.type}\u001f${h.value}`, h.person.id)
+    const sentBy = new Map<Person, SentIdentifier[][]>()
+    for (const draft of drafts) {
+      const list = sentBy.get(draft.person) ?? []
+      list.push([...draft.uses])
+      sentBy.set(draft.person, list)
+    }
+    const added: DraftEvent[] = []
+    for (const person of cohort.persons) {
+      const givenAway = new Set(
+        [...recipients].filter(([, recipient]) => recipient !== person.id).map(([k]) => k),
+      )
+      for (const c of connections(person, sentBy.get(person) ?? [], start, end, givenAway)) {
+        const time = c.from + Math.floor(rng.next() * (c.until - c.from))
+        const uses = [c.identifier, c.partner]
+        const sent = uses.map((id) => ({ type: id.type, value: this.variant(id) }))
+        added.push(this.build(person, c.source, time, sent, uses, {}))
+      }
+    }
+    this.connectingEvents += added.length
+    return added
+  }
+
+  /** How a channel writes a normalised value. */
+  private variant(id: SentIdentifier): string {
+    const { rng } = this
+    switch (id.type) {
+      case 'email':
+        return emailVariant(rng, id.value)
+      case 'phone':
+        return phoneVariant(rng, id.value)
+      case 'device_id':
+        return rng.chance(0.5) ? id.value.toUpperCase() : id.value
+      default:
+        return id.value
+    }
   }
 
   private build(
@@ -186,8 +240,10 @@ export class EventDrafter {
         if (device === undefined) return this.event(person, 'web', time)
         add('device_id', device.value, rng.chance(0.5) ? device.value.toUpperCase() : device.value)
         if (faking) placeholder('device_id')
+        // Signed in, the session carries the customer id; a guest's in-app checkout, the
+        // email typed at it.
         if (registered && rng.chance(0.8)) customer()
-        else if (rng.chance(0.3)) anEmail()
+        else if (rng.chance(0.5)) anEmail()
         break
       }
       case 'call_center':
@@ -202,7 +258,9 @@ export class EventDrafter {
           const card = cards[0].value
           add('loyalty_card', card, rng.chance(0.05) ? `${card} ` : card)
         }
+        // A card purchase often asks for a phone or an email too (receipts, offers).
         if (faking || cards.length === 0 || rng.chance(0.3)) aPhone()
+        else if (rng.chance(0.2)) anEmail()
         attributes.points = rng.int(0, 5000)
         break
       }

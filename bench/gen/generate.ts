@@ -38,6 +38,8 @@ export interface GenerateSummary {
   readonly incrementEvents: number
   readonly duplicates: number
   readonly brokenLines: number
+  /** Events added so each person's identifiers are tied together (bench/gen/connect.ts). */
+  readonly connectingEvents: number
   readonly truthRecords: number
 }
 
@@ -94,11 +96,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const truth = new LineWriter(join(options.outDir, FILES.truth))
   let duplicates = 0
   let brokenLines = 0
+  let connectingEvents = 0
   try {
     for (let first = 0; first < options.persons; first += cohortSize) {
       const cohort = builder.cohort(first, Math.min(cohortSize, options.persons - first))
       const drafter = new EventDrafter(rng, DEFAULT_EVENT_SHAPE, first.toString(36))
       const drafts = drafter.draft(cohort, shape.start, shape.days)
+      connectingEvents += drafter.connectingEvents
       const lines: { arrival: number; order: number; text: string }[] = []
       for (const draft of drafts) {
         const text = serialise(draft)
@@ -132,6 +136,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
     incrementEvents: increment.lines,
     duplicates,
     brokenLines,
+    connectingEvents,
     truthRecords: truth.lines,
   }
   await writeFile(

@@ -34,5 +34,5 @@ const summary = await generate({
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 console.error(
   `generated ${summary.persons} persons, ${summary.events} + ${summary.incrementEvents} increment lines ` +
-    `(${summary.duplicates} duplicates, ${summary.brokenLines} broken) in ${seconds} s → ${values.out}`,
+    `(${summary.duplicates} duplicates, ${summary.brokenLines} broken, ${summary.connectingEvents} connecting) in ${seconds} s → ${values.out}`,
 )
