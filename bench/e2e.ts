@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
@@ -85,6 +85,37 @@ async function timings(registry: Registry): Promise<Record<string, unknown>> {
     }
   }
   return out
+}
+
+/**
+ * Kafka records the processor wrote per input event: output records by kind from its counter,
+ * state-changelog records from the topic's end offsets less one commit marker per transaction
+ * (every commit writes to its own state-changelog partition). Measured right after the backlog,
+ * so the topic holds nothing else.
+ */
+async function recordsWritten(
+  registry: Registry,
+  events: number,
+  stateChangelogOffsets: number,
+): Promise<Record<string, number>> {
+  let outputs = 0
+  let commits = 0
+  for (const metric of await registry.getMetricsAsJSON()) {
+    const values = metric.values as Array<{ metricName?: string; value: number }>
+    if (metric.name === 'unifier_outputs_total') outputs = values.reduce((s, v) => s + v.value, 0)
+    if (metric.name === 'unifier_commit_seconds')
+      commits = values.find((v) => v.metricName === 'unifier_commit_seconds_count')?.value ?? 0
+  }
+  const state = stateChangelogOffsets - commits
+  const per = (n: number) => Math.round((n / events) * 100) / 100
+  return {
+    outputs,
+    stateChangelog: state,
+    transactions: commits,
+    outputsPerEvent: per(outputs),
+    stateChangelogPerEvent: per(state),
+    totalPerEvent: per(outputs + state),
+  }
 }
 
 const percentile = (sorted: readonly number[], p: number): number =>
@@ -161,16 +192,29 @@ async function main(): Promise<void> {
     for (let i = 0; i < backlog.length; i += 2_000) await produce(backlog.slice(i, i + 2_000))
     log('processing the backlog')
     const started = performance.now()
+    const cpuBefore = process.cpuUsage()
     const app = await startKafkaApp(config('a'), logger)
     while ((await lag()) > 0) await sleep(100)
     const seconds = (performance.now() - started) / 1000
+    const cpu = process.cpuUsage(cpuBefore)
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6
     result.throughput = {
       events: backlog.length,
       seconds: Math.round(seconds * 100) / 100,
       eventsPerSecond: Math.round(backlog.length / seconds),
-      note: 'from processor start (group join, restore of empty state) to all offsets committed',
+      cpuSeconds: Math.round(cpuSeconds * 100) / 100,
+      eventsPerCpuSecond: Math.round(backlog.length / cpuSeconds),
+      loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+      note: 'from processor start (group join, restore of empty state) to all offsets committed; CPU of the whole process (processor and bench), all threads',
     }
     result.throughputTimings = await timings(app.metrics.registry)
+    const stateEnds = await admin.fetchTopicOffsets(topology.byRole['state-changelog'].name)
+    result.recordsPerEvent = await recordsWritten(
+      app.metrics.registry,
+      backlog.length,
+      stateEnds.reduce((sum, e) => sum + Number(BigInt(e.high) - BigInt(e.low)), 0),
+    )
+    log(`records per event: ${JSON.stringify(result.recordsPerEvent)}`)
     log(
       `throughput: ${JSON.stringify(result.throughput)} ${JSON.stringify(result.throughputTimings)}`,
     )
