@@ -3,9 +3,9 @@
  * once per tenant config: normalisers, blocked sets and regexes are built at start, and each
  * type's verdicts (phone parsing is the expensive part) are memoised in a bounded cache.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import type { IdentifierRole, IdentifierTypeConfig, NormalizerName } from './config.js'
 import { isDefaultDenied } from './deny-list.js'
+import { createPhoneNormalizer } from './phone.js'
 import type { DropReason } from './types.js'
 
 export interface CompiledIdentifierType {
@@ -30,14 +30,6 @@ export type NormalizeResult =
 const EMAIL =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/
 
-function phoneNormalizer(defaultCountry: string | null): (raw: string) => string | null {
-  const country = (defaultCountry ?? undefined) as CountryCode | undefined
-  return (raw) => {
-    const parsed = parsePhoneNumberFromString(raw, country)
-    return parsed !== undefined && parsed.isValid() ? parsed.number : null
-  }
-}
-
 function normalizer(name: NormalizerName, defaultCountry: string | null) {
   switch (name) {
     case 'email':
@@ -46,7 +38,7 @@ function normalizer(name: NormalizerName, defaultCountry: string | null) {
         return EMAIL.test(v) ? v : null
       }
     case 'phone':
-      return phoneNormalizer(defaultCountry)
+      return createPhoneNormalizer(defaultCountry)
     case 'lowercase':
       return (raw: string) => raw.trim().toLowerCase()
     case 'trim':
