@@ -8,7 +8,15 @@
 import { DecisionContext, type PreparedIdentifier } from './decision-context.js'
 import { normalizeIdentifier } from './identifiers.js'
 import { decideIdentify } from './identify.js'
-import { KEY_SEPARATOR, linkKey, profileKey, seenKey, seenSlotKey, tenantMetaKey } from './keys.js'
+import {
+  KEY_SEPARATOR,
+  RING_CHUNK,
+  linkKey,
+  profileKey,
+  seenKey,
+  seenRingKey,
+  tenantMetaKey,
+} from './keys.js'
 import { decideForget, decideNote, decideUnlink } from './maintenance-events.js'
 import { profileIdFor } from './profile-id.js'
 import type { Decision, StateReader } from './state.js'
@@ -177,7 +185,7 @@ export async function decideEvent(
   const meta = view.get(metaKey)
   const applied = meta?.type === 'tenant-meta' ? meta.applied : 0
   const slot = applied % t.idempotenceWindow
-  const slotKey = seenSlotKey(tenant, slot)
+  const ringKey = seenRingKey(tenant, slot)
 
   const ctx = new DecisionContext(t, event, position, view, dropped)
   const heldIds: string[] = []
@@ -193,7 +201,7 @@ export async function decideEvent(
     (anchorId !== null ? view.get(anchorId.key)?.type !== 'link' : heldIds.length === 0)
   let ordinal = 0
   let candidate = predictedNew ? profileIdFor(tenant, event.eventId, ordinal) : ''
-  const extraKeys = predictedNew ? [slotKey, profileKey(tenant, candidate)] : [slotKey]
+  const extraKeys = predictedNew ? [ringKey, profileKey(tenant, candidate)] : [ringKey]
   const roots = view.findRoots(tenant, heldIds, extraKeys, ctx)
   ctx.roots = roots instanceof Map ? roots : await roots
   const chains = ctx.roots.size > 0 ? view.loadChains(tenant, ctx.roots.values()) : undefined
@@ -251,10 +259,16 @@ export async function decideEvent(
   }
 
   // Rule 9, bounded: a ring of the last `idempotenceWindow` eventIds per tenant.
-  const previous = view.get(slotKey)
-  if (previous?.type === 'seen-slot' && previous.eventId !== event.eventId)
-    ctx.write(seenKey(tenant, previous.eventId), null)
-  ctx.write(slotKey, { type: 'seen-slot', eventId: event.eventId })
+  // The ring record as this event sees it: the decision's own earlier writes are not in the view.
+  const ringRecord = view.get(ringKey)
+  const ring = ringRecord?.type === 'seen-ring' ? ringRecord.eventIds : NONE
+  const index = slot % RING_CHUNK
+  const evicted = ring[index]
+  if (evicted !== undefined && evicted !== event.eventId) ctx.write(seenKey(tenant, evicted), null)
+  const eventIds = ring.slice()
+  // a ring being filled grows one slot at a time; a shrunk window may leave a longer record
+  eventIds[index] = event.eventId
+  ctx.write(ringKey, { type: 'seen-ring', eventIds })
   ctx.write(eventSeenKey, { type: 'seen', slot })
   ctx.write(metaKey, { type: 'tenant-meta', applied: applied + 1 })
 

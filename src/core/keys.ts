@@ -34,8 +34,12 @@ export function seenKey(tenant: string, eventId: string): string {
   return tenant + S + 'e' + S + eventId
 }
 
-export function seenSlotKey(tenant: string, slot: number): string {
-  return tenant + S + 'r' + S + slot
+/** Ring slots per `seen-ring` record: one record read and written per this many events. */
+export const RING_CHUNK = 64
+
+/** The `seen-ring` record holding the idempotence ring's `slot` (RING_CHUNK slots per record). */
+export function seenRingKey(tenant: string, slot: number): string {
+  return tenant + S + 'r' + S + Math.floor(slot / RING_CHUNK)
 }
 
 export type ParsedKey =
@@ -49,7 +53,7 @@ export type ParsedKey =
   | { readonly kind: 'members'; readonly tenant: string; readonly chunkId: string }
   | { readonly kind: 'tenant-meta'; readonly tenant: string }
   | { readonly kind: 'seen'; readonly tenant: string; readonly eventId: string }
-  | { readonly kind: 'seen-slot'; readonly tenant: string; readonly slot: number }
+  | { readonly kind: 'seen-ring'; readonly tenant: string; readonly chunk: number }
 
 /** The inverse of the builders above (for tools that scan state); null for a foreign key. */
 export function parseKey(key: string): ParsedKey | null {
@@ -73,8 +77,8 @@ export function parseKey(key: string): ParsedKey | null {
     case 'e':
       return { kind: 'seen', tenant, eventId: rest }
     case 'r': {
-      const slot = Number(rest)
-      return Number.isInteger(slot) ? { kind: 'seen-slot', tenant, slot } : null
+      const chunk = Number(rest)
+      return Number.isInteger(chunk) ? { kind: 'seen-ring', tenant, chunk } : null
     }
     default:
       return null

@@ -122,10 +122,15 @@ export interface SeenRecord {
   readonly slot: number
 }
 
-/** key: seenSlotKey(tenant, slot). Which eventId occupies the slot, so it can be evicted. */
-export interface SeenSlotRecord {
-  readonly type: 'seen-slot'
-  readonly eventId: string
+/**
+ * key: seenRingKey(tenant, slot). The eventIds occupying RING_CHUNK consecutive slots of the
+ * ring (index `slot % RING_CHUNK`; shorter while the ring fills), so an evicted eventId's
+ * marker can be deleted. Chunked so that a batch of events reads and writes one record per
+ * RING_CHUNK events instead of one per event.
+ */
+export interface SeenRingRecord {
+  readonly type: 'seen-ring'
+  readonly eventIds: readonly string[]
 }
 
 export type StateRecord =
@@ -137,4 +142,4 @@ export type StateRecord =
   | ForgottenRecord
   | TenantMetaRecord
   | SeenRecord
-  | SeenSlotRecord
+  | SeenRingRecord

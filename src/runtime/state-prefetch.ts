@@ -1,6 +1,13 @@
 import type { IdentityConfig } from '../core/config.js'
 import { normalizeIdentifier } from '../core/identifiers.js'
-import { linkKey, profileKey, seenKey, seenSlotKey, tenantMetaKey } from '../core/keys.js'
+import {
+  RING_CHUNK,
+  linkKey,
+  profileKey,
+  seenKey,
+  seenRingKey,
+  tenantMetaKey,
+} from '../core/keys.js'
 import { profileIdFor } from '../core/profile-id.js'
 import type { StateRecord } from '../core/state-records.js'
 import { compileTenants } from '../core/tenant-rules.js'
@@ -63,15 +70,17 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
           if (link?.type === 'link') keys.add(profileKey(event.tenant, link.profileId))
         }
       }
-      // The idempotence-ring slots the window will overwrite: one per applied event.
+      // The idempotence-ring records the window will overwrite: one per RING_CHUNK events.
       for (const [tenant, count] of eventsPerTenant) {
         const t = tenants.get(tenant)
         const meta = read.get(tenantMetaKey(tenant))
         const applied = meta?.type === 'tenant-meta' ? meta.applied : 0
         if (t === null) continue
-        for (let i = 0; i < Math.min(count, t.idempotenceWindow); i++) {
-          keys.add(seenSlotKey(tenant, (applied + i) % t.idempotenceWindow))
+        const slots = Math.min(count, t.idempotenceWindow)
+        for (let i = 0; i < slots; i += RING_CHUNK) {
+          keys.add(seenRingKey(tenant, (applied + i) % t.idempotenceWindow))
         }
+        keys.add(seenRingKey(tenant, (applied + slots - 1) % t.idempotenceWindow))
       }
       return [...keys]
     },

@@ -37,6 +37,23 @@ describe('rule 9: idempotence', () => {
     )
   })
 
+  it('a window spanning several ring records remembers exactly the last N eventIds', async () => {
+    // 150 slots = three ring records, the last one partial; 400 events wrap the ring twice
+    const d = await given(identityConfig(tenantConfig({ idempotenceWindow: 150 })))
+    for (let i = 1; i <= 400; i++) await d.send({ eventId: `e${i}`, ids: { email: 'a@x.com' } })
+    const kinds = [...d.state.map.keys()].map((k) => stateKeys.parseKey(k)?.kind)
+    expect(kinds.filter((k) => k === 'seen')).toHaveLength(150)
+    expect(kinds.filter((k) => k === 'seen-ring')).toHaveLength(
+      Math.ceil(150 / stateKeys.RING_CHUNK),
+    )
+    expect((await d.send({ eventId: 'e251', ids: { email: 'a@x.com' } })).outcome.status).toBe(
+      'duplicate',
+    )
+    expect((await d.send({ eventId: 'e250', ids: { email: 'a@x.com' } })).outcome.status).toBe(
+      'applied',
+    )
+  })
+
   it('dead-lettered events are not remembered (they change nothing)', async () => {
     const d = await given(identityConfig(), [{ eventId: 'e1', ids: { email: 'null' } }])
     const r = await d.send({ eventId: 'e1', ids: { email: 'a@x.com' } })

@@ -24,10 +24,10 @@ describe('state key scheme', () => {
       tenant: 't',
       eventId: 'e1',
     })
-    expect(stateKeys.parseKey(stateKeys.seenSlotKey('t', 7))).toEqual({
-      kind: 'seen-slot',
+    expect(stateKeys.parseKey(stateKeys.seenRingKey('t', 130))).toEqual({
+      kind: 'seen-ring',
       tenant: 't',
-      slot: 7,
+      chunk: 2,
     })
     expect(stateKeys.parseKey('garbage')).toBeNull()
   })
