@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs'
 import type { ConnectionOptions } from 'node:tls'
 import type { Logger } from '../ports/logger.js'
+import { installFastProduceEncoding } from './produce-encoding.js'
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[]
@@ -15,10 +16,12 @@ export interface KafkaClientOptions {
 
 /**
  * The one place a kafkajs client is made. kafkajs logs retriable broker answers at ERROR, so
- * its ERROR becomes our warn: failures that matter reach callers as rejected promises.
+ * its ERROR becomes our warn: failures that matter reach callers as rejected promises. Its
+ * produce requests are encoded by ./produce-encoding.ts (same bytes, a fraction of the CPU).
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
   if (options.brokers.length === 0) throw new Error('no Kafka brokers given')
+  installFastProduceEncoding()
   const logger = options.logger?.child({ component: 'kafkajs' })
   return new Kafka({
     clientId: options.clientId,
