@@ -10,15 +10,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadIdentityConfig } from '../../src/config/identity-config.js'
-import type { KeyValueStore } from '../../src/ports/key-value-store.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
 import { FILES, generate } from '../gen/generate.js'
 import { emitReport } from '../results.js'
 import { scorePartition } from './pairwise.js'
+import {
+  breakdown,
+  formatBreakdown,
+  timeParse,
+  timeReopen,
+  type IncrementBreakdown,
+} from './increment-breakdown.js'
 import { LINES_PER_PERSON } from './sizing.js'
+import { TimedStore } from './timed-store.js'
 import { formatScore } from './report.js'
-import { profileKeys, resolveFile } from './run-resolver.js'
+import { profileKeys, resolveFile, ResolverSession, storedRecordType } from './run-resolver.js'
 import { loadTruth } from './truth-file.js'
 import { VARIANTS, variantConfig, type VariantName } from './variants.js'
 
@@ -31,8 +38,17 @@ const { values: args } = parseArgs({
     config: { type: 'string', default: 'samples/identity.yaml' },
     variants: { type: 'string', default: VARIANTS.join(',') },
     json: { type: 'string' },
+    'flush-every': { type: 'string' },
+    // running: the increment goes to the resolver that absorbed the history (a processor that
+    // has been running); new-process: a fresh resolver on the same open state (cold cache).
+    'increment-mode': { type: 'string', default: 'running' },
   },
 })
+const incrementMode = args['increment-mode'] as string
+if (incrementMode !== 'running' && incrementMode !== 'new-process') {
+  throw new Error(`--increment-mode must be running or new-process, got ${incrementMode}`)
+}
+const flushEvery = args['flush-every'] === undefined ? undefined : Number(args['flush-every'])
 
 const variants = (args.variants as string).split(',') as VariantName[]
 for (const name of variants) {
@@ -64,34 +80,77 @@ try {
   for (const variant of variants) {
     const onDisk = variant === 'default'
     const stateDir = join(work, `state-${variant}`)
-    const store: KeyValueStore = onDisk ? await RocksDbStore.open(stateDir) : new MemoryStore()
+    const inner = onDisk ? await RocksDbStore.open(stateDir) : new MemoryStore()
+    const timed = new TimedStore(inner, storedRecordType)
+    let open = true
     try {
       const effective = variantConfig(config, variant)
-      const full = await resolveFile(effective, store, join(dataDir, FILES.events), onDisk, via)
-      const increment = await resolveFile(
-        effective,
-        store,
-        join(dataDir, FILES.increment),
-        onDisk,
-        via,
-      )
-      const profiles = await profileKeys(store)
+      const sessionOptions = {
+        prefetch: onDisk,
+        ...(flushEvery === undefined ? {} : { flushEvery }),
+      }
+      const session = await ResolverSession.open(effective, timed, sessionOptions)
+      const full = await resolveFile(session, join(dataDir, FILES.events), { classify: via })
+      timed.take()
+      // The increment's outputs are written, as a deployment emits them downstream.
+      const incrementSession =
+        incrementMode === 'running'
+          ? session
+          : await ResolverSession.open(effective, timed, sessionOptions)
+      const increment = await resolveFile(incrementSession, join(dataDir, FILES.increment), {
+        classify: via,
+        outputFile: join(work, `increment-outputs-${variant}.ndjson`),
+      })
+      const incrementStore = timed.take()
+      const profiles = await profileKeys(timed)
+      // Headline: against the persons. Secondary: against the evidence fragments (what the
+      // events connect), which differ from persons only where the generator left a gap.
       const score = scorePartition(truth, profiles)
       const evidence = scorePartition(truth.evidence, profiles)
-      results[variant] = { store: onDisk ? 'rocksdb' : 'memory', full, increment, score, evidence }
+      const placeholderOverMerges = {
+        profilesHoldingPlaceholder: score.overMergedWithPlaceholder,
+        mergesViaPlaceholder:
+          (full.mergesVia.placeholder ?? 0) + (increment.mergesVia.placeholder ?? 0),
+      }
+      let incrementBreakdown: IncrementBreakdown | undefined
+      if (onDisk) {
+        const parseMs = await timeParse(join(dataDir, FILES.increment))
+        const closing = performance.now()
+        open = false
+        await timed.close()
+        const closeMs = performance.now() - closing
+        const { reopenMs } = await timeReopen(stateDir)
+        incrementBreakdown = breakdown(increment, incrementStore, parseMs, closeMs, reopenMs)
+      }
+      results[variant] = {
+        store: onDisk ? 'rocksdb' : 'memory',
+        full,
+        increment,
+        ...(incrementBreakdown === undefined ? {} : { incrementBreakdown }),
+        score,
+        evidence,
+        placeholderOverMerges,
+      }
       console.error(formatScore(`${variant} vs persons`, score, full, increment))
-      console.error(formatScore(`${variant} vs evidence`, evidence))
+      console.error(formatScore(`  vs evidence fragments`, evidence))
+      console.error(
+        `  over-merged because of a placeholder: ${placeholderOverMerges.profilesHoldingPlaceholder} ` +
+          `profiles hold one, ${placeholderOverMerges.mergesViaPlaceholder} merges went through one`,
+      )
       console.error(
         `  merges via: ${JSON.stringify(full.mergesVia)} + increment ${JSON.stringify(increment.mergesVia)}; dropped ${JSON.stringify(full.dropped)}`,
       )
+      if (incrementBreakdown !== undefined) console.error(formatBreakdown(incrementBreakdown))
     } finally {
-      await store.close()
+      if (open) await timed.close()
       if (onDisk) await rm(stateDir, { recursive: true, force: true })
     }
   }
   const report = {
     data: manifest,
     config: args.config,
+    incrementMode,
+    flushEvery: flushEvery ?? 'default',
     truth: {
       scoredIdentifiers: truth.owners.size,
       persons: truth.persons,

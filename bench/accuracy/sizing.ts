@@ -1,2 +1,2 @@
 /** Average lines per person of the generator's default shape (measured), to size runs by events. */
-export const LINES_PER_PERSON = 21.7
+export const LINES_PER_PERSON = 22.6

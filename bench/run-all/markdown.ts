@@ -65,15 +65,15 @@ const causes = (score: Score) =>
 
 function scoreRow(name: string, score: Score, evidence: Score): string {
   return (
-    `| ${name} | ${f4(evidence.precision)} | ${f4(evidence.recall)} | **${f4(evidence.f1)}** | ` +
-    `${f4(score.recall)} | ${f4(score.f1)} | ${score.profiles} | ${score.overMerged} | ` +
+    `| ${name} | ${f4(score.precision)} | ${f4(score.recall)} | **${f4(score.f1)}** | ` +
+    `${f4(evidence.f1)} | ${score.profiles} | ${score.overMerged} | ` +
     `${score.overMergedWithPlaceholder} | ${causes(score)} | ${score.largestProfile.persons} / ${score.largestProfile.identifiers} |`
   )
 }
 
 const SCORE_HEADER = [
-  '| run | precision | recall | F1 | recall vs persons | F1 vs persons | profiles | over-merged | over-merged with a placeholder | over-merged by what they hold | largest (persons / ids) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| run | precision | recall | F1 | F1 vs fragments | profiles | over-merged | over-merged with a placeholder | over-merged by what they hold | largest (persons / ids) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ]
 
 function coreLines(parts: readonly ChildRun[]): string[] {
@@ -156,7 +156,7 @@ export function reportSection(report: Report): string {
       `Accuracy (docs/accuracy.md): ${data.persons} persons, seed ${data.seed}, ` +
         `${data.events} lines + ${data.incrementEvents} increment lines; ` +
         `${accuracy.truth.scoredIdentifiers} scored identifiers in ${accuracy.truth.evidenceFragments} evidence fragments. ` +
-        'Precision/recall/F1 against the evidence truth; "vs persons" against the persons themselves.',
+        'Precision/recall/F1 against the persons; "vs fragments" against what the events connect (a diagnostic).',
       '',
       ...SCORE_HEADER,
       ...Object.entries(accuracy.variants).map(([name, run]) =>
