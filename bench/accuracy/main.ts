@@ -14,6 +14,7 @@ import { MemoryStore } from '../../src/state/memory-store.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
 import { FILES, generate } from '../gen/generate.js'
 import { emitReport } from '../results.js'
+import { analyseErrors } from './error-analysis.js'
 import { scorePartition } from './pairwise.js'
 import {
   breakdown,
@@ -107,6 +108,7 @@ try {
       // events connect), which differ from persons only where the generator left a gap.
       const score = scorePartition(truth, profiles)
       const evidence = scorePartition(truth.evidence, profiles)
+      const errors = analyseErrors(truth, profiles)
       const placeholderOverMerges = {
         profilesHoldingPlaceholder: score.overMergedWithPlaceholder,
         mergesViaPlaceholder:
@@ -130,6 +132,7 @@ try {
         score,
         evidence,
         placeholderOverMerges,
+        errors,
       }
       console.error(formatScore(`${variant} vs persons`, score, full, increment))
       console.error(formatScore(`  vs evidence fragments`, evidence))
@@ -140,6 +143,7 @@ try {
       console.error(
         `  merges via: ${JSON.stringify(full.mergesVia)} + increment ${JSON.stringify(increment.mergesVia)}; dropped ${JSON.stringify(full.dropped)}`,
       )
+      console.error(`  errors: ${JSON.stringify(errors)}`)
       if (incrementBreakdown !== undefined) console.error(formatBreakdown(incrementBreakdown))
     } finally {
       if (open) await timed.close()
