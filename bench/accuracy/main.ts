@@ -13,7 +13,7 @@ import { loadIdentityConfig } from '../../src/config/identity-config.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
 import { FILES, generate } from '../gen/generate.js'
-import { emitReport } from '../results.js'
+import { emitReport, machine } from '../results.js'
 import { analyseErrors } from './error-analysis.js'
 import { scorePartition } from './pairwise.js'
 import {
@@ -151,6 +151,8 @@ try {
     }
   }
   const report = {
+    measuredAt: new Date().toISOString(),
+    machine: machine(),
     data: manifest,
     config: args.config,
     incrementMode,

@@ -14,7 +14,7 @@ import { scorePartition } from '../accuracy/pairwise.js'
 import { formatScore } from '../accuracy/report.js'
 import { loadTruth } from '../accuracy/truth-file.js'
 import { FILES, generate } from '../gen/generate.js'
-import { emitReport } from '../results.js'
+import { emitReport, machine } from '../results.js'
 import { stitch } from './stitch.js'
 
 const { values: args } = parseArgs({
@@ -58,6 +58,8 @@ try {
   connection.closeSync()
   duckdb.closeSync()
   const report = {
+    measuredAt: new Date().toISOString(),
+    machine: machine(),
     data: JSON.parse(await readFile(join(dataDir, FILES.manifest), 'utf8')) as object,
     duckdb: version,
     threads: Number(args.threads),
