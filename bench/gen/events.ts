@@ -92,8 +92,8 @@ export class EventDrafter {
     private readonly cohortTag: string,
   ) {}
 
-  /** Events added by `connections` so far: what random channel draws left unconnected. */
-  connectingEvents = 0
+  /** Events added by `connections` so far, by the type they tie in (draws left it apart). */
+  readonly connectingByType: Record<string, number> = {}
 
   /**
    * Every event of the cohort, unsorted: each person's own events, the handovers, then the
@@ -146,12 +146,13 @@ export class EventDrafter {
       )
       for (const c of connections(person, sentBy.get(person) ?? [], start, end, givenAway)) {
         const time = c.from + Math.floor(rng.next() * (c.until - c.from))
+        this.connectingByType[c.identifier.type] =
+          (this.connectingByType[c.identifier.type] ?? 0) + 1
         const uses = [c.identifier, c.partner]
         const sent = uses.map((id) => ({ type: id.type, value: this.variant(id) }))
         added.push(this.build(person, c.source, time, sent, uses, {}))
       }
     }
-    this.connectingEvents += added.length
     return added
   }
 

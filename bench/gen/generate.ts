@@ -40,6 +40,7 @@ export interface GenerateSummary {
   readonly brokenLines: number
   /** Events added so each person's identifiers are tied together (bench/gen/connect.ts). */
   readonly connectingEvents: number
+  readonly connectingByType: Readonly<Record<string, number>>
   readonly truthRecords: number
 }
 
@@ -96,13 +97,15 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const truth = new LineWriter(join(options.outDir, FILES.truth))
   let duplicates = 0
   let brokenLines = 0
-  let connectingEvents = 0
+  const connectingByType: Record<string, number> = {}
   try {
     for (let first = 0; first < options.persons; first += cohortSize) {
       const cohort = builder.cohort(first, Math.min(cohortSize, options.persons - first))
       const drafter = new EventDrafter(rng, DEFAULT_EVENT_SHAPE, first.toString(36))
       const drafts = drafter.draft(cohort, shape.start, shape.days)
-      connectingEvents += drafter.connectingEvents
+      for (const [type, n] of Object.entries(drafter.connectingByType)) {
+        connectingByType[type] = (connectingByType[type] ?? 0) + n
+      }
       const lines: { arrival: number; order: number; text: string }[] = []
       for (const draft of drafts) {
         const text = serialise(draft)
@@ -136,7 +139,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
     incrementEvents: increment.lines,
     duplicates,
     brokenLines,
-    connectingEvents,
+    connectingEvents: Object.values(connectingByType).reduce((sum, n) => sum + n, 0),
+    connectingByType,
     truthRecords: truth.lines,
   }
   await writeFile(
