@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string', default: VARIANTS.join(',') },
     json: { type: 'string' },
     'flush-every': { type: 'string' },
+    'cache-entries': { type: 'string' },
     // running: the increment goes to the resolver that absorbed the history (a processor that
     // has been running); new-process: a fresh resolver on the same open state (cold cache).
     'increment-mode': { type: 'string', default: 'running' },
@@ -50,6 +51,7 @@ if (incrementMode !== 'running' && incrementMode !== 'new-process') {
   throw new Error(`--increment-mode must be running or new-process, got ${incrementMode}`)
 }
 const flushEvery = args['flush-every'] === undefined ? undefined : Number(args['flush-every'])
+const cacheEntries = args['cache-entries'] === undefined ? undefined : Number(args['cache-entries'])
 
 const variants = (args.variants as string).split(',') as VariantName[]
 for (const name of variants) {
@@ -89,6 +91,7 @@ try {
       const sessionOptions = {
         prefetch: onDisk,
         ...(flushEvery === undefined ? {} : { flushEvery }),
+        ...(cacheEntries === undefined ? {} : { cacheEntries }),
       }
       const session = await ResolverSession.open(effective, timed, sessionOptions)
       const full = await resolveFile(session, join(dataDir, FILES.events), { classify: via })
@@ -157,6 +160,7 @@ try {
     config: args.config,
     incrementMode,
     flushEvery: flushEvery ?? 'default',
+    cacheEntries: cacheEntries ?? 'default',
     truth: {
       scoredIdentifiers: truth.owners.size,
       persons: truth.persons,

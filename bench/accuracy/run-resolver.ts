@@ -61,7 +61,7 @@ export class ResolverSession {
   static async open(
     config: IdentityConfig,
     store: KeyValueStore,
-    options: { prefetch: boolean; flushEvery?: number },
+    options: { prefetch: boolean; flushEvery?: number; cacheEntries?: number },
   ): Promise<ResolverSession> {
     const resolver = await BatchResolver.open({
       resolver: createResolver(config),
@@ -69,6 +69,7 @@ export class ResolverSession {
       codec,
       ...(options.prefetch ? { prefetch: createStatePrefetcher(config) } : {}),
       ...(options.flushEvery === undefined ? {} : { flushEvery: options.flushEvery }),
+      ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
     })
     return new ResolverSession(resolver)
   }

@@ -48,7 +48,9 @@ try {
     const evidence = scorePartition(truth.evidence, profiles)
     runs[name] = { timings, score, evidence }
     const seconds = (timings.totalMs / 1000).toFixed(2)
-    console.error(`baseline ${name}: full recompute ${seconds} s, ${timings.iterations} rounds`)
+    console.error(
+      `baseline ${name}: full recompute ${seconds} s (CPU ${(timings.cpuMs / 1000).toFixed(2)} s), ${timings.iterations} rounds`,
+    )
     console.error(formatScore(`  vs persons`, score))
     console.error(formatScore(`  vs evidence`, evidence))
   }

@@ -15,6 +15,8 @@ export interface StitchTimings {
   readonly normaliseMs: number
   readonly componentsMs: number
   readonly totalMs: number
+  /** CPU time of the process (DuckDB's threads included) over the same span as totalMs. */
+  readonly cpuMs: number
   readonly iterations: number
   readonly events: number
   readonly identifiers: number
@@ -37,6 +39,7 @@ export async function stitch(
   const db = await instance.connect()
   try {
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     await db.run(loadEventsSql(files))
     const t1 = performance.now()
     await db.run(normaliseSql(options.denyList))
@@ -51,6 +54,7 @@ export async function stitch(
       if (changed === 0) break
     }
     const t3 = performance.now()
+    const cpu = process.cpuUsage(cpu0)
     const counts = (
       await db.runAndReadAll(
         'SELECT (SELECT count(*) FROM events)::BIGINT, (SELECT count(*) FROM nodes)::BIGINT',
@@ -72,6 +76,7 @@ export async function stitch(
         normaliseMs: t2 - t1,
         componentsMs: t3 - t2,
         totalMs: t3 - t0,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         iterations,
         events: Number(counts[0]),
         identifiers: Number(counts[1]),
