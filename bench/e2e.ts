@@ -19,7 +19,6 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import type { Registry } from 'prom-client'
-import { Kafka, logLevel } from 'kafkajs'
 import { AvroSchemaRegistry } from '../src/codecs/registry.js'
 import { profileSnapshotFromAvro } from '../src/codecs/records.js'
 import { loadSchemas } from '../src/codecs/schemas.js'
@@ -28,6 +27,7 @@ import { topicSubjects } from '../src/codecs/topic-schemas.js'
 import { parseAppConfig } from '../src/config/app-config.js'
 import type { ContactEvent } from '../src/core/types.js'
 import { KafkaTopicAdmin } from '../src/kafka/admin.js'
+import { createKafka } from '../src/kafka/client.js'
 import { startKafkaApp } from '../src/runtime/kafka-app.js'
 import { loadTopology } from '../src/topology/file.js'
 import { defaultTopologyFile, packageRoot } from '../src/topology/package-files.js'
@@ -126,7 +126,7 @@ const percentile = (sorted: readonly number[], p: number): number =>
 async function main(): Promise<void> {
   const prefix = `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}.`
   const topology = await loadTopology(defaultTopologyFile(), { prefix })
-  const kafka = new Kafka({ clientId: 'bench-e2e', brokers, logLevel: logLevel.NOTHING })
+  const kafka = createKafka({ clientId: 'bench-e2e', brokers })
   const topicAdmin = new KafkaTopicAdmin(kafka)
   const admin = kafka.admin()
   await admin.connect()

@@ -1,3 +1,5 @@
+// First: replaces kafkajs's partition grouping before kafkajs loads (see the module).
+import './partition-grouping.js'
 import kafkajs, { type Admin, type Kafka } from 'kafkajs'
 import type { TopicSpec } from '../topology/file.js'
 import type { ExistingTopic } from '../topology/plan.js'

@@ -1,3 +1,5 @@
+// First: replaces kafkajs's partition grouping before kafkajs loads (see the module).
+import './partition-grouping.js'
 import { randomUUID } from 'node:crypto'
 import kafkajs, { type Kafka, type PartitionAssigner } from 'kafkajs'
 import type { ChangelogRecord, ChangelogSource } from '../runtime/ports.js'

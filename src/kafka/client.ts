@@ -1,3 +1,5 @@
+// First: replaces kafkajs's partition grouping before kafkajs loads (see the module).
+import './partition-grouping.js'
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs'
 import type { ConnectionOptions } from 'node:tls'
 import type { Logger } from '../ports/logger.js'

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { crc32c } from './crc32c.js'
 
 /**
  * A cheaper encoder for kafkajs's Produce request (v3, which v4-v7 reuse), put in place of
@@ -61,9 +62,6 @@ type ProduceRequestFactory = (args: ProduceRequestArgs) => ProduceRequest
 const REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js'
 const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass
 const Long = require('kafkajs/src/utils/long.js') as LongClass
-const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (
-  buffer: Buffer,
-) => number
 
 const MAGIC_BYTE = 2
 const TRANSACTIONAL_ATTRIBUTE = 16
@@ -212,7 +210,7 @@ export function encodeProduceRequest(args: ProduceRequestArgs, now: number): Buf
         o = writeData(buf, o, m.value)
         buf[o++] = 0 // no headers
       }
-      buf.writeUInt32BE(crc32C(buf.subarray(bodyStart, o)), crcAt)
+      buf.writeUInt32BE(crc32c(buf.subarray(bodyStart, o)), crcAt)
       buf.writeInt32BE(o - batchStart, batchLengthAt)
       buf.writeInt32BE(o - recordSetStart, recordSetSizeAt)
     }
