@@ -52,7 +52,7 @@ try {
       `baseline ${name}: full recompute ${seconds} s (CPU ${(timings.cpuMs / 1000).toFixed(2)} s), ${timings.iterations} rounds`,
     )
     console.error(formatScore(`  vs persons`, score))
-    console.error(formatScore(`  vs evidence`, evidence))
+    console.error(formatScore(`  vs evidence fragments`, evidence))
   }
   const duckdb = await DuckDBInstance.create(':memory:')
   const connection = await duckdb.connect()
