@@ -115,29 +115,15 @@ function generatorOnly() {
   return { events, seconds: round(s), eventsPerSec: Math.round(events / s) }
 }
 
-/** The resolver alone: state in a plain Map of decoded records, no codec, cache or store. */
-async function coreOnly() {
-  const state = new Map<string, StateRecord>()
-  const reader: StateReader<StateRecord> = {
-    getMany: (keys) => Promise.resolve(keys.map((key) => state.get(key))),
-    getManySync: (keys) => keys.map((key) => state.get(key)),
-  }
-  let events = 0
+/** Times `run` (wall and process CPU) and returns the figures every throughput row carries. */
+async function timed(store: string, run: () => Promise<number> | number) {
   const t = process.hrtime.bigint()
   const cpu = process.cpuUsage()
-  for (const { event, position } of syntheticStream({ tenant: 'bench', identifiers, seed })) {
-    const decision = await resolver.decide(event, position, reader)
-    readSnapshots(decision)
-    for (const { key, value } of decision.writes) {
-      if (value === null) state.delete(key)
-      else state.set(key, value)
-    }
-    events++
-  }
+  const events = await run()
   const s = seconds(t)
   const c = cpuSeconds(cpu)
   return {
-    store: 'none (core alone)',
+    store,
     identifiers,
     events,
     seconds: round(s),
@@ -147,23 +133,37 @@ async function coreOnly() {
   }
 }
 
+/** The resolver alone: state in a plain Map of decoded records, no codec, cache or store. */
+function coreOnly() {
+  const state = new Map<string, StateRecord>()
+  const reader: StateReader<StateRecord> = {
+    getMany: (keys) => Promise.resolve(keys.map((key) => state.get(key))),
+    getManySync: (keys) => keys.map((key) => state.get(key)),
+  }
+  return timed('none (core alone)', async () => {
+    let events = 0
+    for (const { event, position } of syntheticStream({ tenant: 'bench', identifiers, seed })) {
+      const decision = await resolver.decide(event, position, reader)
+      readSnapshots(decision)
+      for (const { key, value } of decision.writes) {
+        if (value === null) state.delete(key)
+        else state.set(key, value)
+      }
+      events++
+    }
+    return events
+  })
+}
+
 /** No rules, only the state traffic every event needs (bench/floor.ts): the runtime's floor. */
 function floorOnly() {
-  const t = process.hrtime.bigint()
-  const cpu = process.cpuUsage()
-  const stream = syntheticStream({ tenant: 'bench', identifiers, seed })
-  const events = floorLoop(stream, tenantConfig.idempotenceWindow, tenantConfig.timelineCap)
-  const s = seconds(t)
-  const c = cpuSeconds(cpu)
-  return {
-    store: 'floor (no rules: keys, Map reads and writes only)',
-    identifiers,
-    events,
-    seconds: round(s),
-    eventsPerSec: Math.round(events / s),
-    cpuSeconds: round(c),
-    eventsPerCpuSec: Math.round(events / c),
-  }
+  return timed('floor (no rules: keys, Map reads and writes only)', () =>
+    floorLoop(
+      syntheticStream({ tenant: 'bench', identifiers, seed }),
+      tenantConfig.idempotenceWindow,
+      tenantConfig.timelineCap,
+    ),
+  )
 }
 
 async function throughput(kind: string) {
@@ -179,38 +179,32 @@ async function throughput(kind: string) {
     cacheEntries,
     ...(prefetch ? { prefetch } : {}),
   })
-  const t = process.hrtime.bigint()
-  const cpu = process.cpuUsage()
-  let window: SyntheticEvent[] = []
-  let reported = 0
-  for (const item of syntheticStream({ tenant: 'bench', identifiers, seed })) {
-    window.push(item)
-    if (window.length < batch.windowSize) continue
-    await batch.processWindow(window)
-    window = []
-    if (batch.stats.events - reported >= 100_000) {
-      reported = batch.stats.events
-      process.stderr.write(
-        `\r  ${kind}: ${reported} events, ${Math.round(reported / seconds(t))}/s  `,
-      )
+  const row = await timed(kind, async () => {
+    const t = process.hrtime.bigint()
+    let window: SyntheticEvent[] = []
+    let reported = 0
+    for (const item of syntheticStream({ tenant: 'bench', identifiers, seed })) {
+      window.push(item)
+      if (window.length < batch.windowSize) continue
+      await batch.processWindow(window)
+      window = []
+      if (batch.stats.events - reported >= 100_000) {
+        reported = batch.stats.events
+        process.stderr.write(
+          `\r  ${kind}: ${reported} events, ${Math.round(reported / seconds(t))}/s  `,
+        )
+      }
     }
-  }
-  await batch.processWindow(window)
-  await batch.flush()
-  const s = seconds(t)
-  const c = cpuSeconds(cpu)
+    await batch.processWindow(window)
+    await batch.flush()
+    return batch.stats.events
+  })
   process.stderr.write('\r\u001b[K')
   await store.close()
   await cleanup()
-  const { events, applied, merges, reassignments, refusals, deadLetters, duplicates } = batch.stats
+  const { applied, merges, reassignments, refusals, deadLetters, duplicates } = batch.stats
   return {
-    store: kind,
-    identifiers,
-    events,
-    seconds: round(s),
-    eventsPerSec: Math.round(events / s),
-    cpuSeconds: round(c),
-    eventsPerCpuSec: Math.round(events / c),
+    ...row,
     applied,
     merges,
     reassignments,
