@@ -1,3 +1,4 @@
+import type { InputRecord } from '../ports/input-record.js'
 import type {
   AttributeProvenance,
   AttributeValue,
@@ -20,16 +21,6 @@ import { DecodeError } from './errors.js'
  */
 
 /** The input record being processed: a dead letter carries it so it can be repaired and replayed. */
-export interface InputRecordRef {
-  readonly topic: string
-  readonly partition: number
-  /** Kafka offsets are decimal strings in kafkajs. */
-  readonly offset: string
-  /** The record's Kafka timestamp (epoch ms): a dead letter's time, so replays match byte for byte. */
-  readonly timestamp: number
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-}
 
 /** An output record as Avro key and value objects for its topic. A null value is a tombstone. */
 export interface AvroMessage {
@@ -51,7 +42,7 @@ export interface DeadLetterAvro {
   readonly originalValue: Buffer | null
 }
 
-export function outputToAvro(record: OutputRecord, input: InputRecordRef): AvroMessage {
+export function outputToAvro(record: OutputRecord, input: InputRecord): AvroMessage {
   const role = roleForOutput(record.kind)
   switch (record.kind) {
     case 'profile':
@@ -169,7 +160,7 @@ const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
 
 export interface DecodedDeadLetter {
   readonly record: Extract<OutputRecord, { kind: 'dead-letter' }>
-  readonly input: InputRecordRef
+  readonly input: InputRecord
 }
 
 export function deadLetterFromAvro(raw: unknown): DecodedDeadLetter {

@@ -2,7 +2,8 @@ import type { ContactEvent, OutputRecord } from '../core/types.js'
 import type { Topology } from '../topology/file.js'
 import { ROLE_SCHEMAS, subjectFor, type SchemaName, type TopicRole } from '../topology/roles.js'
 import { DecodeError, SchemaRegistryError } from './errors.js'
-import { contactEventFromAvro, outputToAvro, type InputRecordRef } from './records.js'
+import type { InputRecord } from '../ports/input-record.js'
+import { contactEventFromAvro, outputToAvro } from './records.js'
 import type { AvroSchemaRegistry } from './registry.js'
 import type { LoadedSchema, SchemaSet } from './schemas.js'
 import { ensureTopicSchemas } from './topic-schemas.js'
@@ -60,7 +61,7 @@ export class TopicCodec {
     return id
   }
 
-  async encodeOutput(record: OutputRecord, input: InputRecordRef): Promise<EncodedMessage> {
+  async encodeOutput(record: OutputRecord, input: InputRecord): Promise<EncodedMessage> {
     const message = outputToAvro(record, input)
     return {
       topic: this.topicName(message.role),

@@ -1,5 +1,6 @@
 import { DecodeError } from '../codecs/errors.js'
-import { outputToAvro, type InputRecordRef } from '../codecs/records.js'
+import { outputToAvro } from '../codecs/records.js'
+import type { InputRecord } from '../ports/input-record.js'
 import type { EncodedMessage } from '../codecs/topic-codec.js'
 import type { ContactEvent, OutputRecord } from '../core/types.js'
 import { parseEventLine } from '../cli/event-line.js'
@@ -30,7 +31,7 @@ export const embeddedCodec: TaskCodec = {
     if (parsed.reason === 'undecodable') throw new DecodeError('undecodable', parsed.detail)
     throw new InvalidInputError(parsed.reason, parsed.detail, parsed.tenant, parsed.eventId)
   },
-  async encodeOutput(record: OutputRecord, input: InputRecordRef): Promise<EncodedMessage> {
+  async encodeOutput(record: OutputRecord, input: InputRecord): Promise<EncodedMessage> {
     const message = outputToAvro(record, input)
     return {
       topic: message.role,

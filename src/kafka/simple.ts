@@ -1,3 +1,4 @@
+import type { InputRecord } from '../ports/input-record.js'
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 
@@ -13,14 +14,6 @@ export interface OutgoingMessage {
 }
 
 /** A record as read: what a dead letter needs to point back at it. */
-export interface ConsumedRecord {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: string
-  readonly timestamp: number
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-}
 
 /** Sends in order, acks=all, idempotent: a retried send is not duplicated. */
 export async function produceMessages(
@@ -50,9 +43,9 @@ export async function readTopic(
   kafka: Kafka,
   topic: string,
   options: ReadOptions,
-): Promise<ConsumedRecord[]> {
+): Promise<InputRecord[]> {
   const consumer = kafka.consumer({ groupId: `unifier-read-${randomUUID()}` })
-  const records: ConsumedRecord[] = []
+  const records: InputRecord[] = []
   await consumer.connect()
   try {
     await consumer.subscribe({ topic, fromBeginning: true })

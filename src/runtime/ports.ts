@@ -1,19 +1,11 @@
+import type { InputRecord } from '../ports/input-record.js'
+
 /**
  * What a partition task needs from the log it runs over. Kafka (src/kafka) and the embedded
  * level log (src/embedded) both provide these, so one Task implements exactly-once for both.
  */
 
-/** One input record as read, with what a dead letter must point back at. */
-export interface InputRecord {
-  readonly topic: string
-  readonly partition: number
-  /** Decimal string, as Kafka offsets travel in kafkajs. */
-  readonly offset: string
-  /** The record's log timestamp (epoch ms). */
-  readonly timestamp: number
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-}
+export type { InputRecord } from '../ports/input-record.js'
 
 /** An output record with its partition already chosen by the task. */
 export interface OutgoingRecord {

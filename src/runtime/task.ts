@@ -1,6 +1,5 @@
 import { DecodeError, SchemaRegistryError } from '../codecs/errors.js'
 import type { EncodedMessage } from '../codecs/topic-codec.js'
-import type { InputRecordRef } from '../codecs/records.js'
 import type { Resolver } from '../core/resolver.js'
 import type { ContactEvent, OutputRecord } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
@@ -26,7 +25,7 @@ export interface TaskCodec {
   topicName(role: TopicRole): string
   /** Throws DecodeError or InvalidInputError (dead-letter it), or a retriable error (retry). */
   decodeContactEvent(value: Buffer | null): Promise<ContactEvent>
-  encodeOutput(record: OutputRecord, input: InputRecordRef): Promise<EncodedMessage>
+  encodeOutput(record: OutputRecord, input: InputRecord): Promise<EncodedMessage>
 }
 
 export interface TaskOptions {

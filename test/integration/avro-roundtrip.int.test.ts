@@ -4,11 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AvroSchemaRegistry } from '../../src/codecs/registry.js'
-import {
-  outputFromAvro,
-  deadLetterFromAvro,
-  type InputRecordRef,
-} from '../../src/codecs/records.js'
+import { outputFromAvro, deadLetterFromAvro } from '../../src/codecs/records.js'
+import type { InputRecord } from '../../src/ports/input-record.js'
 import { loadSchemas } from '../../src/codecs/schemas.js'
 import { TopicCodec } from '../../src/codecs/topic-codec.js'
 import { topicSubjects } from '../../src/codecs/topic-schemas.js'
@@ -95,7 +92,7 @@ describe('a ContactEvent through the registry and the broker', () => {
 })
 
 describe('output records through the registry and the broker', () => {
-  const input: InputRecordRef = {
+  const input: InputRecord = {
     topic: 'contact-events',
     partition: 1,
     offset: '314',

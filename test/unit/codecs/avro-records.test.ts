@@ -8,8 +8,8 @@ import {
   outputFromAvro,
   outputToAvro,
   profileSnapshotFromAvro,
-  type InputRecordRef,
 } from '../../../src/codecs/records.js'
+import type { InputRecord } from '../../../src/ports/input-record.js'
 import type { ContactEvent, OutputRecord, ProfileSnapshot } from '../../../src/core/types.js'
 import { ROLE_SCHEMAS } from '../../../src/topology/roles.js'
 import { RESERVED_NAMES } from '../../../src/config/identity-config-schema.js'
@@ -35,7 +35,7 @@ function throughAvro(name: Parameters<SchemaSet['get']>[0], value: object): unkn
   return type.fromBuffer(type.toBuffer(value))
 }
 
-const input: InputRecordRef = {
+const input: InputRecord = {
   topic: 'contact-events',
   partition: 3,
   offset: '9007199254740',
