@@ -1,0 +1,396 @@
+/**
+ * Processor memory at N identifiers: peak RSS of `unifier run` (a child process, the real Kafka
+ * processor) holding the state of N identifiers while it restores and then processes new events.
+ *  1. state: one tenant per input partition; each tenant's synthetic stream (bench/synthetic-
+ *     stream.ts, N/partitions identifiers) resolved into a scratch RocksDB store and every
+ *     key/value produced to the state-changelog partition of that tenant (bench/rss-state.ts);
+ *  2. input: --events new events of the same tenants (new people, and returning people of the
+ *     state) produced to the input topic;
+ *  3. `unifier run` with an empty state dir: it restores from the changelog, then processes the
+ *     backlog until the group's committed offsets reach the end. Peak RSS is the child's VmHWM
+ *     (/proc/<pid>/status), CPU its utime + stime (/proc/<pid>/stat).
+ * Needs Linux, KAFKA_BROKERS and SCHEMA_REGISTRY_URL (default: the local stack). Topics are
+ * created under a unique prefix and deleted at the end.
+ *
+ *   npm run bench:rss [-- --identifiers 1000000 --events 100000 --built]
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { AvroSchemaRegistry } from '../src/codecs/registry.js'
+import { loadSchemas } from '../src/codecs/schemas.js'
+import { TopicCodec } from '../src/codecs/topic-codec.js'
+import { topicSubjects } from '../src/codecs/topic-schemas.js'
+import { loadIdentityConfig } from '../src/config/identity-config.js'
+import { createResolver } from '../src/core/resolver.js'
+import type { ContactEvent } from '../src/core/types.js'
+import { KafkaTopicAdmin } from '../src/kafka/admin.js'
+import { createKafka } from '../src/kafka/client.js'
+import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
+import { RocksDbStore } from '../src/state/rocksdb-store.js'
+import { loadTopology } from '../src/topology/file.js'
+import { defaultTopologyFile, packageRoot } from '../src/topology/package-files.js'
+import { writeResults } from './results.js'
+import {
+  buildState,
+  newEvents,
+  produceState,
+  tenantPerPartition,
+  type TenantStream,
+} from './rss-state.js'
+
+const { values } = parseArgs({
+  options: {
+    identifiers: { type: 'string', default: '1000000' },
+    events: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '7' },
+    'commit-interval': { type: 'string', default: '100' },
+    // The built CLI (npm run build) instead of tsx: no TypeScript loader in the measured process.
+    built: { type: 'boolean', default: false },
+  },
+})
+const IDENTIFIERS = Number(values.identifiers)
+const EVENTS = Number(values.events)
+const SEED = Number(values.seed)
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
+const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const log = (line: string) => process.stderr.write(`[bench:rss] ${line}\n`)
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
+const mib = (kib: number) => Math.round(kib / 1024)
+
+/** Peak and current RSS (KiB) and CPU seconds (user + system) of a running process. */
+function sampleProcess(pid: number): { hwmKiB: number; rssKiB: number; cpuSeconds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1])
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(rest[11]) + Number(rest[12])
+  return { hwmKiB: field('VmHWM'), rssKiB: field('VmRSS'), cpuSeconds: ticks / 100 }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** The processor's own gauges that say where memory goes (prom-client default metrics). */
+async function memoryMetrics(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const wanted = [
+    'unifier_process_resident_memory_bytes',
+    'unifier_nodejs_heap_size_total_bytes',
+    'unifier_nodejs_heap_size_used_bytes',
+    'unifier_nodejs_external_memory_bytes',
+  ]
+  const out: Record<string, number> = {}
+  for (const line of text.split('\n')) {
+    const [name, value] = line.split(' ')
+    if (name !== undefined && wanted.includes(name)) out[name] = mib(Number(value) / 1024)
+  }
+  let outputs = 0
+  let deadLetters = 0
+  for (const line of text.split('\n')) {
+    if (line.startsWith('unifier_outputs_total{')) outputs += Number(line.split(' ').at(-1))
+    if (line.startsWith('unifier_outputs_total{kind="dead-letter"'))
+      deadLetters += Number(line.split(' ').at(-1))
+  }
+  return { ...out, outputs, deadLetters }
+}
+
+async function main(): Promise<void> {
+  const prefix = `rss-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}.`
+  const topology = await loadTopology(defaultTopologyFile(), { prefix })
+  const input = topology.byRole['contact-events']
+  const stateTopic = topology.byRole['state-changelog'].name
+  const kafka = createKafka({ clientId: 'bench-rss', brokers })
+  const topicAdmin = new KafkaTopicAdmin(kafka)
+  const admin = kafka.admin()
+  await admin.connect()
+  await topicAdmin.createTopics(topology.topics)
+  const registry = new AvroSchemaRegistry({ url: registryUrl })
+  const codec = await TopicCodec.start(registry, topology, await loadSchemas())
+  const identityFile = join(packageRoot(), 'samples', 'identity.yaml')
+  const identity = await loadIdentityConfig(identityFile)
+  const scratch = await mkdtemp(join(tmpdir(), 'unifier-bench-rss-'))
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  const groupId = `${prefix}group`
+  const result: Record<string, unknown> = {
+    settings: {
+      identifiers: IDENTIFIERS,
+      events: EVENTS,
+      seed: SEED,
+      partitions: input.partitions,
+      commitIntervalMs: Number(values['commit-interval']),
+      processor: values.built
+        ? 'node dist/src/cli/main.js run'
+        : 'node --import tsx src/cli/main.ts run',
+      identityConfig: 'samples/identity.yaml',
+    },
+  }
+  try {
+    // 1. The state, one tenant (and one partition) at a time, so one scratch store at a time.
+    const placed = await tenantPerPartition(codec, input.name, input.partitions, `${prefix}t`)
+    const tenants: Array<TenantStream & { partition: number }> = placed.map((p, i) => ({
+      ...p,
+      identifiers: Math.round(IDENTIFIERS / placed.length),
+      newEvents: Math.ceil(EVENTS / placed.length),
+      seed: SEED + i,
+    }))
+    const resolver = createResolver(identity)
+    const prefetch = createStatePrefetcher(identity)
+    const build = { events: 0, merges: 0, reassignments: 0, deadLetters: 0, seconds: 0, cpu: 0 }
+    const produced = { records: 0, bytes: 0, seconds: 0, cpu: 0 }
+    for (const t of tenants) {
+      const dir = join(scratch, `build-${t.partition}`)
+      const store = await RocksDbStore.open(dir)
+      let started = performance.now()
+      let cpu = process.cpuUsage()
+      const stats = await buildState(t, store, resolver, prefetch, (n) =>
+        log(`  ${t.tenant}: ${n} events resolved`),
+      )
+      const buildSeconds = (performance.now() - started) / 1000
+      build.seconds += buildSeconds
+      build.cpu += cpuSince(cpu)
+      build.events += stats.events
+      build.merges += stats.merges
+      build.reassignments += stats.reassignments
+      build.deadLetters += stats.deadLetters
+      started = performance.now()
+      cpu = process.cpuUsage()
+      const { records, bytes } = await produceState(store, producer, stateTopic, t.partition)
+      produced.seconds += (performance.now() - started) / 1000
+      produced.cpu += cpuSince(cpu)
+      produced.records += records
+      produced.bytes += bytes
+      log(
+        `partition ${t.partition} (${t.tenant}): ${stats.events} events resolved in ${round(buildSeconds, 1)} s, ${records} state records produced`,
+      )
+      await store.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+    result.stateBuild = {
+      events: build.events,
+      merges: build.merges,
+      reassignments: build.reassignments,
+      deadLetters: build.deadLetters,
+      seconds: round(build.seconds),
+      cpuSeconds: round(build.cpu),
+    }
+    result.stateProduce = {
+      records: produced.records,
+      valueMiB: round(produced.bytes / 2 ** 20, 1),
+      seconds: round(produced.seconds),
+      cpuSeconds: round(produced.cpu),
+    }
+    log(`state: ${JSON.stringify(result.stateBuild)} ${JSON.stringify(result.stateProduce)}`)
+
+    // 2. The new events, produced before the processor starts (a backlog).
+    const streams = tenants.map((t) => newEvents(t))
+    let backlog = 0
+    for (let live = streams.length; live > 0;) {
+      live = 0
+      const batch: ContactEvent[] = []
+      for (const stream of streams) {
+        for (let k = 0; k < 200; k++) {
+          const next = stream.next()
+          if (next.done === true) break
+          batch.push(next.value)
+        }
+      }
+      if (batch.length === 0) break
+      live = batch.length
+      const messages = await Promise.all(batch.map((e) => codec.encodeContactEvent(e)))
+      await producer.send({
+        topic: input.name,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: m.value })),
+      })
+      backlog += batch.length
+    }
+    log(`${backlog} new events produced to ${input.name}`)
+
+    // 3. The processor, a child process with an empty state dir.
+    const port = await freePort()
+    const stateDir = join(scratch, 'processor')
+    const entry = values.built
+      ? [join(packageRoot(), 'dist', 'src', 'cli', 'main.js')]
+      : ['--import', 'tsx', join(packageRoot(), 'src', 'cli', 'main.ts')]
+    const child = spawn(
+      process.execPath,
+      [
+        ...entry,
+        'run',
+        '--brokers',
+        brokers.join(','),
+        '--registry',
+        registryUrl,
+        '--prefix',
+        prefix,
+        '--group',
+        groupId,
+        '--state-dir',
+        stateDir,
+        '--identity',
+        identityFile,
+        '--commit-interval',
+        String(values['commit-interval']),
+        '--http-port',
+        String(port),
+      ],
+      {
+        cwd: packageRoot(),
+        env: { ...process.env, UNIFIER_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const pid = child.pid as number
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    let alive = true
+    void exited.then(() => (alive = false))
+    const started = performance.now()
+    let restoreStarted: number | null = null
+    const restoredPartitions = new Map<number, { restored: number; ms: number }>()
+    let allRestoredAt: number | null = null
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let entry: { msg?: string; partition?: number; restored?: number; ms?: number }
+      try {
+        entry = JSON.parse(line) as typeof entry
+      } catch {
+        return
+      }
+      const elapsed = round((performance.now() - started) / 1000, 1)
+      if (entry.msg === 'restoring state') restoreStarted ??= performance.now()
+      if (entry.msg === 'restore progress' && (entry.restored ?? 0) % 1_000_000 < 50_000)
+        log(`  ${elapsed} s: partition ${entry.partition} restored ${entry.restored}`)
+      if (entry.msg === 'state restored' && entry.partition !== undefined) {
+        restoredPartitions.set(entry.partition, {
+          restored: entry.restored ?? 0,
+          ms: entry.ms ?? 0,
+        })
+        log(`  ${elapsed} s: partition ${entry.partition} restored (${entry.restored} records)`)
+        if (restoredPartitions.size === input.partitions) allRestoredAt = performance.now()
+      }
+    })
+    let last = sampleProcess(pid)
+    const sampler = setInterval(() => {
+      if (alive) {
+        try {
+          last = sampleProcess(pid)
+        } catch {
+          // The process exited between the check and the read.
+        }
+      }
+    }, 200)
+    const committed = async (): Promise<{ done: number; behind: number }> => {
+      const [ends, [offsets]] = await Promise.all([
+        admin.fetchTopicOffsets(input.name),
+        admin.fetchOffsets({ groupId, topics: [input.name] }),
+      ])
+      let done = 0
+      let behind = 0
+      for (const end of ends) {
+        const c = offsets?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1'
+        const at = c === '-1' ? BigInt(end.low) : BigInt(c)
+        done += Number(at - BigInt(end.low))
+        behind += Number(BigInt(end.high) - at)
+      }
+      return { done, behind }
+    }
+    try {
+      while (allRestoredAt === null) {
+        if (!alive) throw new Error('the processor exited during restore')
+        await sleep(100)
+      }
+      const atRestore = sampleProcess(pid)
+      const doneAtRestore = (await committed()).done
+      const restoredRecords = [...restoredPartitions.values()].reduce((s, p) => s + p.restored, 0)
+      const restoreSeconds = ((allRestoredAt as number) - (restoreStarted ?? started)) / 1000
+      result.restore = {
+        records: restoredRecords,
+        seconds: round(restoreSeconds),
+        recordsPerSecond: Math.round(restoredRecords / restoreSeconds),
+        fromStartSeconds: round(((allRestoredAt as number) - started) / 1000),
+        processorCpuSecondsAtRestoreEnd: atRestore.cpuSeconds,
+        peakRssMiBAtRestoreEnd: mib(atRestore.hwmKiB),
+        memoryAtRestoreEnd: await memoryMetrics(port).catch(() => null),
+        perPartition: Object.fromEntries(restoredPartitions),
+        note: 'from the first "restoring state" log line to the last "state restored"; partitions restore side by side; CPU from process start (includes start-up and group join)',
+      }
+      log(`restore: ${JSON.stringify(result.restore)}`)
+      for (;;) {
+        if (!alive) throw new Error('the processor exited before finishing the backlog')
+        if ((await committed()).behind === 0) break
+        await sleep(200)
+      }
+      const end = sampleProcess(pid)
+      const seconds = (performance.now() - (allRestoredAt as number)) / 1000
+      const events = backlog - doneAtRestore
+      const cpu = end.cpuSeconds - atRestore.cpuSeconds
+      result.processing = {
+        events,
+        seconds: round(seconds),
+        eventsPerSecond: Math.round(events / seconds),
+        processorCpuSeconds: round(cpu),
+        eventsPerCpuSecond: Math.round(events / cpu),
+        eventsCommittedDuringRestore: doneAtRestore,
+        note: 'from the last partition restored to every input offset committed',
+      }
+      result.processorMemory = await memoryMetrics(port)
+      log(`processing: ${JSON.stringify(result.processing)}`)
+    } finally {
+      clearInterval(sampler)
+      if (alive) {
+        try {
+          last = sampleProcess(pid)
+        } catch {
+          // Already gone.
+        }
+        child.kill('SIGTERM')
+      }
+      const code = await exited
+      result.processor = {
+        exitCode: code,
+        peakRssMiB: mib(last.hwmKiB),
+        rssAtEndMiB: mib(last.rssKiB),
+        cpuSeconds: last.cpuSeconds,
+        wallSeconds: round((performance.now() - started) / 1000),
+        loadAverage: loadavg().map((l) => round(l)),
+      }
+      log(`processor: ${JSON.stringify(result.processor)}`)
+    }
+  } finally {
+    await producer.disconnect()
+    await topicAdmin.deleteTopics(topology.topics.map((t) => t.name))
+    await topicAdmin.close()
+    await admin.disconnect()
+    for (const { subject } of topicSubjects(topology))
+      await registry.deleteSubject(subject).catch(() => undefined)
+    await rm(scratch, { recursive: true, force: true })
+  }
+  const file = await writeResults(`rss-${IDENTIFIERS}`, result)
+  log(`written to ${file}`)
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start)
+  return (u.user + u.system) / 1e6
+}
+
+await main()
