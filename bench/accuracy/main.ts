@@ -24,9 +24,16 @@ import {
   type IncrementBreakdown,
 } from './increment-breakdown.js'
 import { LINES_PER_PERSON } from './sizing.js'
+import { RootPrefetchStore } from './root-prefetch.js'
 import { TimedStore } from './timed-store.js'
 import { formatScore } from './report.js'
-import { profileKeys, resolveFile, ResolverSession, storedRecordType } from './run-resolver.js'
+import {
+  decodeRecord,
+  profileKeys,
+  resolveFile,
+  ResolverSession,
+  storedRecordType,
+} from './run-resolver.js'
 import { loadTruth } from './truth-file.js'
 import { VARIANTS, variantConfig, type VariantName } from './variants.js'
 
@@ -41,6 +48,9 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     'flush-every': { type: 'string' },
     'cache-entries': { type: 'string' },
+    // Experiment: read the roots behind pointer records in one more round per prefetch
+    // (bench/accuracy/root-prefetch.ts), to size what a third prefetch round would save.
+    'prefetch-roots': { type: 'boolean', default: false },
     // running: the increment goes to the resolver that absorbed the history (a processor that
     // has been running); new-process: a fresh resolver on the same open state (cold cache).
     'increment-mode': { type: 'string', default: 'running' },
@@ -50,6 +60,7 @@ const incrementMode = args['increment-mode'] as string
 if (incrementMode !== 'running' && incrementMode !== 'new-process') {
   throw new Error(`--increment-mode must be running or new-process, got ${incrementMode}`)
 }
+const prefetchRoots = args['prefetch-roots'] === true
 const flushEvery = args['flush-every'] === undefined ? undefined : Number(args['flush-every'])
 const cacheEntries = args['cache-entries'] === undefined ? undefined : Number(args['cache-entries'])
 
@@ -83,8 +94,9 @@ try {
   for (const variant of variants) {
     const onDisk = variant === 'default'
     const stateDir = join(work, `state-${variant}`)
-    const inner = onDisk ? await RocksDbStore.open(stateDir) : new MemoryStore()
-    const timed = new TimedStore(inner, storedRecordType)
+    const base = onDisk ? await RocksDbStore.open(stateDir) : new MemoryStore()
+    const roots = new RootPrefetchStore(base, decodeRecord)
+    const timed = new TimedStore(roots, storedRecordType)
     let open = true
     try {
       const effective = variantConfig(config, variant)
@@ -101,6 +113,7 @@ try {
         incrementMode === 'running'
           ? session
           : await ResolverSession.open(effective, timed, sessionOptions)
+      roots.enabled = prefetchRoots
       const increment = await resolveFile(incrementSession, join(dataDir, FILES.increment), {
         classify: via,
         outputFile: join(work, `increment-outputs-${variant}.ndjson`),
@@ -132,6 +145,7 @@ try {
         full,
         increment,
         ...(incrementBreakdown === undefined ? {} : { incrementBreakdown }),
+        ...(prefetchRoots ? { rootReadsServedByExtraRound: roots.served } : {}),
         score,
         evidence,
         placeholderOverMerges,
@@ -148,6 +162,7 @@ try {
       )
       console.error(`  errors: ${JSON.stringify(errors)}`)
       if (incrementBreakdown !== undefined) console.error(formatBreakdown(incrementBreakdown))
+      if (prefetchRoots) console.error(`  root reads served by the extra round: ${roots.served}`)
     } finally {
       if (open) await timed.close()
       if (onDisk) await rm(stateDir, { recursive: true, force: true })
@@ -161,6 +176,7 @@ try {
     incrementMode,
     flushEvery: flushEvery ?? 'default',
     cacheEntries: cacheEntries ?? 'default',
+    prefetchRoots,
     truth: {
       scoredIdentifiers: truth.owners.size,
       persons: truth.persons,

@@ -165,6 +165,9 @@ export async function profileKeys(store: KeyValueStore): Promise<string[][]> {
   return profiles
 }
 
+/** A stored state record, decoded. */
+export const decodeRecord = (value: Uint8Array): StateRecord => codec.decode(value)
+
 /** The type of the state record a stored value holds (link, profile, pointer, ...). */
 export function storedRecordType(value: Uint8Array): string {
   // The position marker beside the core's keys is plain text, not a record.
