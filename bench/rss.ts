@@ -288,14 +288,23 @@ async function main(): Promise<void> {
       }
     })
     let last = sampleProcess(pid)
+    // RSS and V8 heap every 5 s: which phase holds the memory, and whether it still grows.
+    const timeline: Array<{ s: number; rssMiB: number; heapUsedMiB: number | null }> = []
+    let ticks = 0
     const sampler = setInterval(() => {
-      if (alive) {
-        try {
-          last = sampleProcess(pid)
-        } catch {
-          // The process exited between the check and the read.
-        }
+      if (!alive) return
+      try {
+        last = sampleProcess(pid)
+      } catch {
+        return // The process exited between the check and the read.
       }
+      if (ticks++ % 25 !== 0) return
+      const s = round((performance.now() - started) / 1000, 1)
+      const rssMiB = mib(last.rssKiB)
+      void memoryMetrics(port)
+        .then((m) => m.unifier_nodejs_heap_size_used_bytes ?? null)
+        .catch(() => null)
+        .then((heapUsedMiB) => timeline.push({ s, rssMiB, heapUsedMiB }))
     }, 200)
     const committed = async (): Promise<{ done: number; behind: number }> => {
       const [ends, [offsets]] = await Promise.all([
@@ -364,7 +373,7 @@ async function main(): Promise<void> {
         child.kill('SIGTERM')
       }
       const code = await exited
-      result.processor = {
+      const summary = {
         exitCode: code,
         peakRssMiB: mib(last.hwmKiB),
         rssAtEndMiB: mib(last.rssKiB),
@@ -372,7 +381,8 @@ async function main(): Promise<void> {
         wallSeconds: round((performance.now() - started) / 1000),
         loadAverage: loadavg().map((l) => round(l)),
       }
-      log(`processor: ${JSON.stringify(result.processor)}`)
+      result.processor = { ...summary, timeline }
+      log(`processor: ${JSON.stringify(summary)}`)
     }
   } finally {
     await producer.disconnect()
