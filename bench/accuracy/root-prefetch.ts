@@ -9,6 +9,7 @@ import type { StateRecord } from '../../src/core/resolver.js'
 import type { KeyValueStore, KeyValueWrite } from '../../src/ports/key-value-store.js'
 
 const PREFETCH_SIZE = 50
+const PROFILE_PART = profileKey('', '')
 
 export class RootPrefetchStore implements KeyValueStore {
   private readonly kept = new Map<string, Uint8Array | undefined>()
@@ -47,7 +48,8 @@ export class RootPrefetchStore implements KeyValueStore {
       const next = new Set<string>()
       keys.forEach((key, i) => {
         const bytes = values[i]
-        if (bytes === undefined) return
+        // Only profile keys can hold a pointer (other keys may not even hold a record).
+        if (bytes === undefined || !key.includes(PROFILE_PART)) return
         const record = this.decode(bytes)
         if (record.type !== 'pointer') return
         const tenant = key.slice(0, key.indexOf('\u001f'))
