@@ -52,6 +52,9 @@ export class KafkaPartitionSink implements TransactionalSink {
       // The first AddPartitionsToTxn after a commit is answered CONCURRENT_TRANSACTIONS until the
       // coordinator has written the previous markers (a few ms). kafkajs's default first retry
       // waits 300 ms, which would stall every transaction: retry fast, then back off.
+      // kafkajs warns that limited retries "may invalidate EoS guarantees": not here, because a
+      // send that runs out of retries fails the transaction, which the task aborts and redoes
+      // from the last committed offset (src/runtime/task.ts); nothing is half-committed.
       retry: { initialRetryTime: 20, maxRetryTime: 5_000, retries: 10 },
     })
     await producer.connect()
