@@ -24,6 +24,7 @@ import {
   type IncrementBreakdown,
 } from './increment-breakdown.js'
 import { LINES_PER_PERSON } from './sizing.js'
+import { startProfile } from './cpu-profile.js'
 import { RootPrefetchStore } from './root-prefetch.js'
 import { TimedStore } from './timed-store.js'
 import { formatScore } from './report.js'
@@ -51,6 +52,8 @@ const { values: args } = parseArgs({
     // Experiment: read the roots behind pointer records in one more round per prefetch
     // (bench/accuracy/root-prefetch.ts), to size what a third prefetch round would save.
     'prefetch-roots': { type: 'boolean', default: false },
+    // A V8 CPU profile of the default run's increment alone (open in Chrome DevTools).
+    'cpu-profile': { type: 'string' },
     // running: the increment goes to the resolver that absorbed the history (a processor that
     // has been running); new-process: a fresh resolver on the same open state (cold cache).
     'increment-mode': { type: 'string', default: 'running' },
@@ -114,10 +117,12 @@ try {
           ? session
           : await ResolverSession.open(effective, timed, sessionOptions)
       roots.enabled = prefetchRoots
+      const profiler = onDisk && args['cpu-profile'] !== undefined ? await startProfile() : null
       const increment = await resolveFile(incrementSession, join(dataDir, FILES.increment), {
         classify: via,
         outputFile: join(work, `increment-outputs-${variant}.ndjson`),
       })
+      if (profiler !== null) await profiler.stop(args['cpu-profile'] as string)
       const incrementStore = timed.take()
       const profiles = await profileKeys(timed)
       // Headline: against the persons. Secondary: against the evidence fragments (what the
