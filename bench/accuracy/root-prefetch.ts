@@ -24,6 +24,8 @@ export class RootPrefetchStore implements KeyValueStore {
   ) {}
 
   async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    // Switched off (every run but the experiment's increment): a plain pass-through.
+    if (!this.enabled && this.kept.size === 0) return this.inner.getMany(keys)
     const missing = keys.filter((key) => !this.kept.has(key))
     const fetched = missing.length === 0 ? [] : await this.inner.getMany(missing)
     const byKey = new Map<string, Uint8Array | undefined>()
