@@ -63,6 +63,14 @@ export const appConfigSchema = z
     commitIntervalMs: z.number().int().min(1).default(100),
     /** …or once it holds this many input records. */
     maxTransactionEvents: z.number().int().min(1).default(20_000),
+    /**
+     * Decoded state records cached in memory by the whole process, shared out evenly over the
+     * input topic's partitions (each task caches its share): the processor's memory must not
+     * grow with the number of partitions it is given.
+     */
+    stateCacheEntries: z.number().int().min(1000).default(200_000),
+    /** RocksDB memtable size per partition store (MiB); RocksDB keeps up to two per store. */
+    stateWriteBufferMiB: z.number().int().min(1).max(1024).default(8),
     maxBytesPerPartition: z
       .number()
       .int()
@@ -106,6 +114,8 @@ const ENV: ReadonlyArray<readonly [string, string, 'string' | 'number' | 'boolea
   ['UNIFIER_IDENTITY_CONFIG', 'identityConfig', 'string'],
   ['UNIFIER_COMMIT_INTERVAL_MS', 'commitIntervalMs', 'number'],
   ['UNIFIER_MAX_TRANSACTION_EVENTS', 'maxTransactionEvents', 'number'],
+  ['UNIFIER_STATE_CACHE_ENTRIES', 'stateCacheEntries', 'number'],
+  ['UNIFIER_STATE_WRITE_BUFFER_MIB', 'stateWriteBufferMiB', 'number'],
   ['UNIFIER_HTTP_ENABLED', 'http.enabled', 'boolean'],
   ['UNIFIER_HTTP_HOST', 'http.host', 'string'],
   ['UNIFIER_HTTP_PORT', 'http.port', 'number'],

@@ -98,11 +98,18 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
       encodeOutput: (record, input) => codec.encodeOutput(record, input),
     },
     openStore: (partition) =>
-      RocksDbStore.open(join(config.stateDir, `${inputTopic}-${partition}`)),
+      RocksDbStore.open(join(config.stateDir, `${inputTopic}-${partition}`), {
+        writeBufferSize: config.stateWriteBufferMiB * 1024 * 1024,
+      }),
     logger,
     metrics,
     commitIntervalMs: config.commitIntervalMs,
     maxTransactionEvents: config.maxTransactionEvents,
+    // one share per partition of the input topic: a member given every partition stays in budget
+    cacheEntriesPerTask: Math.max(
+      1_000,
+      Math.floor(config.stateCacheEntries / topology.byRole['contact-events'].partitions),
+    ),
   })
   await processor.start()
   return { processor, metrics }

@@ -18,6 +18,8 @@ export interface ProcessorOptions {
   readonly metrics?: TaskMetrics
   readonly commitIntervalMs: number
   readonly maxTransactionEvents: number
+  /** Decoded records each partition task caches (default: the batch resolver's). */
+  readonly cacheEntriesPerTask?: number
 }
 
 /** Everything known about one assigned input partition. */
@@ -212,6 +214,9 @@ export class Processor {
         metrics: this.metrics,
         commitIntervalMs: this.options.commitIntervalMs,
         maxTransactionEvents: this.options.maxTransactionEvents,
+        ...(this.options.cacheEntriesPerTask === undefined
+          ? {}
+          : { cacheEntries: this.options.cacheEntriesPerTask }),
         heartbeat: async () => {
           await log.heartbeat?.()
         },

@@ -45,6 +45,8 @@ export interface TaskOptions {
   readonly commitIntervalMs: number
   /** …or holds this many input records, whichever comes first. */
   readonly maxTransactionEvents: number
+  /** Decoded state records this task keeps in memory (default: the batch resolver's). */
+  readonly cacheEntries?: number
   readonly now?: () => number
   /** Called while waiting (restore, retries) so a group member is not taken for dead. */
   readonly heartbeat?: () => Promise<void>
@@ -147,6 +149,7 @@ export class PartitionTask {
       store: gated,
       // Flushing is the commit's job: the batch resolver never flushes on its own.
       flushEvery: Number.MAX_SAFE_INTEGER,
+      ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
       ...(options.prefetch === undefined ? {} : { prefetch: options.prefetch }),
     })
   }

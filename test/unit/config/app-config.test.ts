@@ -34,6 +34,19 @@ describe('processor configuration', () => {
     expect(config.groupId).toBe('from-flag')
   })
 
+  it('bounds the state memory by configuration: a cache budget and a memtable size', () => {
+    expect(parseAppConfig(file)).toMatchObject({
+      stateCacheEntries: 200_000,
+      stateWriteBufferMiB: 8,
+    })
+    const config = parseAppConfig(file, {
+      UNIFIER_STATE_CACHE_ENTRIES: '50000',
+      UNIFIER_STATE_WRITE_BUFFER_MIB: '4',
+    })
+    expect(config).toMatchObject({ stateCacheEntries: 50_000, stateWriteBufferMiB: 4 })
+    expect(() => parseAppConfig({ ...file, stateWriteBufferMiB: 0 })).toThrow(/stateWriteBufferMiB/)
+  })
+
   it('lists every problem with its path', () => {
     expect(() =>
       parseAppConfig({ kafka: { brokers: [] }, registry: { url: 'nope' }, commitIntervalMs: 0 }),
