@@ -69,8 +69,8 @@ export const appConfigSchema = z
      * grow with the number of partitions it is given.
      */
     stateCacheEntries: z.number().int().min(1000).default(200_000),
-    /** RocksDB memtable size per partition store (MiB); RocksDB keeps up to two per store. */
-    stateWriteBufferMiB: z.number().int().min(1).max(1024).default(8),
+    /** RocksDB memtable size (MiB) of the state store all partitions share; up to two live. */
+    stateWriteBufferMiB: z.number().int().min(1).max(1024).default(32),
     maxBytesPerPartition: z
       .number()
       .int()

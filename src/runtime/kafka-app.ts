@@ -10,6 +10,7 @@ import { createResolver } from '../core/resolver.js'
 import { createKafka } from '../kafka/client.js'
 import { openKafkaProcessorLog } from '../kafka/processor-ports.js'
 import type { Logger } from '../ports/logger.js'
+import { PrefixedStore } from '../state/prefixed-store.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
 import { loadTopology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
@@ -87,6 +88,11 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
       onRetry: onRetry('Kafka unreachable'),
     },
   )
+  let shared: Promise<RocksDbStore> | null = null
+  const sharedStore = () =>
+    (shared ??= RocksDbStore.open(join(config.stateDir, inputTopic), {
+      writeBufferSize: config.stateWriteBufferMiB * 1024 * 1024,
+    }))
   const metrics = new PrometheusMetrics()
   const processor = new Processor({
     log,
@@ -97,10 +103,12 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
       decodeContactEvent: (value) => codec.decodeContactEvent(value),
       encodeOutput: (record, input) => codec.encodeOutput(record, input),
     },
-    openStore: (partition) =>
-      RocksDbStore.open(join(config.stateDir, `${inputTopic}-${partition}`), {
-        writeBufferSize: config.stateWriteBufferMiB * 1024 * 1024,
-      }),
+    // One RocksDB for every partition of this process, each partition under its own key prefix:
+    // one set of memtables, block cache and threads, however many partitions it is given.
+    openStore: async (partition) => new PrefixedStore(await sharedStore(), `${partition}\u001e`),
+    closeStores: async () => {
+      if (shared !== null) await (await shared).close()
+    },
     logger,
     metrics,
     commitIntervalMs: config.commitIntervalMs,

@@ -14,6 +14,8 @@ export interface ProcessorOptions {
   readonly codec: TaskCodec
   /** The partition's own store, opened for a new task and closed by it. */
   readonly openStore: (partition: number) => Promise<KeyValueStore>
+  /** Called once every task is closed at stop (e.g. to close a store the partitions share). */
+  readonly closeStores?: () => Promise<void>
   readonly logger: Logger
   readonly metrics?: TaskMetrics
   readonly commitIntervalMs: number
@@ -118,6 +120,7 @@ export class Processor {
         }),
       ),
     )
+    await this.options.closeStores?.()
     await this.options.log.stop()
     await this.options.log.close()
     this.status = 'stopped'

@@ -37,7 +37,7 @@ describe('processor configuration', () => {
   it('bounds the state memory by configuration: a cache budget and a memtable size', () => {
     expect(parseAppConfig(file)).toMatchObject({
       stateCacheEntries: 200_000,
-      stateWriteBufferMiB: 8,
+      stateWriteBufferMiB: 32,
     })
     const config = parseAppConfig(file, {
       UNIFIER_STATE_CACHE_ENTRIES: '50000',
