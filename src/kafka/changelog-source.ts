@@ -66,8 +66,12 @@ export class KafkaChangelogSource implements ChangelogSource {
       groupId: `${this.options.groupPrefix}-restore-${randomUUID()}`,
       partitionAssigners: [onePartition(topic, partition)],
       readUncommitted: false,
-      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // Every assigned partition restores at once, each with its own consumer: fetches are kept
+      // small because their decoded records, not the state, set the processor's peak memory
+      // (bench:rss at 1M identifiers: 8 MiB fetches peaked at 971 MiB RSS, 2 MiB at 731, with
+      // restore as fast: 148k vs 159k records/s).
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 2 * 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
       maxWaitTimeInMs: 100,
     })
     let reached = from - 1n
