@@ -23,7 +23,6 @@ import { AvroSchemaRegistry } from '../src/codecs/registry.js'
 import { profileSnapshotFromAvro } from '../src/codecs/records.js'
 import { loadSchemas } from '../src/codecs/schemas.js'
 import { TopicCodec } from '../src/codecs/topic-codec.js'
-import { topicSubjects } from '../src/codecs/topic-schemas.js'
 import { parseAppConfig } from '../src/config/app-config.js'
 import type { ContactEvent } from '../src/core/types.js'
 import { KafkaTopicAdmin } from '../src/kafka/admin.js'
@@ -31,6 +30,7 @@ import { createKafka } from '../src/kafka/client.js'
 import { startKafkaApp } from '../src/runtime/kafka-app.js'
 import { loadTopology } from '../src/topology/file.js'
 import { defaultTopologyFile, packageRoot } from '../src/topology/package-files.js'
+import { dropBenchTopology } from './bench-topology.js'
 import { writeResults } from './results.js'
 import { syntheticStream } from './synthetic-stream.js'
 
@@ -305,12 +305,7 @@ async function main(): Promise<void> {
     result.processRssMiB = Math.round(rss / 2 ** 20)
     log(`restore: ${JSON.stringify(result.restore)}`)
   } finally {
-    await producer.disconnect()
-    await topicAdmin.deleteTopics(topology.topics.map((t) => t.name))
-    await topicAdmin.close()
-    await admin.disconnect()
-    for (const { subject } of topicSubjects(topology))
-      await registry.deleteSubject(subject).catch(() => undefined)
+    await dropBenchTopology({ producer, admin, topicAdmin, registry, topology })
     await rm(stateDir, { recursive: true, force: true })
   }
   const file = await writeResults('e2e', result)

@@ -26,7 +26,6 @@ import { parseArgs } from 'node:util'
 import { AvroSchemaRegistry } from '../src/codecs/registry.js'
 import { loadSchemas } from '../src/codecs/schemas.js'
 import { TopicCodec } from '../src/codecs/topic-codec.js'
-import { topicSubjects } from '../src/codecs/topic-schemas.js'
 import { loadIdentityConfig } from '../src/config/identity-config.js'
 import { createResolver } from '../src/core/resolver.js'
 import type { ContactEvent } from '../src/core/types.js'
@@ -36,6 +35,7 @@ import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
 import { loadTopology } from '../src/topology/file.js'
 import { defaultTopologyFile, packageRoot } from '../src/topology/package-files.js'
+import { dropBenchTopology } from './bench-topology.js'
 import { writeResults } from './results.js'
 import {
   buildState,
@@ -385,12 +385,7 @@ async function main(): Promise<void> {
       log(`processor: ${JSON.stringify(summary)}`)
     }
   } finally {
-    await producer.disconnect()
-    await topicAdmin.deleteTopics(topology.topics.map((t) => t.name))
-    await topicAdmin.close()
-    await admin.disconnect()
-    for (const { subject } of topicSubjects(topology))
-      await registry.deleteSubject(subject).catch(() => undefined)
+    await dropBenchTopology({ producer, admin, topicAdmin, registry, topology })
     await rm(scratch, { recursive: true, force: true })
   }
   const file = await writeResults(`rss-${IDENTIFIERS}`, result)
