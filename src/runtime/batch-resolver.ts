@@ -52,6 +52,8 @@ export interface ResolveStats {
 }
 
 export const DEFAULT_FLUSH_EVERY = 1_000
+/** Pointer levels the prefetch follows towards the roots; deeper chains are read by the core. */
+const MAX_PREFETCH_HOPS = 2
 export const DEFAULT_CACHE_ENTRIES = 200_000
 
 /**
@@ -123,8 +125,15 @@ export class BatchResolver {
       const values = await this.overlay.getMany(first)
       const read = new Map<string, StateRecord | undefined>()
       for (let i = 0; i < first.length; i++) read.set(first[i] as string, values[i])
-      const followUp = prefetch.followUpKeys(events, read)
-      if (followUp.length > 0) await this.overlay.getMany(followUp)
+      // then the profiles behind the links, and pointer → root hops, one round per level
+      // (path compression keeps chains short)
+      let level = prefetch.followUpKeys(events, read)
+      for (let hop = 0; hop <= MAX_PREFETCH_HOPS && level.length > 0; hop++) {
+        const found = await this.overlay.getMany(level)
+        const records = new Map<string, StateRecord | undefined>()
+        for (let i = 0; i < level.length; i++) records.set(level[i] as string, found[i])
+        level = prefetch.parentKeys(records)
+      }
     }
     for (const item of items) {
       const decision = await this.process(item.event, item.position)

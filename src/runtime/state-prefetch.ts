@@ -3,6 +3,7 @@ import { normalizeIdentifier } from '../core/identifiers.js'
 import {
   RING_CHUNK,
   linkKey,
+  parseKey,
   profileKey,
   seenKey,
   seenRingKey,
@@ -29,6 +30,12 @@ export interface StatePrefetcher {
     events: readonly ContactEvent[],
     read: ReadonlyMap<string, StateRecord | undefined>,
   ): string[]
+  /**
+   * The union-find parents of the profile ids that turned out to be merged away (pointer
+   * records): a link keeps naming the id it was attached to, so on cold state every event
+   * touching a merged profile would otherwise read its root alone, one store round trip each.
+   */
+  parentKeys(read: ReadonlyMap<string, StateRecord | undefined>): string[]
 }
 
 export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
@@ -81,6 +88,15 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
           keys.add(seenRingKey(tenant, (applied + i) % t.idempotenceWindow))
         }
         keys.add(seenRingKey(tenant, (applied + slots - 1) % t.idempotenceWindow))
+      }
+      return [...keys]
+    },
+    parentKeys(read) {
+      const keys = new Set<string>()
+      for (const [key, record] of read) {
+        if (record?.type !== 'pointer') continue
+        const parsed = parseKey(key)
+        if (parsed?.kind === 'profile') keys.add(profileKey(parsed.tenant, record.parent))
       }
       return [...keys]
     },

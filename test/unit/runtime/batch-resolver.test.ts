@@ -101,6 +101,41 @@ describe('BatchResolver', () => {
     expect(prefetched.store.reads).toBeLessThan(plain.store.reads)
   })
 
+  it('on cold state, prefetches the roots behind merged-away profile ids instead of reading each alone', async () => {
+    // stream(): each person's device profile is merged into their customer profile, so the
+    // device link names a profile id that is now a pointer to the root
+    const { store } = await runAll({ flushEvery: 10, prefetch: true })
+    const later: ResolverInput[] = Array.from({ length: 10 }, (_, p) => ({
+      event: {
+        eventId: `later-${p}`,
+        tenant: 'acme',
+        type: 'identify',
+        source: 'store',
+        timestamp: 1_800_000_000_000 + p,
+        identifiers: [{ type: 'device_id', value: `d${p}` }],
+        attributes: {},
+        note: null,
+      },
+      position: { sequence: 1000 + p },
+    }))
+    const cold = await BatchResolver.open({
+      resolver: createResolver(config),
+      store,
+      flushEvery: 1000,
+      prefetch: createStatePrefetcher(config),
+    })
+    store.reads = 0
+    const profiles: Array<string | null> = []
+    await cold.processWindow(
+      later,
+      (_input, decision) => void profiles.push(decision.outcome.profileId),
+    )
+    // first keys, the profiles behind the links, their roots: three rounds for the whole window
+    expect(store.reads).toBe(3)
+    expect(profiles.every((id) => id !== null)).toBe(true)
+    expect(cold.stats.merges).toBe(0)
+  })
+
   it('remembers the last input sequence with the state, for the next run to continue after', async () => {
     const { store } = await runAll({ flushEvery: 7, prefetch: false })
     const reopened = await BatchResolver.open({ resolver: createResolver(config), store })
