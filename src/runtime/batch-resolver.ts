@@ -23,7 +23,7 @@ export interface BatchResolverOptions {
   /** Events per store batch: larger batches mean fewer round trips and more to redo after a crash. */
   readonly flushEvery?: number
   /**
-   * Reads the keys a window of events will need in one or two store round trips before
+   * Reads the keys a window of events will need in a few store round trips before
    * deciding them (worth it for RocksDB, where every round trip costs tens of microseconds).
    */
   readonly prefetch?: StatePrefetcher
@@ -112,7 +112,7 @@ export class BatchResolver {
 
   /**
    * Decides a window of events in order. With a prefetcher, the keys they will read are
-   * loaded into the cache first, in two store round trips for the whole window.
+   * loaded into the cache first, in a few store round trips for the whole window.
    */
   async processWindow(
     items: readonly ResolverInput[],
