@@ -68,9 +68,26 @@ export class NdjsonWriter {
     this.check()
   }
 
-  /** Waits for `event`, or for the stream to fail. */
+  /**
+   * Waits for `event`, or for the stream to close or fail. The listeners of the wait that did
+   * not happen are removed (aborted): left in place, one pair per 'drain' piled up on a long
+   * output (MaxListenersExceededWarning, and memory held for the whole run).
+   */
   private async settle(event: 'drain' | 'finish'): Promise<void> {
-    await Promise.race([once(this.stream, event), once(this.stream, 'close')])
+    const abort = new AbortController()
+    const waits = [
+      once(this.stream, event, { signal: abort.signal }),
+      once(this.stream, 'close', { signal: abort.signal }),
+    ]
+    try {
+      await Promise.race(waits)
+    } catch (err) {
+      // a stream error (the constructor's handler names the file); thrown by check() below
+      this.failure ??= new Error(`cannot write ${this.path}: ${String(err)}`, { cause: err })
+    } finally {
+      abort.abort()
+      for (const wait of waits) wait.catch(() => undefined)
+    }
     this.check()
   }
 
