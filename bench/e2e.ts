@@ -40,7 +40,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '10' },
     tenants: { type: 'string', default: '24' },
-    'commit-interval': { type: 'string', default: '100' },
+    'commit-interval': { type: 'string', default: '50' },
   },
 })
 const EVENTS = Number(values.events)

@@ -50,7 +50,7 @@ const { values } = parseArgs({
     identifiers: { type: 'string', default: '1000000' },
     events: { type: 'string', default: '100000' },
     seed: { type: 'string', default: '7' },
-    'commit-interval': { type: 'string', default: '100' },
+    'commit-interval': { type: 'string', default: '50' },
     // The built CLI (npm run build) instead of tsx: no TypeScript loader in the measured process.
     built: { type: 'boolean', default: false },
   },

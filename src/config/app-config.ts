@@ -60,7 +60,7 @@ export const appConfigSchema = z
     /** Identity config (YAML/JSON; docs/resolution-rules.md). */
     identityConfig: z.string().min(1),
     /** Commit a partition's transaction at least this often (ms). */
-    commitIntervalMs: z.number().int().min(1).default(100),
+    commitIntervalMs: z.number().int().min(1).default(50),
     /** …or once it holds this many input records. */
     maxTransactionEvents: z.number().int().min(1).default(20_000),
     /**
