@@ -71,3 +71,20 @@ export function identityConfig(
 ): IdentityConfig {
   return { defaults, tenants }
 }
+
+/**
+ * The default tenant plus a `device_id` link (priority 9), unlimited unless `limit` is given:
+ * lets a test grow one profile to any size through device ids.
+ */
+export function withDeviceIds(limit?: number): IdentityConfig {
+  const base = tenantConfig()
+  const device = { role: 'link', normalize: 'lowercase', priority: 9 } as const
+  return identityConfig(
+    tenantConfig({
+      identifiers: {
+        ...base.identifiers,
+        device_id: identifierType(limit === undefined ? device : { ...device, limit }),
+      },
+    }),
+  )
+}

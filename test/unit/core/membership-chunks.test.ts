@@ -4,17 +4,9 @@ import { MEMBER_CHUNK } from '../../../src/core/state-records.js'
 import type { ProfileSnapshot } from '../../../src/core/types.js'
 import { msgpackCodec } from '../../../src/state/record-codec.js'
 import { given, outputsOf, type ResolverDriver } from '../../support/resolver-driver.js'
-import { identityConfig, identifierType, tenantConfig } from './identity-fixture.js'
+import { withDeviceIds } from './identity-fixture.js'
 
-const base = tenantConfig()
-const config = identityConfig(
-  tenantConfig({
-    identifiers: {
-      ...base.identifiers,
-      device_id: identifierType({ role: 'link', normalize: 'lowercase', priority: 9 }),
-    },
-  }),
-)
+const config = withDeviceIds()
 const codec = msgpackCodec<StateRecord>()
 
 function devices(n: number, prefix: string): string[] {
@@ -91,19 +83,7 @@ describe('membership chunks', () => {
   })
 
   it('limits count identifiers held in chunks', async () => {
-    const limited = identityConfig(
-      tenantConfig({
-        identifiers: {
-          ...base.identifiers,
-          device_id: identifierType({
-            role: 'link',
-            normalize: 'lowercase',
-            priority: 9,
-            limit: 120,
-          }),
-        },
-      }),
-    )
+    const limited = withDeviceIds(120)
     const d = await given(limited)
     await grow(d, 100, 'a', 'C1')
     await grow(d, 30, 'b')

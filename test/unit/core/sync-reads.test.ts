@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ResolverDriver, type EventInput } from '../../support/resolver-driver.js'
-import { identityConfig, identifierType, tenantConfig } from './identity-fixture.js'
+import { withDeviceIds } from './identity-fixture.js'
 
-const base = tenantConfig()
-const config = identityConfig(
-  tenantConfig({
-    identifiers: {
-      ...base.identifiers,
-      device_id: identifierType({ role: 'link', normalize: 'lowercase', priority: 9 }),
-    },
-  }),
-)
+const config = withDeviceIds()
 
 const devices = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
 

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { stateKeys, type StateRecord } from '../../../src/core/resolver.js'
 import { given } from '../../support/resolver-driver.js'
-import { identityConfig, identifierType, tenantConfig } from './identity-fixture.js'
+import { withDeviceIds } from './identity-fixture.js'
 
-const base = tenantConfig()
-const config = identityConfig(
-  tenantConfig({
-    identifiers: {
-      ...base.identifiers,
-      device_id: identifierType({ role: 'link', normalize: 'lowercase', priority: 9 }),
-    },
-  }),
-)
+const config = withDeviceIds()
 
 function devices(n: number, prefix: string): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
