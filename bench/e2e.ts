@@ -12,25 +12,18 @@
  *
  *   npm run bench:e2e [-- --events 100000 --rate 5000 --seconds 10]
  */
-import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import type { Registry } from 'prom-client'
-import { AvroSchemaRegistry } from '../src/codecs/registry.js'
 import { profileSnapshotFromAvro } from '../src/codecs/records.js'
-import { loadSchemas } from '../src/codecs/schemas.js'
-import { TopicCodec } from '../src/codecs/topic-codec.js'
 import { parseAppConfig } from '../src/config/app-config.js'
 import type { ContactEvent } from '../src/core/types.js'
-import { KafkaTopicAdmin } from '../src/kafka/admin.js'
-import { createKafka } from '../src/kafka/client.js'
 import { startKafkaApp } from '../src/runtime/kafka-app.js'
-import { loadTopology } from '../src/topology/file.js'
-import { defaultTopologyFile, packageRoot } from '../src/topology/package-files.js'
-import { dropBenchTopology } from './bench-topology.js'
+import { packageRoot } from '../src/topology/package-files.js'
+import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
 import { writeResults } from './results.js'
 import { syntheticStream } from './synthetic-stream.js'
 
@@ -124,15 +117,11 @@ const percentile = (sorted: readonly number[], p: number): number =>
     : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number)
 
 async function main(): Promise<void> {
-  const prefix = `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}.`
-  const topology = await loadTopology(defaultTopologyFile(), { prefix })
-  const kafka = createKafka({ clientId: 'bench-e2e', brokers })
-  const topicAdmin = new KafkaTopicAdmin(kafka)
-  const admin = kafka.admin()
-  await admin.connect()
-  await topicAdmin.createTopics(topology.topics)
-  const registry = new AvroSchemaRegistry({ url: registryUrl })
-  const codec = await TopicCodec.start(registry, topology, await loadSchemas())
+  const { prefix, topology, kafka, topicAdmin, admin, registry, codec } = await openBenchTopology({
+    label: 'e2e',
+    brokers,
+    registryUrl,
+  })
   const stateDir = await mkdtemp(join(tmpdir(), 'unifier-bench-e2e-'))
   const input = topology.byRole['contact-events'].name
   const groupId = `${prefix}group`

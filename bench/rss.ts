@@ -15,7 +15,6 @@
  *   npm run bench:rss [-- --identifiers 1000000 --events 100000 --built]
  */
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -23,19 +22,13 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { AvroSchemaRegistry } from '../src/codecs/registry.js'
-import { loadSchemas } from '../src/codecs/schemas.js'
-import { TopicCodec } from '../src/codecs/topic-codec.js'
 import { loadIdentityConfig } from '../src/config/identity-config.js'
 import { createResolver } from '../src/core/resolver.js'
 import type { ContactEvent } from '../src/core/types.js'
-import { KafkaTopicAdmin } from '../src/kafka/admin.js'
-import { createKafka } from '../src/kafka/client.js'
 import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
-import { loadTopology } from '../src/topology/file.js'
-import { defaultTopologyFile, packageRoot } from '../src/topology/package-files.js'
-import { dropBenchTopology } from './bench-topology.js'
+import { packageRoot } from '../src/topology/package-files.js'
+import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
 import { writeResults } from './results.js'
 import {
   buildState,
@@ -113,17 +106,13 @@ async function memoryMetrics(port: number): Promise<Record<string, number>> {
 }
 
 async function main(): Promise<void> {
-  const prefix = `rss-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}.`
-  const topology = await loadTopology(defaultTopologyFile(), { prefix })
+  const { prefix, topology, kafka, topicAdmin, admin, registry, codec } = await openBenchTopology({
+    label: 'rss',
+    brokers,
+    registryUrl,
+  })
   const input = topology.byRole['contact-events']
   const stateTopic = topology.byRole['state-changelog'].name
-  const kafka = createKafka({ clientId: 'bench-rss', brokers })
-  const topicAdmin = new KafkaTopicAdmin(kafka)
-  const admin = kafka.admin()
-  await admin.connect()
-  await topicAdmin.createTopics(topology.topics)
-  const registry = new AvroSchemaRegistry({ url: registryUrl })
-  const codec = await TopicCodec.start(registry, topology, await loadSchemas())
   const identityFile = join(packageRoot(), 'samples', 'identity.yaml')
   const identity = await loadIdentityConfig(identityFile)
   const scratch = await mkdtemp(join(tmpdir(), 'unifier-bench-rss-'))
