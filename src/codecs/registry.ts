@@ -147,14 +147,7 @@ export class AvroSchemaRegistry {
       encoded = await this.client.encode(schemaId, value)
     } catch (err) {
       if (statusOf(err) !== null) throw registryFailure(`fetching schema ${schemaId}`, err, null)
-      const paths = (err as { paths?: string[][] }).paths ?? []
-      const where = paths.length > 0 ? ` at ${paths.map((p) => p.join('.')).join(', ')}` : ''
-      throw new SchemaRegistryError(
-        'invalid-record',
-        `record does not match schema ${schemaId}${where}: ${messageOf(err)}`,
-        null,
-        { cause: err },
-      )
+      throw invalidRecord(schemaId, (err as { paths?: string[][] }).paths ?? [], err)
     }
     const writer = await this.client.getSchema(schemaId)
     if (avro.Type.isType(writer)) this.writers.set(schemaId, writer as avro.Type)
@@ -172,13 +165,7 @@ export class AvroSchemaRegistry {
     } catch (err) {
       const paths: string[][] = []
       type.isValid(value, { errorHook: (path) => paths.push(path) })
-      const where = paths.length > 0 ? ` at ${paths.map((p) => p.join('.')).join(', ')}` : ''
-      throw new SchemaRegistryError(
-        'invalid-record',
-        `record does not match schema ${schemaId}${where}: ${messageOf(err)}`,
-        null,
-        { cause: err },
-      )
+      throw invalidRecord(schemaId, paths, err)
     }
     const out = Buffer.allocUnsafe(end)
     this.scratch.copy(out, 0, 0, end)
@@ -348,5 +335,16 @@ function incompatible(
       '\n(BACKWARD: consumers on the new schema must read all existing data; add fields only with defaults, remove only fields that had defaults)',
     subject,
     { cause },
+  )
+}
+
+/** A value the writer schema rejects, with the paths of the offending fields. */
+function invalidRecord(schemaId: number, paths: readonly string[][], err: unknown) {
+  const where = paths.length > 0 ? ` at ${paths.map((p) => p.join('.')).join(', ')}` : ''
+  return new SchemaRegistryError(
+    'invalid-record',
+    `record does not match schema ${schemaId}${where}: ${messageOf(err)}`,
+    null,
+    { cause: err },
   )
 }
