@@ -18,13 +18,13 @@ import { createResolver, type StateRecord } from '../src/core/resolver.js'
 import type { StateReader } from '../src/core/state.js'
 import type { ContactEvent, OutputRecord } from '../src/core/types.js'
 import type { KeyValueStore } from '../src/ports/key-value-store.js'
-import { BatchResolver } from '../src/runtime/batch-resolver.js'
+import { BatchResolver, resolveAll } from '../src/runtime/batch-resolver.js'
 import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { MemoryStore } from '../src/state/memory-store.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
 import { floorLoop } from './floor.js'
 import { writeResults } from './results.js'
-import { syntheticStream, type SyntheticEvent } from './synthetic-stream.js'
+import { syntheticStream } from './synthetic-stream.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -181,22 +181,14 @@ async function throughput(kind: string) {
   })
   const row = await timed(kind, async () => {
     const t = process.hrtime.bigint()
-    let window: SyntheticEvent[] = []
     let reported = 0
-    for (const item of syntheticStream({ tenant: 'bench', identifiers, seed })) {
-      window.push(item)
-      if (window.length < batch.windowSize) continue
-      await batch.processWindow(window)
-      window = []
-      if (batch.stats.events - reported >= 100_000) {
-        reported = batch.stats.events
-        process.stderr.write(
-          `\r  ${kind}: ${reported} events, ${Math.round(reported / seconds(t))}/s  `,
-        )
-      }
-    }
-    await batch.processWindow(window)
-    await batch.flush()
+    await resolveAll(batch, syntheticStream({ tenant: 'bench', identifiers, seed }), () => {
+      if (batch.stats.events - reported < 100_000) return
+      reported = batch.stats.events
+      process.stderr.write(
+        `\r  ${kind}: ${reported} events, ${Math.round(reported / seconds(t))}/s  `,
+      )
+    })
     return batch.stats.events
   })
   process.stderr.write('\r\u001b[K')

@@ -10,7 +10,7 @@ import type { TopicCodec } from '../src/codecs/topic-codec.js'
 import type { Resolver } from '../src/core/resolver.js'
 import type { ContactEvent, Identifier } from '../src/core/types.js'
 import type { KeyValueStore } from '../src/ports/key-value-store.js'
-import { BatchResolver, type ResolveStats } from '../src/runtime/batch-resolver.js'
+import { BatchResolver, resolveAll, type ResolveStats } from '../src/runtime/batch-resolver.js'
 import type { StatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { seededRandom, syntheticStream, type SyntheticEvent } from './synthetic-stream.js'
 
@@ -156,21 +156,12 @@ export async function buildState(
   onProgress: (events: number) => void,
 ): Promise<ResolveStats> {
   const batch = await BatchResolver.open({ resolver, store, prefetch })
-  let window: SyntheticEvent[] = []
   let reported = 0
-  for (const item of stateEvents(t)) {
-    window.push(item)
-    if (window.length < batch.windowSize) continue
-    await batch.processWindow(window)
-    window = []
-    if (batch.stats.events - reported >= 250_000) {
-      reported = batch.stats.events
-      onProgress(reported)
-    }
-  }
-  await batch.processWindow(window)
-  await batch.flush()
-  return batch.stats
+  return resolveAll(batch, stateEvents(t), () => {
+    if (batch.stats.events - reported < 250_000) return
+    reported = batch.stats.events
+    onProgress(reported)
+  })
 }
 
 /**
