@@ -42,11 +42,21 @@ export function compileTenant(cfg: TenantIdentityConfig): CompiledTenant {
   }
 }
 
+/**
+ * One compilation per config object: the resolver and the runtime's prefetcher then share the
+ * memoised normalisation verdicts instead of normalising every identifier twice.
+ */
+const compiled = new WeakMap<IdentityConfig, CompiledTenants>()
+
 export function compileTenants(config: IdentityConfig): CompiledTenants {
+  const known = compiled.get(config)
+  if (known !== undefined) return known
   const named = new Map<string, CompiledTenant>()
   for (const [name, cfg] of Object.entries(config.tenants)) named.set(name, compileTenant(cfg))
   const defaults = config.defaults === null ? null : compileTenant(config.defaults)
-  return { get: (tenant) => named.get(tenant) ?? defaults }
+  const tenants: CompiledTenants = { get: (tenant) => named.get(tenant) ?? defaults }
+  compiled.set(config, tenants)
+  return tenants
 }
 
 export function sourceRank(t: CompiledTenant, source: string): number {
