@@ -17,7 +17,6 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -29,6 +28,7 @@ import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
 import { packageRoot } from '../src/topology/package-files.js'
 import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
+import { freePort, processCpuSeconds } from './processes.js'
 import { writeResults } from './results.js'
 import {
   buildState,
@@ -62,23 +62,9 @@ const mib = (kib: number) => Math.round(kib / 1024)
 function sampleProcess(pid: number): { hwmKiB: number; rssKiB: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1])
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const ticks = Number(rest[11]) + Number(rest[12])
-  return { hwmKiB: field('VmHWM'), rssKiB: field('VmRSS'), cpuSeconds: ticks / 100 }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+  const cpuSeconds = processCpuSeconds(pid)
+  if (cpuSeconds === undefined) throw new Error(`process ${pid} is gone`)
+  return { hwmKiB: field('VmHWM'), rssKiB: field('VmRSS'), cpuSeconds }
 }
 
 /** The processor's own gauges that say where memory goes (prom-client default metrics). */

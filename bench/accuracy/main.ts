@@ -24,7 +24,7 @@ import {
   type IncrementBreakdown,
 } from './increment-breakdown.js'
 import { LINES_PER_PERSON } from './sizing.js'
-import { startProfile } from './cpu-profile.js'
+import { startProfile } from '../cpu-profile.js'
 import { RootPrefetchStore } from './root-prefetch.js'
 import { TimedStore } from './timed-store.js'
 import { formatScore } from './report.js'
