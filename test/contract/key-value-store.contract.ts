@@ -42,6 +42,17 @@ export function keyValueStoreContract(name: string, makeFixture: () => StoreFixt
       expect(values.map(text)).toEqual([undefined, '2', undefined, '2'])
     })
 
+    it('answers a getMany of thousands of keys in request order (a prefetch window)', async () => {
+      const written = Array.from({ length: 3_000 }, (_, i) => `key-${i}`)
+      await store.write(written.map((key) => ({ key, value: bytes(`value of ${key}`) })))
+      // every third key absent, some asked twice: the answer stays aligned with the request
+      const asked = Array.from({ length: 4_500 }, (_, i) => `key-${(i * 7) % 4_500}`)
+      const values = (await store.getMany(asked)).map(text)
+      expect(values).toEqual(
+        asked.map((key) => (Number(key.slice(4)) < 3_000 ? `value of ${key}` : undefined)),
+      )
+    })
+
     it('answers an empty getMany with an empty array', async () => {
       expect(await store.getMany([])).toEqual([])
     })
