@@ -1,30 +1,34 @@
 /**
  * End-to-end benchmark through the real broker and registry with exactly-once on:
- *  1. throughput: N events produced up front, then `unifier run` (in process) from a cold start
- *     until the group's committed offsets reach the end: events/s;
+ *  1. throughput: N events produced up front, then the processor started on them, from the
+ *     moment it is up until the group's committed offsets reach the end: events/s; with the
+ *     local stack, also the CPU per event of the processor, broker and registry
+ *     (bench/stack-cpu.ts) and the events/s the machine's cores could sustain at that cost;
  *  2. latency: events produced at a fixed rate to the running processor; for every committed
  *     changelog record (read_committed), now − the event time of the event that produced it
- *     (events carry their produce time as timestamp): p50/p99;
- *  3. restore: a second processor with an empty state dir restores every partition from the
- *     state changelog: records/s.
- * Needs KAFKA_BROKERS and SCHEMA_REGISTRY_URL (default: the local stack). Topics are created
- * under a unique prefix and deleted at the end.
+ *     (events carry their produce time as timestamp): p50/p99, split at the moment the
+ *     processor sent the record (its Kafka timestamp);
+ *  3. restore: a processor (in this process) with an empty state dir restores every partition
+ *     from the state changelog: records/s.
+ * The processor runs as `unifier run` in a child process by default, as deployed: the load
+ * generator and the latency consumer here do not share its event loop (`--processor
+ * in-process` to profile it with `--cpu-profile`). Needs KAFKA_BROKERS and SCHEMA_REGISTRY_URL
+ * (default: the local stack). Topics are created under a unique prefix and deleted at the end.
  *
- *   npm run bench:e2e [-- --events 100000 --rate 5000 --seconds 10]
+ *   npm run bench:e2e [-- --events 100000 --rate 5000 --seconds 10 --processor child]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { pino } from 'pino'
-import type { Registry } from 'prom-client'
 import { profileSnapshotFromAvro } from '../src/codecs/records.js'
-import { parseAppConfig } from '../src/config/app-config.js'
 import type { ContactEvent } from '../src/core/types.js'
-import { startKafkaApp } from '../src/runtime/kafka-app.js'
-import { packageRoot } from '../src/topology/package-files.js'
+import { startBenchProcessor, type ProcessorMode } from './bench-processor.js'
 import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
+import { startProfile } from './cpu-profile.js'
 import { writeResults } from './results.js'
+import { parsePromText, sumOf, type PromSample } from './prom-text.js'
+import { stackCpuSeconds, stackCpuSince } from './stack-cpu.js'
 import { syntheticStream } from './synthetic-stream.js'
 
 const { values } = parseArgs({
@@ -34,6 +38,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     tenants: { type: 'string', default: '24' },
     'commit-interval': { type: 'string', default: '50' },
+    processor: { type: 'string', default: 'child' },
+    // A V8 CPU profile of the backlog phase (the processor at full speed), for DevTools.
+    'cpu-profile': { type: 'string' },
   },
 })
 const EVENTS = Number(values.events)
@@ -41,6 +48,13 @@ const RATE = Number(values.rate)
 const SECONDS = Number(values.seconds)
 const TENANTS = Number(values.tenants)
 const COMMIT_INTERVAL = Number(values['commit-interval'])
+const MODE = values.processor as ProcessorMode
+if (MODE !== 'child' && MODE !== 'in-process') {
+  throw new Error(`--processor must be child or in-process, got ${MODE}`)
+}
+if (values['cpu-profile'] !== undefined && MODE !== 'in-process') {
+  throw new Error('--cpu-profile profiles this process: use it with --processor in-process')
+}
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -62,16 +76,15 @@ function* events(seed: number, tenants: number, perTenant: number): Generator<Co
   }
 }
 
+const HISTOGRAMS = ['unifier_batch_seconds', 'unifier_commit_seconds']
+
 /** Count and mean of the processor's batch and commit histograms: where the time went. */
-async function timings(registry: Registry): Promise<Record<string, unknown>> {
+function timings(metrics: readonly PromSample[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const metric of await registry.getMetricsAsJSON()) {
-    if (metric.name !== 'unifier_batch_seconds' && metric.name !== 'unifier_commit_seconds')
-      continue
-    const values = metric.values as Array<{ metricName?: string; value: number }>
-    const sum = values.find((v) => v.metricName === `${metric.name}_sum`)?.value ?? 0
-    const count = values.find((v) => v.metricName === `${metric.name}_count`)?.value ?? 0
-    out[metric.name] = {
+  for (const name of HISTOGRAMS) {
+    const sum = sumOf(metrics, `${name}_sum`)
+    const count = sumOf(metrics, `${name}_count`)
+    out[name] = {
       count,
       meanMs: count === 0 ? null : Math.round((sum / count) * 10_000) / 10,
       totalSeconds: Math.round(sum * 100) / 100,
@@ -86,19 +99,13 @@ async function timings(registry: Registry): Promise<Record<string, unknown>> {
  * (every commit writes to its own state-changelog partition). Measured right after the backlog,
  * so the topic holds nothing else.
  */
-async function recordsWritten(
-  registry: Registry,
+function recordsWritten(
+  metrics: readonly PromSample[],
   events: number,
   stateChangelogOffsets: number,
-): Promise<Record<string, number>> {
-  let outputs = 0
-  let commits = 0
-  for (const metric of await registry.getMetricsAsJSON()) {
-    const values = metric.values as Array<{ metricName?: string; value: number }>
-    if (metric.name === 'unifier_outputs_total') outputs = values.reduce((s, v) => s + v.value, 0)
-    if (metric.name === 'unifier_commit_seconds')
-      commits = values.find((v) => v.metricName === 'unifier_commit_seconds_count')?.value ?? 0
-  }
+): Record<string, number> {
+  const outputs = sumOf(metrics, 'unifier_outputs_total')
+  const commits = sumOf(metrics, 'unifier_commit_seconds_count')
   const state = stateChangelogOffsets - commits
   const per = (n: number) => Math.round((n / events) * 100) / 100
   return {
@@ -111,10 +118,79 @@ async function recordsWritten(
   }
 }
 
+/**
+ * CPU per event of the processor and of the local broker and registry over the same span, and
+ * the events/s that this machine's cores could sustain at that cost if nothing else ran: the
+ * ceiling an events/s target is held against when the broker shares the machine.
+ */
+function cpuBudget(
+  events: number,
+  processorSeconds: number,
+  stack: { broker: number; registry: number },
+): Record<string, number> {
+  const micros = (seconds: number) => Math.round((seconds / events) * 1e6)
+  const total = processorSeconds + stack.broker + stack.registry
+  return {
+    processorMicros: micros(processorSeconds),
+    brokerMicros: micros(stack.broker),
+    registryMicros: micros(stack.registry),
+    cores: availableParallelism(),
+    ceilingEventsPerSecond: Math.round((availableParallelism() * events) / total),
+  }
+}
+
+/** Cumulative bucket counts (le → count) of the processor's batch and commit histograms. */
+function buckets(metrics: readonly PromSample[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {}
+  for (const name of HISTOGRAMS) {
+    const counts: Record<string, number> = {}
+    for (const sample of metrics) {
+      if (sample.name !== `${name}_bucket` || sample.labels.le === undefined) continue
+      counts[sample.labels.le] = (counts[sample.labels.le] ?? 0) + sample.value
+    }
+    out[name] = counts
+  }
+  return out
+}
+
+/**
+ * How the batches and commits of one phase spread over the histogram buckets: the share of
+ * them that took longer than each bound (what a latency tail is made of).
+ */
+function slowerThan(
+  before: Record<string, Record<string, number>>,
+  after: Record<string, Record<string, number>>,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {}
+  for (const [name, counts] of Object.entries(after)) {
+    const total = (counts['+Inf'] ?? 0) - (before[name]?.['+Inf'] ?? 0)
+    const shares: Record<string, number> = { count: total }
+    const bounds = Object.entries(counts).sort(([a], [b]) => Number(a) - Number(b))
+    for (const [le, count] of bounds) {
+      if (le === '+Inf' || total === 0) continue
+      const within = count - (before[name]?.[le] ?? 0)
+      shares[`>${Number(le) * 1000}ms`] = Math.round(((total - within) / total) * 1000) / 1000
+    }
+    out[name] = shares
+  }
+  return out
+}
+
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0
     ? NaN
     : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number)
+
+/** p50, p90, p99 and max of a list of milliseconds. */
+function spread(values: number[]): Record<string, number> {
+  const sorted = values.sort((a, b) => a - b)
+  return {
+    p50Ms: percentile(sorted, 0.5),
+    p90Ms: percentile(sorted, 0.9),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted.at(-1) ?? NaN,
+  }
+}
 
 async function main(): Promise<void> {
   const { prefix, topology, kafka, topicAdmin, admin, registry, codec } = await openBenchTopology({
@@ -125,18 +201,15 @@ async function main(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), 'unifier-bench-e2e-'))
   const input = topology.byRole['contact-events'].name
   const groupId = `${prefix}group`
-  const config = (dir: string) =>
-    parseAppConfig({
-      kafka: { brokers },
-      registry: { url: registryUrl },
-      topics: { prefix },
-      groupId,
-      stateDir: join(stateDir, dir),
-      identityConfig: join(packageRoot(), 'samples', 'identity.yaml'),
-      commitIntervalMs: COMMIT_INTERVAL,
-      http: { enabled: false },
-      logLevel: 'warn',
-    })
+  const processorOptions = (dir: string, mode: ProcessorMode) => ({
+    mode,
+    brokers,
+    registryUrl,
+    prefix,
+    groupId,
+    stateDir: join(stateDir, dir),
+    commitIntervalMs: COMMIT_INTERVAL,
+  })
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   const produce = async (batch: readonly ContactEvent[]) => {
@@ -159,7 +232,6 @@ async function main(): Promise<void> {
     }
     return behind
   }
-  const logger = pino({ level: 'warn' })
   const result: Record<string, unknown> = {
     settings: {
       events: EVENTS,
@@ -168,6 +240,7 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       commitIntervalMs: COMMIT_INTERVAL,
       partitions: topology.byRole['contact-events'].partitions,
+      processor: MODE,
     },
   }
   try {
@@ -179,27 +252,38 @@ async function main(): Promise<void> {
       backlog.push(e)
     }
     for (let i = 0; i < backlog.length; i += 2_000) await produce(backlog.slice(i, i + 2_000))
-    log('processing the backlog')
+    log(`processing the backlog (processor: ${MODE})`)
+    const profiler = values['cpu-profile'] === undefined ? null : await startProfile()
+    const processor = await startBenchProcessor(processorOptions('a', MODE))
+    // From the moment it is up (group joined; a child's start-up is not the processor's speed).
     const started = performance.now()
-    const cpuBefore = process.cpuUsage()
-    const app = await startKafkaApp(config('a'), logger)
+    const cpuBefore = processor.cpuSeconds()
+    const stackBefore = stackCpuSeconds(brokers)
+    const pending = await lag()
     while ((await lag()) > 0) await sleep(100)
     const seconds = (performance.now() - started) / 1000
-    const cpu = process.cpuUsage(cpuBefore)
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6
+    const cpuSeconds = processor.cpuSeconds() - cpuBefore
+    const stack = stackCpuSince(brokers, stackBefore)
+    if (profiler !== null) await profiler.stop(values['cpu-profile'] as string)
     result.throughput = {
-      events: backlog.length,
+      events: pending,
       seconds: Math.round(seconds * 100) / 100,
-      eventsPerSecond: Math.round(backlog.length / seconds),
+      eventsPerSecond: Math.round(pending / seconds),
       cpuSeconds: Math.round(cpuSeconds * 100) / 100,
-      eventsPerCpuSecond: Math.round(backlog.length / cpuSeconds),
+      eventsPerCpuSecond: Math.round(pending / cpuSeconds),
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
-      note: 'from processor start (group join, restore of empty state) to all offsets committed; CPU of the whole process (processor and bench), all threads',
+      note:
+        'events not yet committed when the processor was up, over the time until all offsets were committed; ' +
+        (MODE === 'child'
+          ? 'CPU of the processor process, all threads'
+          : 'CPU of the whole process (processor and bench), all threads'),
     }
-    result.throughputTimings = await timings(app.metrics.registry)
+    if (stack !== undefined) result.throughputCpuBudget = cpuBudget(pending, cpuSeconds, stack)
+    const afterBacklog = parsePromText(await processor.metricsText())
+    result.throughputTimings = timings(afterBacklog)
     const stateEnds = await admin.fetchTopicOffsets(topology.byRole['state-changelog'].name)
-    result.recordsPerEvent = await recordsWritten(
-      app.metrics.registry,
+    result.recordsPerEvent = recordsWritten(
+      afterBacklog,
       backlog.length,
       stateEnds.reduce((sum, e) => sum + Number(BigInt(e.high) - BigInt(e.low)), 0),
     )
@@ -207,6 +291,7 @@ async function main(): Promise<void> {
     log(
       `throughput: ${JSON.stringify(result.throughput)} ${JSON.stringify(result.throughputTimings)}`,
     )
+    if (stack !== undefined) log(`CPU per event: ${JSON.stringify(result.throughputCpuBudget)}`)
 
     // 2. Latency at a fixed rate.
     const consumer = kafka.consumer({
@@ -215,6 +300,9 @@ async function main(): Promise<void> {
       maxWaitTimeInMs: 20,
     })
     const latencies: number[] = []
+    // Produce → the processor sent the changelog record (its Kafka timestamp), and sent → visible.
+    const toSent: number[] = []
+    const toVisible: number[] = []
     let measuring = false
     await consumer.connect()
     await consumer.subscribe({
@@ -232,6 +320,8 @@ async function main(): Promise<void> {
             await codec.decode('profile-changelog', 'value', m.value),
           )
           latencies.push(now - snapshot.updatedAt)
+          toSent.push(Number(m.timestamp) - snapshot.updatedAt)
+          toVisible.push(now - Number(m.timestamp))
         }
       },
     })
@@ -239,6 +329,7 @@ async function main(): Promise<void> {
     await sleep(1_000)
     log(`latency: ${RATE} events/s for ${SECONDS}s`)
     measuring = true
+    const bucketsBefore = buckets(parsePromText(await processor.metricsText()))
     const live = events(2, TENANTS, Math.ceil((RATE * SECONDS) / TENANTS) + 10)
     const tick = 50
     const t0 = Date.now()
@@ -256,6 +347,7 @@ async function main(): Promise<void> {
     while ((await lag()) > 0) await sleep(100)
     await sleep(500)
     measuring = false
+    const phase = slowerThan(bucketsBefore, buckets(parsePromText(await processor.metricsText())))
     await consumer.disconnect()
     const sorted = [...latencies].sort((a, b) => a - b)
     result.latency = {
@@ -267,31 +359,35 @@ async function main(): Promise<void> {
       maxMs: sorted.at(-1) ?? null,
       note: 'changelog record visible to a read_committed consumer minus the produce time of the event behind it',
     }
+    result.latencySplit = { produceToSent: spread(toSent), sentToVisible: spread(toVisible) }
+    result.latencyTimings = phase
     log(`latency: ${JSON.stringify(result.latency)}`)
-    const rss = process.memoryUsage().rss
-    await app.processor.stop()
+    log(`latency split where the processor sent the record: ${JSON.stringify(result.latencySplit)}`)
+    log(`batches and commits slower than each bound, at ${RATE}/s: ${JSON.stringify(phase)}`)
+    const rssMiB = await processor.rssMiB()
+    await processor.stop()
 
     // 3. Restore into an empty state dir.
     const ends = await admin.fetchTopicOffsets(topology.byRole['state-changelog'].name)
     const records = ends.reduce((sum, e) => sum + Number(BigInt(e.high) - BigInt(e.low)), 0)
     log(`restoring ${records} state changelog records (incl. transaction markers)`)
     const restoreStart = performance.now()
-    const second = await startKafkaApp(config('b'), logger)
+    const second = await startBenchProcessor(processorOptions('b', 'in-process'))
     for (;;) {
-      const health = second.processor.health()
+      const health = await second.health()
       if (health.partitions.length > 0 && health.partitions.every((p) => p.state === 'running'))
         break
       await sleep(20)
     }
     const restoreSeconds = (performance.now() - restoreStart) / 1000
-    await second.processor.stop()
+    await second.stop()
     result.restore = {
       changelogOffsets: records,
       seconds: Math.round(restoreSeconds * 100) / 100,
       recordsPerSecond: Math.round(records / restoreSeconds),
       note: 'from processor start (group join included) until every partition runs; offsets include markers',
     }
-    result.processRssMiB = Math.round(rss / 2 ** 20)
+    result.processorRssMiB = rssMiB
     log(`restore: ${JSON.stringify(result.restore)}`)
   } finally {
     await dropBenchTopology({ producer, admin, topicAdmin, registry, topology })

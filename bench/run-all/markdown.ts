@@ -97,6 +97,7 @@ function coreLines(parts: readonly ChildRun[]): string[] {
       const e2e = result.throughput as Record<string, number> | undefined
       if (latency !== undefined && e2e !== undefined && !Array.isArray(e2e)) {
         const restore = result.restore as Record<string, number> | undefined
+        const budget = result.throughputCpuBudget as Record<string, number> | undefined
         lines.push(
           '',
           `End-to-end through Kafka (${part.command}): ${e2e.events} events at ${e2e.eventsPerSecond} events/s; ` +
@@ -104,6 +105,11 @@ function coreLines(parts: readonly ChildRun[]): string[] {
             (restore === undefined
               ? ''
               : `; restore ${restore.recordsPerSecond} changelog records/s`) +
+            (budget === undefined
+              ? ''
+              : `; CPU per event from the backlog: processor ${budget.processorMicros} µs, ` +
+                `broker ${budget.brokerMicros} µs, registry ${budget.registryMicros} µs, so ` +
+                `${budget.cores} cores sustain at most ~${budget.ceilingEventsPerSecond} events/s`) +
             ' (docs of bench/e2e.ts for what each figure covers).',
         )
       }

@@ -1,0 +1,143 @@
+/**
+ * The processor under benchmark, either as a deployment runs it (`unifier run`, a child
+ * process: only its own work on its event loop, its CPU read from /proc) or inside the
+ * benchmark's process (needed for a V8 CPU profile of it, but then the load generator and the
+ * latency consumer share its event loop and their delays count as its latency).
+ */
+import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { parseAppConfig } from '../src/config/app-config.js'
+import type { ProcessorHealth } from '../src/runtime/processor.js'
+import { startKafkaApp } from '../src/runtime/kafka-app.js'
+import { packageRoot } from '../src/topology/package-files.js'
+import { freePort, processCpuSeconds } from './processes.js'
+
+export type ProcessorMode = 'child' | 'in-process'
+
+export interface BenchProcessorOptions {
+  readonly mode: ProcessorMode
+  readonly brokers: readonly string[]
+  readonly registryUrl: string
+  readonly prefix: string
+  readonly groupId: string
+  readonly stateDir: string
+  readonly commitIntervalMs: number
+}
+
+export interface BenchProcessor {
+  /** Prometheus text exposition of the processor's metrics. */
+  metricsText(): Promise<string>
+  health(): Promise<ProcessorHealth>
+  /** CPU seconds used so far: the child's own, or this whole process's when in process. */
+  cpuSeconds(): number
+  /** Resident memory now (MiB): the child's, or this whole process's when in process. */
+  rssMiB(): Promise<number>
+  /** A clean stop (open transactions committed), as on SIGTERM. */
+  stop(): Promise<void>
+}
+
+const identityFile = () => join(packageRoot(), 'samples', 'identity.yaml')
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export async function startBenchProcessor(options: BenchProcessorOptions): Promise<BenchProcessor> {
+  return options.mode === 'child' ? startChild(options) : startInProcess(options)
+}
+
+async function startInProcess(options: BenchProcessorOptions): Promise<BenchProcessor> {
+  const config = parseAppConfig({
+    kafka: { brokers: [...options.brokers] },
+    registry: { url: options.registryUrl },
+    topics: { prefix: options.prefix },
+    groupId: options.groupId,
+    stateDir: options.stateDir,
+    identityConfig: identityFile(),
+    commitIntervalMs: options.commitIntervalMs,
+    http: { enabled: false },
+    logLevel: 'warn',
+  })
+  const app = await startKafkaApp(config, pino({ level: 'warn' }))
+  return {
+    metricsText: () => app.metrics.registry.metrics(),
+    health: async () => app.processor.health(),
+    cpuSeconds: () => {
+      const cpu = process.cpuUsage()
+      return (cpu.user + cpu.system) / 1e6
+    },
+    rssMiB: async () => Math.round(process.memoryUsage().rss / 2 ** 20),
+    stop: () => app.processor.stop(),
+  }
+}
+
+async function startChild(options: BenchProcessorOptions): Promise<BenchProcessor> {
+  const port = await freePort()
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(packageRoot(), 'src', 'cli', 'main.ts'),
+      'run',
+      '--brokers',
+      options.brokers.join(','),
+      '--registry',
+      options.registryUrl,
+      '--prefix',
+      options.prefix,
+      '--group',
+      options.groupId,
+      '--state-dir',
+      options.stateDir,
+      '--identity',
+      identityFile(),
+      '--commit-interval',
+      String(options.commitIntervalMs),
+      '--http-port',
+      String(port),
+    ],
+    {
+      cwd: packageRoot(),
+      env: { ...process.env, UNIFIER_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  )
+  const pid = child.pid as number
+  let exitCode: number | null | undefined
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code
+      resolve()
+    }),
+  )
+  const url = `http://127.0.0.1:${port}`
+  const get = async (path: string): Promise<Response> => {
+    if (exitCode !== undefined) throw new Error(`the processor exited (code ${exitCode})`)
+    return fetch(`${url}${path}`)
+  }
+  // Up once its HTTP server answers (it starts after the group is joined).
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`the processor exited (code ${exitCode})`)
+    if (
+      await get('/health').then(
+        () => true,
+        () => false,
+      )
+    )
+      break
+    await sleep(50)
+  }
+  return {
+    metricsText: async () => (await get('/metrics')).text(),
+    health: async () => (await (await get('/health')).json()) as ProcessorHealth,
+    cpuSeconds: () => processCpuSeconds(pid) ?? NaN,
+    rssMiB: async () => {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8')
+      return Math.round(Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]) / 1024)
+    },
+    stop: async () => {
+      if (exitCode === undefined) child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
