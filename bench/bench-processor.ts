@@ -45,6 +45,40 @@ export async function startBenchProcessor(options: BenchProcessorOptions): Promi
   return options.mode === 'child' ? startChild(options) : startInProcess(options)
 }
 
+/**
+ * `instances` processors in one consumer group (each its own state dir), seen as one: metrics
+ * concatenated (sums add up), CPU and memory summed. Scale-out on one machine: the processor's
+ * JavaScript runs on one core per instance.
+ */
+export async function startBenchProcessors(
+  options: BenchProcessorOptions,
+  instances: number,
+): Promise<BenchProcessor> {
+  if (instances === 1) return startBenchProcessor(options)
+  if (options.mode !== 'child') throw new Error('several instances run as child processes only')
+  const all = await Promise.all(
+    Array.from({ length: instances }, (_, i) =>
+      startBenchProcessor({ ...options, stateDir: `${options.stateDir}-${i}` }),
+    ),
+  )
+  return {
+    metricsText: async () => (await Promise.all(all.map((p) => p.metricsText()))).join('\n'),
+    health: async () => {
+      const each = await Promise.all(all.map((p) => p.health()))
+      return {
+        status: each.every((h) => h.status === 'running') ? 'running' : 'starting',
+        generation: Math.max(...each.map((h) => h.generation)),
+        partitions: each.flatMap((h) => h.partitions),
+      }
+    },
+    cpuSeconds: () => all.reduce((sum, p) => sum + p.cpuSeconds(), 0),
+    rssMiB: async () => (await Promise.all(all.map((p) => p.rssMiB()))).reduce((a, b) => a + b, 0),
+    stop: async () => {
+      await Promise.all(all.map((p) => p.stop()))
+    },
+  }
+}
+
 async function startInProcess(options: BenchProcessorOptions): Promise<BenchProcessor> {
   const config = parseAppConfig({
     kafka: { brokers: [...options.brokers] },

@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { profileSnapshotFromAvro } from '../src/codecs/records.js'
 import type { ContactEvent } from '../src/core/types.js'
-import { startBenchProcessor, type ProcessorMode } from './bench-processor.js'
+import { startBenchProcessor, startBenchProcessors, type ProcessorMode } from './bench-processor.js'
 import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
 import { startProfile } from './cpu-profile.js'
 import { writeResults } from './results.js'
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     tenants: { type: 'string', default: '24' },
     'commit-interval': { type: 'string', default: '50' },
     processor: { type: 'string', default: 'child' },
+    // Processor instances in the group for the throughput and latency phases (child processes).
+    instances: { type: 'string', default: '1' },
     // A V8 CPU profile of the backlog phase (the processor at full speed), for DevTools.
     'cpu-profile': { type: 'string' },
   },
@@ -49,6 +51,10 @@ const SECONDS = Number(values.seconds)
 const TENANTS = Number(values.tenants)
 const COMMIT_INTERVAL = Number(values['commit-interval'])
 const MODE = values.processor as ProcessorMode
+const INSTANCES = Number(values.instances)
+if (!Number.isInteger(INSTANCES) || INSTANCES < 1) {
+  throw new Error(`--instances must be a positive integer, got ${values.instances}`)
+}
 if (MODE !== 'child' && MODE !== 'in-process') {
   throw new Error(`--processor must be child or in-process, got ${MODE}`)
 }
@@ -241,6 +247,7 @@ async function main(): Promise<void> {
       commitIntervalMs: COMMIT_INTERVAL,
       partitions: topology.byRole['contact-events'].partitions,
       processor: MODE,
+      instances: INSTANCES,
     },
   }
   try {
@@ -252,10 +259,18 @@ async function main(): Promise<void> {
       backlog.push(e)
     }
     for (let i = 0; i < backlog.length; i += 2_000) await produce(backlog.slice(i, i + 2_000))
-    log(`processing the backlog (processor: ${MODE})`)
+    log(`processing the backlog (processor: ${MODE}, ${INSTANCES} instance(s))`)
     const profiler = values['cpu-profile'] === undefined ? null : await startProfile()
-    const processor = await startBenchProcessor(processorOptions('a', MODE))
-    // From the moment it is up (group joined; a child's start-up is not the processor's speed).
+    const processor = await startBenchProcessors(processorOptions('a', MODE), INSTANCES)
+    // From the moment every partition runs (group joined and, with several instances, settled:
+    // a child's start-up is not the processor's speed).
+    const partitions = topology.byRole['contact-events'].partitions
+    for (;;) {
+      const health = await processor.health()
+      const running = health.partitions.filter((p) => p.state === 'running').length
+      if (health.status === 'running' && running === partitions) break
+      await sleep(20)
+    }
     const started = performance.now()
     const cpuBefore = processor.cpuSeconds()
     const stackBefore = stackCpuSeconds(brokers)
@@ -273,9 +288,9 @@ async function main(): Promise<void> {
       eventsPerCpuSecond: Math.round(pending / cpuSeconds),
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
       note:
-        'events not yet committed when the processor was up, over the time until all offsets were committed; ' +
+        'events not yet committed when every partition ran, over the time until all offsets were committed; ' +
         (MODE === 'child'
-          ? 'CPU of the processor process, all threads'
+          ? 'CPU of the processor process(es), all threads'
           : 'CPU of the whole process (processor and bench), all threads'),
     }
     if (stack !== undefined) result.throughputCpuBudget = cpuBudget(pending, cpuSeconds, stack)
