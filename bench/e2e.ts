@@ -182,6 +182,39 @@ function slowerThan(
   return out
 }
 
+/** Garbage collection by kind (minor, major, incremental, weakcb): pauses and their total. */
+function gcPauses(metrics: readonly PromSample[]): Record<string, { count: number; ms: number }> {
+  const out: Record<string, { count: number; ms: number }> = {}
+  for (const sample of metrics) {
+    const kind = sample.labels.kind
+    if (kind === undefined || !sample.name.startsWith('unifier_nodejs_gc_duration_seconds_'))
+      continue
+    const entry = (out[kind] ??= { count: 0, ms: 0 })
+    if (sample.name.endsWith('_count')) entry.count += sample.value
+    if (sample.name.endsWith('_sum')) entry.ms += sample.value * 1000
+  }
+  return out
+}
+
+/** The garbage collection between two scrapes, with the processor's event-loop delay (p99, max). */
+function gcAndLoop(
+  before: readonly PromSample[],
+  after: readonly PromSample[],
+): Record<string, unknown> {
+  const start = gcPauses(before)
+  const gc: Record<string, { count: number; ms: number }> = {}
+  for (const [kind, { count, ms }] of Object.entries(gcPauses(after))) {
+    gc[kind] = {
+      count: count - (start[kind]?.count ?? 0),
+      ms: Math.round(ms - (start[kind]?.ms ?? 0)),
+    }
+  }
+  // prom-client resets its event-loop histogram at every scrape: `after` covers the phase.
+  const lag = (name: string) =>
+    Math.round(sumOf(after, `unifier_nodejs_eventloop_lag_${name}_seconds`) * 1000)
+  return { gc, eventLoopDelayMs: { p99: lag('p99'), max: lag('max') } }
+}
+
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0
     ? NaN
@@ -344,7 +377,7 @@ async function main(): Promise<void> {
     await sleep(1_000)
     log(`latency: ${RATE} events/s for ${SECONDS}s`)
     measuring = true
-    const bucketsBefore = buckets(parsePromText(await processor.metricsText()))
+    const metricsBefore = parsePromText(await processor.metricsText())
     const live = events(2, TENANTS, Math.ceil((RATE * SECONDS) / TENANTS) + 10)
     const tick = 50
     const t0 = Date.now()
@@ -362,7 +395,11 @@ async function main(): Promise<void> {
     while ((await lag()) > 0) await sleep(100)
     await sleep(500)
     measuring = false
-    const phase = slowerThan(bucketsBefore, buckets(parsePromText(await processor.metricsText())))
+    const metricsAfter = parsePromText(await processor.metricsText())
+    const phase = {
+      ...slowerThan(buckets(metricsBefore), buckets(metricsAfter)),
+      processor: gcAndLoop(metricsBefore, metricsAfter),
+    }
     await consumer.disconnect()
     const sorted = [...latencies].sort((a, b) => a - b)
     result.latency = {
@@ -378,7 +415,9 @@ async function main(): Promise<void> {
     result.latencyTimings = phase
     log(`latency: ${JSON.stringify(result.latency)}`)
     log(`latency split where the processor sent the record: ${JSON.stringify(result.latencySplit)}`)
-    log(`batches and commits slower than each bound, at ${RATE}/s: ${JSON.stringify(phase)}`)
+    log(
+      `batches and commits slower than each bound, GC and event-loop delay, at ${RATE}/s: ${JSON.stringify(phase)}`,
+    )
     const rssMiB = await processor.rssMiB()
     await processor.stop()
 
