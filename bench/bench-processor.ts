@@ -104,38 +104,46 @@ async function startInProcess(options: BenchProcessorOptions): Promise<BenchProc
   }
 }
 
+/**
+ * The Node arguments that start `unifier run` on the bench topology: from the sources through
+ * tsx, or from `npm run build`'s output (`built`).
+ */
+export function unifierRunArgs(
+  options: Omit<BenchProcessorOptions, 'mode'> & { readonly httpPort: number; built?: boolean },
+): string[] {
+  const entry =
+    options.built === true
+      ? [join(packageRoot(), 'dist', 'src', 'cli', 'main.js')]
+      : ['--import', 'tsx', join(packageRoot(), 'src', 'cli', 'main.ts')]
+  return [
+    ...entry,
+    'run',
+    '--brokers',
+    options.brokers.join(','),
+    '--registry',
+    options.registryUrl,
+    '--prefix',
+    options.prefix,
+    '--group',
+    options.groupId,
+    '--state-dir',
+    options.stateDir,
+    '--identity',
+    identityFile(),
+    '--commit-interval',
+    String(options.commitIntervalMs),
+    '--http-port',
+    String(options.httpPort),
+  ]
+}
+
 async function startChild(options: BenchProcessorOptions): Promise<BenchProcessor> {
   const port = await freePort()
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(packageRoot(), 'src', 'cli', 'main.ts'),
-      'run',
-      '--brokers',
-      options.brokers.join(','),
-      '--registry',
-      options.registryUrl,
-      '--prefix',
-      options.prefix,
-      '--group',
-      options.groupId,
-      '--state-dir',
-      options.stateDir,
-      '--identity',
-      identityFile(),
-      '--commit-interval',
-      String(options.commitIntervalMs),
-      '--http-port',
-      String(port),
-    ],
-    {
-      cwd: packageRoot(),
-      env: { ...process.env, UNIFIER_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  )
+  const child = spawn(process.execPath, unifierRunArgs({ ...options, httpPort: port }), {
+    cwd: packageRoot(),
+    env: { ...process.env, UNIFIER_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
   const pid = child.pid as number
   let exitCode: number | null | undefined
   const exited = new Promise<void>((resolve) =>

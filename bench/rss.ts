@@ -27,6 +27,7 @@ import type { ContactEvent } from '../src/core/types.js'
 import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { RocksDbStore } from '../src/state/rocksdb-store.js'
 import { packageRoot } from '../src/topology/package-files.js'
+import { unifierRunArgs } from './bench-processor.js'
 import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
 import { freePort, processCpuSeconds } from './processes.js'
 import { writeResults } from './results.js'
@@ -203,31 +204,18 @@ async function main(): Promise<void> {
     // 3. The processor, a child process with an empty state dir.
     const port = await freePort()
     const stateDir = join(scratch, 'processor')
-    const entry = values.built
-      ? [join(packageRoot(), 'dist', 'src', 'cli', 'main.js')]
-      : ['--import', 'tsx', join(packageRoot(), 'src', 'cli', 'main.ts')]
     const child = spawn(
       process.execPath,
-      [
-        ...entry,
-        'run',
-        '--brokers',
-        brokers.join(','),
-        '--registry',
+      unifierRunArgs({
+        brokers,
         registryUrl,
-        '--prefix',
         prefix,
-        '--group',
         groupId,
-        '--state-dir',
         stateDir,
-        '--identity',
-        identityFile,
-        '--commit-interval',
-        String(values['commit-interval']),
-        '--http-port',
-        String(port),
-      ],
+        commitIntervalMs: Number(values['commit-interval']),
+        httpPort: port,
+        built: values.built === true,
+      }),
       {
         cwd: packageRoot(),
         env: { ...process.env, UNIFIER_LOG_LEVEL: 'info' },
