@@ -156,6 +156,9 @@ const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
   'invalid-event',
   'undecodable',
   'unknown-schema',
+  'processing-failed',
+  'output-too-large',
+  'line-too-long',
 ]
 
 export interface DecodedDeadLetter {

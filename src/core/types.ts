@@ -82,7 +82,17 @@ export interface DroppedAttribute {
 }
 
 export type DeadLetterReason =
-  'no-identifiers' | 'conflicting-anchors' | 'invalid-event' | 'undecodable' | 'unknown-schema'
+  | 'no-identifiers'
+  | 'conflicting-anchors'
+  | 'invalid-event'
+  | 'undecodable'
+  | 'unknown-schema'
+  /** The record failed processing on every attempt the failure policy allows (a poison record). */
+  | 'processing-failed'
+  /** An output of the record is larger than its topic accepts (max.message.bytes). */
+  | 'output-too-large'
+  /** An input line longer than the reader's cap (NDJSON, CSV); never held in memory whole. */
+  | 'line-too-long'
 
 /** Output records, tagged on `kind`; every switch over them is exhaustive. */
 export type OutputRecord =
