@@ -4,6 +4,7 @@ import type { ContactEvent, EventOutcome, OutputRecord } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import {
   BatchResolver,
+  DEFAULT_FLUSH_EVERY,
   resolveAll,
   type ResolverInput,
   type ResolveStats,
@@ -13,6 +14,12 @@ import type { RecordCodec } from '../state/record-codec.js'
 import { parseEventLine } from './event-line.js'
 import type { LineSource } from './ndjson.js'
 import { Progress } from './progress.js'
+
+/**
+ * Where the last run's input stopped: stored beside the core's keys (it has no tenant part, so
+ * it never collides with them), in the same batch as the state it belongs to.
+ */
+export const RESUME_SEQUENCE_KEY = '\u0000last-sequence'
 
 /** A line that never reached the resolver: not JSON, or not a ContactEvent. */
 export interface BadLine {
@@ -56,7 +63,8 @@ export async function resolveNdjson(
     store: options.store,
     codec: options.codec,
     ...(options.prefetch ? { prefetch: createStatePrefetcher(options.config) } : {}),
-    ...(options.flushEvery === undefined ? {} : { flushEvery: options.flushEvery }),
+    flushEvery: options.flushEvery ?? DEFAULT_FLUSH_EVERY,
+    sequenceKey: RESUME_SEQUENCE_KEY,
     ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
   })
   const base = resolver.storedSequence

@@ -43,7 +43,3 @@ export class SchemaRegistryError extends Error {
     this.retriable = code === 'registry-unavailable'
   }
 }
-
-export function isDecodeError(err: unknown): err is DecodeError {
-  return err instanceof DecodeError
-}

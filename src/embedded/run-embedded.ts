@@ -10,6 +10,9 @@ import { Processor } from '../runtime/processor.js'
 import { createStatePrefetcher } from '../runtime/state-prefetch.js'
 import { msgpackCodec } from '../state/record-codec.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
+import { loadTopology } from '../topology/file.js'
+import { defaultTopologyFile } from '../topology/package-files.js'
+import { recordLimits } from '../topology/record-limits.js'
 import type { TopicRole } from '../topology/roles.js'
 import { EmbeddedProcessorLog } from './embedded-log.js'
 import { embeddedCodec } from './json-codec.js'
@@ -76,6 +79,8 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
       logger: options.logger,
       commitIntervalMs: options.commitIntervalMs ?? 100,
       maxTransactionEvents: options.maxTransactionEvents ?? 5_000,
+      // the limits the same records would meet on Kafka (topics named by role here)
+      maxRecordBytes: recordLimits(await loadTopology(defaultTopologyFile())),
     })
     await processor.start()
     try {

@@ -4,14 +4,19 @@ import type { ContactEvent, InputPosition } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import { ReadCache } from '../state/read-cache.js'
 import { msgpackCodec, type RecordCodec } from '../state/record-codec.js'
-import { WriteBackOverlay, type FlushedWrite } from '../state/write-back-overlay.js'
+import {
+  WriteBackOverlay,
+  type FlushedWrite,
+  type SealedWrites,
+} from '../state/write-back-overlay.js'
 import type { StatePrefetcher } from './state-prefetch.js'
 
 /**
  * The loop shared by the CLI, the embedded mode and the benchmarks: events go through the core
- * one at a time, each seeing the writes of the ones before it (write-back overlay), and the
- * accumulated writes reach the store as one atomic batch every `flushEvery` events.
- * Kafka-free on purpose: the Kafka runtime wraps this, committing offsets after a flush.
+ * one at a time, each seeing the writes of the ones before it (write-back overlay). The
+ * accumulated writes reach the store as one atomic batch: every `flushEvery` events and at
+ * `flush()` (the CLI, the benchmarks), or through `seal()`, which hands them encoded to the
+ * partition task so it can commit them to the state changelog before it persists them.
  */
 
 export interface BatchResolverOptions {
@@ -20,8 +25,17 @@ export interface BatchResolverOptions {
   readonly codec?: RecordCodec<StateRecord>
   /** Decoded records kept in memory between flushes and across them (LRU). */
   readonly cacheEntries?: number
-  /** Events per store batch: larger batches mean fewer round trips and more to redo after a crash. */
+  /**
+   * Flush on its own every this many events (larger batches mean fewer round trips and more to
+   * redo after a crash); none: only when `flush()` is called.
+   */
   readonly flushEvery?: number
+  /**
+   * A key under which every flush records the last input sequence, in the same batch as the
+   * state it belongs to, so a later run can continue after it (`storedSequence`). The CLI's
+   * resume point; the Kafka runtime keeps its input position in Kafka and sets none.
+   */
+  readonly sequenceKey?: string
   /**
    * Reads the keys a window of events will need in a few store round trips before
    * deciding them (worth it for RocksDB, where every round trip costs tens of microseconds).
@@ -56,11 +70,6 @@ export const DEFAULT_FLUSH_EVERY = 1_000
 const MAX_PREFETCH_HOPS = 2
 export const DEFAULT_CACHE_ENTRIES = 200_000
 
-/**
- * Where the last run's input stopped. Stored beside the core's keys (it has no tenant part, so
- * it never collides with them) and written in the same batch as the state it belongs to.
- */
-export const LAST_SEQUENCE_KEY = '\u0000last-sequence'
 
 export class BatchResolver {
   readonly stats: ResolveStats = {
@@ -76,9 +85,9 @@ export class BatchResolver {
     flushes: 0,
   }
   private readonly overlay: WriteBackOverlay<StateRecord>
-  private readonly flushEvery: number
+  private readonly flushEvery: number | undefined
   private sinceFlush = 0
-  private flushing: Promise<FlushedWrite<StateRecord>[]> | null = null
+  private flushing: Promise<readonly FlushedWrite<StateRecord>[]> | null = null
   private lastSequence: number
 
   private constructor(
@@ -87,8 +96,11 @@ export class BatchResolver {
     readonly storedSequence: number,
   ) {
     const cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES
-    this.flushEvery = options.flushEvery ?? DEFAULT_FLUSH_EVERY
-    if (!Number.isInteger(this.flushEvery) || this.flushEvery < 1) {
+    this.flushEvery = options.flushEvery
+    if (
+      this.flushEvery !== undefined &&
+      (!Number.isInteger(this.flushEvery) || this.flushEvery < 1)
+    ) {
       throw new Error(`flushEvery must be a positive integer, got ${this.flushEvery}`)
     }
     this.overlay = new WriteBackOverlay(
@@ -100,14 +112,15 @@ export class BatchResolver {
   }
 
   static async open(options: BatchResolverOptions): Promise<BatchResolver> {
-    const [stored] = await options.store.getMany([LAST_SEQUENCE_KEY])
+    if (options.sequenceKey === undefined) return new BatchResolver(options, 0)
+    const [stored] = await options.store.getMany([options.sequenceKey])
     const sequence = stored === undefined ? 0 : Number(new TextDecoder().decode(stored))
     return new BatchResolver(options, Number.isSafeInteger(sequence) ? sequence : 0)
   }
 
   /** Events per window for `processWindow` (and so for `resolveAll`). */
   get windowSize(): number {
-    return this.options.window ?? this.flushEvery
+    return this.options.window ?? this.flushEvery ?? DEFAULT_FLUSH_EVERY
   }
 
   /**
@@ -147,8 +160,20 @@ export class BatchResolver {
     this.overlay.apply(decision.writes)
     this.count(decision)
     this.lastSequence = Math.max(this.lastSequence, position.sequence)
-    if (++this.sinceFlush >= this.flushEvery) await this.startFlush()
+    this.sinceFlush++
+    if (this.flushEvery !== undefined && this.sinceFlush >= this.flushEvery) {
+      await this.startFlush()
+    }
     return decision
+  }
+
+  /**
+   * Every write decided since the last flush or seal, encoded, still visible to the events
+   * decided next, and not in the store until the caller persists them (after its commit).
+   */
+  seal(): SealedWrites<StateRecord> {
+    this.sinceFlush = 0
+    return this.overlay.seal()
   }
 
   /**
@@ -170,12 +195,13 @@ export class BatchResolver {
       this.flushing = null
       return
     }
-    const position = {
-      key: LAST_SEQUENCE_KEY,
-      value: new TextEncoder().encode(String(this.lastSequence)),
-    }
+    const sequenceKey = this.options.sequenceKey
+    const alongside =
+      sequenceKey === undefined
+        ? []
+        : [{ key: sequenceKey, value: new TextEncoder().encode(String(this.lastSequence)) }]
     this.sinceFlush = 0
-    const flushing = this.overlay.startFlush([position]).then(async (flushed) => {
+    const flushing = this.overlay.startFlush(alongside).then(async (flushed) => {
       this.stats.flushes++
       await this.options.onFlush?.(flushed)
       return flushed

@@ -14,6 +14,7 @@ import { PrefixedStore } from '../state/prefixed-store.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
 import { loadTopology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
+import { recordLimits } from '../topology/record-limits.js'
 import { TOPIC_ROLES } from '../topology/roles.js'
 import { PrometheusMetrics } from './metrics.js'
 import { Processor } from './processor.js'
@@ -113,6 +114,7 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
     metrics,
     commitIntervalMs: config.commitIntervalMs,
     maxTransactionEvents: config.maxTransactionEvents,
+    maxRecordBytes: recordLimits(topology),
     // one share per partition of the input topic: a member given every partition stays in budget
     cacheEntriesPerTask: Math.max(
       1_000,

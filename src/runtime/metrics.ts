@@ -7,7 +7,8 @@ export interface TaskMetrics {
   deadLetters(reason: string, count: number): void
   batch(seconds: number): void
   commit(seconds: number): void
-  aborts(partition: number): void
+  /** A task failed with `code` (src/runtime/failure-policy.ts) and its transaction was aborted. */
+  aborts(partition: number, code: string): void
   lag(partition: number, records: number): void
   restored(partition: number, records: number, remaining: number): void
 }
@@ -61,8 +62,8 @@ export class PrometheusMetrics implements TaskMetrics {
   })
   private readonly abortsTotal = new Counter({
     name: 'unifier_transaction_aborts_total',
-    help: 'Transactions aborted (errors, fencing, shutdown) and re-processed',
-    labelNames: ['partition'],
+    help: 'Tasks failed and their transactions aborted, by failure code (re-processed from the last commit)',
+    labelNames: ['partition', 'code'],
     registers: [this.registry],
   })
   private readonly lagGauge = new Gauge({
@@ -103,8 +104,8 @@ export class PrometheusMetrics implements TaskMetrics {
   commit(seconds: number): void {
     this.commitSeconds.observe(seconds)
   }
-  aborts(partition: number): void {
-    this.abortsTotal.inc({ partition: String(partition) })
+  aborts(partition: number, code: string): void {
+    this.abortsTotal.inc({ partition: String(partition), code })
   }
   lag(partition: number, records: number): void {
     this.lagGauge.set({ partition: String(partition) }, records)

@@ -3,9 +3,16 @@ import type { KeyValueStore } from '../ports/key-value-store.js'
 import type { Logger } from '../ports/logger.js'
 import { NO_METRICS, type TaskMetrics } from './metrics.js'
 import type { FetchedBatch, ProcessorLog } from './ports.js'
+import {
+  failurePolicy,
+  restartDelayMs,
+  TaskFailure,
+  type FailureAction,
+  type FailureCode,
+} from './failure-policy.js'
 import { retrying } from './retry.js'
 import type { StatePrefetcher } from './state-prefetch.js'
-import { messageOf, PartitionTask, type TaskCodec } from './task.js'
+import { messageOf, PartitionTask, type ForcedDeadLetter, type TaskCodec } from './task.js'
 
 export interface ProcessorOptions {
   readonly log: ProcessorLog
@@ -22,6 +29,11 @@ export interface ProcessorOptions {
   readonly maxTransactionEvents: number
   /** Decoded records each partition task caches (default: the batch resolver's). */
   readonly cacheEntriesPerTask?: number
+  /** Attempts at one input record before it is dead-lettered `processing-failed` (default 3). */
+  readonly maxAttempts?: number
+  /** The largest record (key + value bytes) an output topic accepts; none: no limit. */
+  readonly maxRecordBytes?: (topic: string) => number
+  readonly sleep?: (ms: number) => Promise<void>
 }
 
 /** Everything known about one assigned input partition. */
@@ -35,6 +47,12 @@ interface Slot {
   fencedGeneration: number | null
   commitQueued: boolean
   restoring: boolean
+  /** Failures since the last commit that went through: sets the backoff of the next restart. */
+  restarts: number
+  /** The record the last failures were tied to, and how many times it failed. */
+  failing: { readonly offset: string; attempts: number } | null
+  /** Records to dead-letter instead of deciding (they failed every attempt the policy allows). */
+  readonly deadLetters: Map<string, ForcedDeadLetter>
 }
 
 export interface PartitionHealth {
@@ -67,9 +85,13 @@ export class Processor {
   private ticker: NodeJS.Timeout | null = null
   private status: ProcessorHealth['status'] = 'starting'
   private readonly metrics: TaskMetrics
+  private readonly policy: Readonly<Record<FailureCode, FailureAction>>
 
   constructor(private readonly options: ProcessorOptions) {
     this.metrics = options.metrics ?? NO_METRICS
+    this.policy = failurePolicy(
+      options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts },
+    )
   }
 
   async start(): Promise<void> {
@@ -136,6 +158,9 @@ export class Processor {
         fencedGeneration: null,
         commitQueued: false,
         restoring: false,
+        restarts: 0,
+        failing: null,
+        deadLetters: new Map(),
       }
       this.slots.set(partition, slot)
     }
@@ -223,6 +248,11 @@ export class Processor {
         heartbeat: async () => {
           await log.heartbeat?.()
         },
+        isFenced: (err) => log.isFenced(err),
+        deadLetters: this.slot(partition).deadLetters,
+        ...(this.options.maxRecordBytes === undefined
+          ? {}
+          : { maxRecordBytes: this.options.maxRecordBytes }),
       })
     } catch (err) {
       await sink.close().catch(() => undefined)
@@ -255,7 +285,7 @@ export class Processor {
         // and batch size, and let outputs flow while the rest is decided.
         for (let i = 0; i < batch.records.length; i += SLICE_RECORDS) {
           await task.process(batch.records.slice(i, i + SLICE_RECORDS))
-          if (task.commitDue) await task.commit()
+          if (task.commitDue) await this.commit(task, slot)
           await heartbeat().catch(() => undefined)
         }
         this.metrics.lag(
@@ -285,7 +315,7 @@ export class Processor {
         const task = s.task
         if (task === null || !task.commitDue) return
         try {
-          await task.commit()
+          await this.commit(task, s)
         } catch (err) {
           await this.recover(partition, s, err)
         }
@@ -293,23 +323,70 @@ export class Processor {
     }
   }
 
-  /** The task is unusable: abort it and start over from the last commit (unless fenced). */
+  /** Commits, then forgets the failures the commit has put behind it. */
+  private async commit(task: PartitionTask, slot: Slot): Promise<void> {
+    await task.commit()
+    slot.restarts = 0
+    const next = BigInt(task.nextOffset)
+    if (slot.failing !== null && BigInt(slot.failing.offset) < next) slot.failing = null
+    for (const offset of slot.deadLetters.keys()) {
+      if (BigInt(offset) < next) slot.deadLetters.delete(offset)
+    }
+  }
+
+  /**
+   * The task failed: its transaction is aborted and, as the failure policy says for the code,
+   * the partition waits for a rebalance (fenced), or a new task starts over from the last
+   * commit after a backoff, dead-lettering the record that failed once it has failed as often
+   * as the policy allows. No record can hold a partition for good.
+   */
   private async recover(partition: number, slot: Slot, err: unknown): Promise<void> {
-    const fenced = this.options.log.isFenced(err)
-    this.options.logger.warn(
-      { partition, err: messageOf(err), fenced },
-      fenced
-        ? 'fenced: another instance owns this partition now; waiting for the rebalance'
-        : 'transaction failed; aborting and re-processing from the last commit',
-    )
+    const failure =
+      err instanceof TaskFailure
+        ? err
+        : new TaskFailure(this.options.log.isFenced(err) ? 'fenced' : 'unexpected', null, err)
+    const action = this.policy[failure.code]
     const task = slot.task
     slot.task = null
     slot.awaitingSeek = null
     await task?.close({ commit: false })
-    if (fenced) {
+    const logged = { partition, code: failure.code, offset: failure.offset, err: messageOf(err) }
+    if (action.kind === 'wait-for-rebalance') {
+      this.options.logger.warn(
+        logged,
+        'fenced: another instance owns this partition now; waiting for the rebalance',
+      )
       slot.fencedGeneration = this.generation
       return
     }
+    if (action.kind === 'retry-record' && failure.offset !== null) {
+      const attempts = slot.failing?.offset === failure.offset ? slot.failing.attempts + 1 : 1
+      slot.failing = { offset: failure.offset, attempts }
+      if (attempts >= action.attempts) {
+        slot.deadLetters.set(failure.offset, { reason: action.reason, detail: failure.message })
+        slot.failing = null
+        this.options.logger.warn(
+          { ...logged, attempts },
+          'record failed every attempt; it goes to the dead-letter topic and the partition goes on',
+        )
+      } else {
+        this.options.logger.warn(
+          { ...logged, attempts },
+          'record failed; retrying from the last commit',
+        )
+      }
+    } else {
+      this.options.logger.warn(
+        logged,
+        'transaction failed; aborting and re-processing from the last commit',
+      )
+    }
+    slot.restarts++
+    const delayMs = restartDelayMs(slot.restarts)
+    await (this.options.sleep ?? sleep)(delayMs)
+    await this.options.log.heartbeat?.().catch(() => undefined)
     await this.ensureTask(partition, slot)
   }
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))

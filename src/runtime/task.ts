@@ -1,13 +1,14 @@
 import { DecodeError, SchemaRegistryError } from '../codecs/errors.js'
 import type { EncodedMessage } from '../codecs/topic-codec.js'
 import type { Resolver } from '../core/resolver.js'
-import type { ContactEvent, OutputRecord } from '../core/types.js'
+import type { ContactEvent, DeadLetterReason, OutputRecord } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import type { Logger } from '../ports/logger.js'
 import type { TopicRole } from '../topology/roles.js'
 import { BatchResolver, type ResolverInput } from './batch-resolver.js'
+import { StoreError } from '../state/store-error.js'
+import { TaskFailure, type FailureCode } from './failure-policy.js'
 import { InvalidInputError } from './invalid-input.js'
-import { CommitGatedStore } from './commit-gated-store.js'
 import { NO_METRICS, type TaskMetrics } from './metrics.js'
 import type {
   ChangelogSource,
@@ -50,6 +51,20 @@ export interface TaskOptions {
   readonly now?: () => number
   /** Called while waiting (restore, retries) so a group member is not taken for dead. */
   readonly heartbeat?: () => Promise<void>
+  /** True when a log error means another owner took over the partition (failure `fenced`). */
+  readonly isFenced?: (err: unknown) => boolean
+  /**
+   * Input offsets to dead-letter without deciding them: the failure policy's verdict on a
+   * record that failed every attempt it allows (the processor keeps the count).
+   */
+  readonly deadLetters?: ReadonlyMap<string, ForcedDeadLetter>
+  /** The largest record (key + value bytes) an output topic accepts; none: no limit. */
+  readonly maxRecordBytes?: (topic: string) => number
+}
+
+export interface ForcedDeadLetter {
+  readonly reason: DeadLetterReason
+  readonly detail: string
 }
 
 type WindowItem = ResolverInput & { readonly record: InputRecord }
@@ -78,7 +93,6 @@ export class PartitionTask {
 
   private constructor(
     private readonly options: TaskOptions,
-    private readonly gated: CommitGatedStore,
     private readonly resolver: BatchResolver,
     /** The offset of the next input record to process. */
     private next: bigint,
@@ -138,20 +152,14 @@ export class PartitionTask {
       'state restored',
     )
     const committed = await options.position.committedOffset()
-    const gated = new CommitGatedStore(store)
-    const resolver = await PartitionTask.newResolver(options, gated)
-    return new PartitionTask(options, gated, resolver, BigInt(committed ?? '0'), checkpoint)
-  }
-
-  private static newResolver(options: TaskOptions, gated: CommitGatedStore) {
-    return BatchResolver.open({
+    // No flushEvery: the batch resolver only hands its writes over when the task commits.
+    const resolver = await BatchResolver.open({
       resolver: options.resolver,
-      store: gated,
-      // Flushing is the commit's job: the batch resolver never flushes on its own.
-      flushEvery: Number.MAX_SAFE_INTEGER,
+      store,
       ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
       ...(options.prefetch === undefined ? {} : { prefetch: options.prefetch }),
     })
+    return new PartitionTask(options, resolver, BigInt(committed ?? '0'), checkpoint)
   }
 
   /**
@@ -168,16 +176,32 @@ export class PartitionTask {
       const outgoing: OutgoingRecord[] = []
       let window: WindowItem[] = []
       const decideWindow = async (): Promise<void> => {
-        await this.resolver.processWindow(window, async (input, decision) => {
-          const { record } = input as WindowItem
-          for (const output of decision.outputs) {
-            outgoing.push(await this.encode(output, record))
-          }
-        })
+        let decided = 0
+        try {
+          await this.resolver.processWindow(window, async (input, decision) => {
+            const { record } = input as WindowItem
+            for (const output of decision.outputs) {
+              outgoing.push(await this.encode(output, record))
+            }
+            decided++
+          })
+        } catch (err) {
+          throw attributed(err, window[decided]?.record ?? null)
+        }
         window = []
       }
       for (const record of fresh) {
-        const event = await this.decode(record)
+        const forced = this.options.deadLetters?.get(record.offset)
+        if (forced !== undefined) {
+          await decideWindow()
+          // Decoded again only to name the tenant and event in the dead letter, if it can be.
+          const event = await this.options.codec.decodeContactEvent(record.value).catch(() => null)
+          outgoing.push(await this.encode(forcedDeadLetter(forced, record, event), record))
+          continue
+        }
+        const event = await this.decode(record).catch((err: unknown) => {
+          throw attributed(err, record)
+        })
         if (event instanceof DecodeError || event instanceof InvalidInputError) {
           await decideWindow()
           outgoing.push(await this.encode(deadLetterFor(event), record))
@@ -186,7 +210,7 @@ export class PartitionTask {
         window.push({ event, position: { sequence: Number(record.offset) }, record })
       }
       await decideWindow()
-      if (outgoing.length > 0) await txn.send(outgoing)
+      if (outgoing.length > 0) await this.onLog(() => txn.send(outgoing))
       this.next = BigInt((fresh.at(-1) as InputRecord).offset) + 1n
       this.txnEvents += fresh.length
       this.metrics.events(this.partition, fresh.length)
@@ -220,36 +244,32 @@ export class PartitionTask {
     if (txn === null) return
     const started = this.now()
     try {
-      const held = this.gated.nextWrite()
-      const flushed = this.resolver.flush()
-      const batch = await Promise.race([held, flushed.then(() => null)])
+      const sealed = this.resolver.seal()
       const stateTopic = this.options.codec.topicName('state-changelog')
-      const changelog: OutgoingRecord[] = (batch ?? []).map(({ key, value }) => ({
+      const changelog: OutgoingRecord[] = sealed.writes.map(({ key, bytes }) => ({
         topic: stateTopic,
         partition: this.partition,
         key: Buffer.from(key, 'utf8'),
         // A view, not a copy: the encoded state value is not written to again.
         value:
-          value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+          bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       }))
-      const written = changelog.length === 0 ? [] : await txn.send(changelog)
-      await txn.commit(this.nextOffset)
+      const written = changelog.length === 0 ? [] : await this.onLog(() => txn.send(changelog))
+      await this.onLog(() => txn.commit(this.nextOffset))
       this.txn = null
-      let checkpoint = this.checkpoint
       for (const w of written) {
-        if (w.topic === stateTopic && w.partition === this.partition) {
-          if (checkpoint === null || BigInt(w.lastOffset) > BigInt(checkpoint)) {
-            checkpoint = w.lastOffset
-          }
+        if (w.topic !== stateTopic || w.partition !== this.partition) continue
+        if (this.checkpoint === null || BigInt(w.lastOffset) > BigInt(this.checkpoint)) {
+          this.checkpoint = w.lastOffset
         }
       }
-      this.checkpoint = checkpoint
-      await this.gated.release(
-        checkpoint === null
+      // Only now, with the transaction committed, does the local store take the writes, with
+      // the changelog offset they end at: it is never ahead of what Kafka holds.
+      await sealed.persist(
+        this.checkpoint === null
           ? []
-          : [{ key: CHANGELOG_CHECKPOINT_KEY, value: encoder.encode(checkpoint) }],
+          : [{ key: CHANGELOG_CHECKPOINT_KEY, value: encoder.encode(this.checkpoint) }],
       )
-      await flushed
       this.metrics.commit((this.now() - started) / 1000)
       this.options.logger.debug(
         { partition: this.partition, events: this.txnEvents, nextOffset: this.nextOffset },
@@ -284,7 +304,7 @@ export class PartitionTask {
 
   private async transaction(): Promise<PartitionTransaction> {
     if (this.txn !== null) return this.txn
-    this.txn = await this.options.sink.begin()
+    this.txn = await this.onLog(() => this.options.sink.begin())
     this.txnStartedAt = this.now()
     this.txnEvents = 0
     return this.txn
@@ -334,19 +354,46 @@ export class PartitionTask {
         await this.options.heartbeat?.()
       },
     })
+    const limit = this.options.maxRecordBytes?.(message.topic) ?? Number.POSITIVE_INFINITY
+    const size = (message.key?.length ?? 0) + (message.value?.length ?? 0)
+    if (size > limit) {
+      const detail = `its ${output.kind} output is ${size} bytes; topic ${message.topic} accepts ${limit}`
+      // A dead letter always fits: what does not is the original bytes, cut to make room.
+      if (output.kind === 'dead-letter' && record.value !== null && record.value.length > 0) {
+        const keep = Math.max(0, record.value.length - (size - limit) - 1024)
+        const cut = { ...record, value: record.value.subarray(0, keep) }
+        const note = `${output.detail} (original value cut to ${keep} of ${record.value.length} bytes to fit the topic)`
+        return this.encode({ ...output, detail: note }, cut)
+      }
+      throw new TaskFailure('output-too-large', record.offset, new Error(detail), detail)
+    }
     // Every output of a tenant goes to the partition numbered like its input partition, so
     // one tenant's changelog and events stay on one partition, in input order.
     const partition = this.partition % this.options.sink.partitionsOf(message.topic)
     return { topic: message.topic, partition, key: message.key, value: message.value }
   }
 
-  private fail(err: unknown): unknown {
-    if (this.failed === null) {
-      this.failed = err
-      this.metrics.aborts(this.partition)
-      this.gated.fail(err)
+  /** Runs a call to the log (begin, send, commit); its errors are `broker-error` or `fenced`. */
+  private async onLog<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (err) {
+      throw new TaskFailure(
+        this.options.isFenced?.(err) === true ? 'fenced' : 'broker-error',
+        null,
+        err,
+      )
     }
-    return err
+  }
+
+  /** Marks the task unusable and returns the failure with its code (the processor's input). */
+  private fail(err: unknown): TaskFailure {
+    const failure = attributed(err, null)
+    if (this.failed === null) {
+      this.failed = failure
+      this.metrics.aborts(this.partition, failure.code)
+    }
+    return failure
   }
 
   private async abortQuietly(): Promise<void> {
@@ -363,6 +410,32 @@ export class PartitionTask {
         cause: this.failed,
       })
     }
+  }
+}
+
+/**
+ * The failure code of an error thrown while deciding or encoding `record` (null: not tied to a
+ * record): the store's own errors and coded failures keep theirs; anything else thrown on a
+ * record is the resolver or the encoding failing on it.
+ */
+function attributed(err: unknown, record: InputRecord | null): TaskFailure {
+  if (err instanceof TaskFailure) return err
+  if (err instanceof StoreError) return new TaskFailure('store-error', null, err)
+  const code: FailureCode = record === null ? 'unexpected' : 'processing-failed'
+  return new TaskFailure(code, record?.offset ?? null, err)
+}
+
+function forcedDeadLetter(
+  { reason, detail }: ForcedDeadLetter,
+  record: InputRecord,
+  event: ContactEvent | null,
+): OutputRecord {
+  return {
+    kind: 'dead-letter',
+    tenant: typeof event?.tenant === 'string' ? event.tenant : null,
+    eventId: typeof event?.eventId === 'string' ? event.eventId : null,
+    reason,
+    detail: `${detail} (input offset ${record.offset})`,
   }
 }
 

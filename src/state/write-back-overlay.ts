@@ -2,10 +2,18 @@ import type { StateReader, StateWrite } from '../core/state.js'
 import type { KeyValueStore, KeyValueWrite } from '../ports/key-value-store.js'
 import type { ReadCache } from './read-cache.js'
 import type { RecordCodec } from './record-codec.js'
+import { StoreError } from './store-error.js'
 
 /** A write that reached the store, with the bytes it was stored as (for a changelog topic). */
 export interface FlushedWrite<V> extends StateWrite<V> {
   readonly bytes: Uint8Array | null
+}
+
+/** Pending writes encoded and set aside by `seal()`, until `persist` stores them. */
+export interface SealedWrites<V> {
+  readonly writes: readonly FlushedWrite<V>[]
+  /** Writes them to the store, with `alongside` in the same atomic batch. */
+  persist(alongside?: readonly KeyValueWrite[]): Promise<void>
 }
 
 /**
@@ -18,7 +26,7 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
   private pending = new Map<string, V | null>()
   /** Writes of the flush the store is still applying; reads see them meanwhile. */
   private writing: ReadonlyMap<string, V | null> | null = null
-  private inFlight: Promise<FlushedWrite<V>[]> | null = null
+  private inFlight: Promise<readonly FlushedWrite<V>[]> | null = null
   private failure: unknown = null
   private storeReads = 0
 
@@ -61,7 +69,7 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
     }
     if (missKeys === null) return result
     this.storeReads++
-    const stored = this.store.getManySync?.(missKeys)
+    const stored = readSync(this.store, missKeys)
     if (stored === undefined) return null
     const decoded = new Map<string, V | null>()
     for (let m = 0; m < missKeys.length; m++) {
@@ -110,7 +118,9 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
     }
     if (missKeys.length === 0) return result
     this.storeReads++
-    const stored = await this.store.getMany(missKeys)
+    const stored = await this.store.getMany(missKeys).catch((err: unknown) => {
+      throw new StoreError('read', err)
+    })
     for (let m = 0; m < missKeys.length; m++) {
       const bytes = stored[m]
       const value = bytes === undefined ? null : this.codec.decode(bytes)
@@ -137,10 +147,10 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
 
   /**
    * Writes everything pending as one store batch and returns what was written, once the store
-   * has it. `alongside` are raw writes (e.g. the runtime's input position) that must land
+   * has it. `alongside` are raw writes (e.g. the CLI's input position) that must land
    * atomically with them.
    */
-  async flush(alongside: readonly KeyValueWrite[] = []): Promise<FlushedWrite<V>[]> {
+  async flush(alongside: readonly KeyValueWrite[] = []): Promise<readonly FlushedWrite<V>[]> {
     return this.startFlush(alongside)
   }
 
@@ -151,46 +161,64 @@ export class WriteBackOverlay<V extends object> implements StateReader<V> {
    * all further use: the writes since the last good flush are lost from this process, and the
    * runtime must restart from its last committed position.
    */
-  async startFlush(alongside: readonly KeyValueWrite[] = []): Promise<FlushedWrite<V>[]> {
+  async startFlush(alongside: readonly KeyValueWrite[] = []): Promise<readonly FlushedWrite<V>[]> {
     this.assertHealthy()
     if (this.inFlight !== null) await this.inFlight
     if (this.pending.size === 0 && alongside.length === 0) return []
-    const writing = this.pending
-    this.pending = new Map()
-    const flushed: FlushedWrite<V>[] = []
-    const batch: KeyValueWrite[] = [...alongside]
-    for (const [key, value] of writing) {
-      const bytes = value === null ? null : this.codec.encode(value)
-      flushed.push({ key, value, bytes })
-      batch.push({ key, value: bytes })
-    }
-    this.writing = writing
-    const done = this.store.write(batch).then(
-      () => {
-        for (const { key, value } of flushed) this.cache.set(key, value)
-        this.writing = null
-        this.inFlight = null
-        return flushed
-      },
-      (err: unknown) => {
-        this.failure = err
-        this.inFlight = null
-        throw err
-      },
-    )
+    const sealed = this.seal()
+    const done = sealed.persist(alongside).then(() => sealed.writes)
     this.inFlight = done
     return done
   }
 
-  /** Waits for the flush in flight, if any. */
-  async drain(): Promise<void> {
-    if (this.inFlight !== null) await this.inFlight
+  /**
+   * Encodes every pending write and sets them aside: reads keep seeing them, new writes start a
+   * new pending set, and nothing reaches the store until `persist` is called. The Kafka runtime
+   * sends the encoded writes to the state changelog and persists them only once that
+   * transaction has committed. One sealed set at a time.
+   */
+  seal(): SealedWrites<V> {
     this.assertHealthy()
+    if (this.writing !== null) throw new Error('the previous sealed writes are not persisted yet')
+    const writing = this.pending
+    this.pending = new Map()
+    const writes: FlushedWrite<V>[] = []
+    for (const [key, value] of writing) {
+      writes.push({ key, value, bytes: value === null ? null : this.codec.encode(value) })
+    }
+    this.writing = writing
+    return {
+      writes,
+      persist: (alongside = []) => {
+        const batch: KeyValueWrite[] = [...alongside]
+        for (const { key, bytes } of writes) batch.push({ key, value: bytes })
+        return this.store.write(batch).then(
+          () => {
+            for (const { key, value } of writes) this.cache.set(key, value)
+            this.writing = null
+            this.inFlight = null
+          },
+          (err: unknown) => {
+            this.failure = err
+            this.inFlight = null
+            throw new StoreError('write', err)
+          },
+        )
+      },
+    }
   }
 
   private assertHealthy(): void {
     if (this.failure !== null) {
       throw new Error('state overlay unusable after a failed store write', { cause: this.failure })
     }
+  }
+}
+
+function readSync(store: KeyValueStore, keys: readonly string[]) {
+  try {
+    return store.getManySync?.(keys)
+  } catch (err) {
+    throw new StoreError('read', err)
   }
 }

@@ -37,6 +37,7 @@ async function runFrom(
     store,
     flushEvery,
     cacheEntries: 4,
+    sequenceKey: '\u0000sequence',
   })
   const outputs = new Map<number, OutputRecord[]>()
   for (const [i, event] of events.entries()) {

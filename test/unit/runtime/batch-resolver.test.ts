@@ -62,12 +62,15 @@ function stream(count: number): ResolverInput[] {
   })
 }
 
+const SEQUENCE_KEY = '\u0000sequence'
+
 async function runAll(options: { flushEvery: number; prefetch: boolean; store?: CountingStore }) {
   const store = options.store ?? new CountingStore()
   const batch = await BatchResolver.open({
     resolver: createResolver(config),
     store,
     flushEvery: options.flushEvery,
+    sequenceKey: SEQUENCE_KEY,
     ...(options.prefetch ? { prefetch: createStatePrefetcher(config) } : {}),
   })
   const outputs: unknown[] = []
@@ -138,7 +141,39 @@ describe('BatchResolver', () => {
 
   it('remembers the last input sequence with the state, for the next run to continue after', async () => {
     const { store } = await runAll({ flushEvery: 7, prefetch: false })
-    const reopened = await BatchResolver.open({ resolver: createResolver(config), store })
+    const reopened = await BatchResolver.open({
+      resolver: createResolver(config),
+      store,
+      sequenceKey: SEQUENCE_KEY,
+    })
     expect(reopened.storedSequence).toBe(30)
+  })
+
+  it('hands sealed writes over encoded, keeps them readable, and stores nothing until they are persisted', async () => {
+    const store = new CountingStore()
+    const batch = await BatchResolver.open({ resolver: createResolver(config), store })
+    const events = [...stream(6)]
+    await batch.processWindow(events.slice(0, 3))
+    const sealed = batch.seal()
+    expect(sealed.writes.length).toBeGreaterThan(0)
+    expect(sealed.writes.every((w) => w.value === null || w.bytes !== null)).toBe(true)
+    expect(store.batches).toHaveLength(0)
+    // events decided before the persist see the sealed writes (same outcome as one pass)
+    const outcomes: unknown[] = []
+    await batch.processWindow(events.slice(3), (_i, d) => void outcomes.push(d.outcome))
+    await sealed.persist([{ key: SEQUENCE_KEY, value: new TextEncoder().encode('x') }])
+    expect(store.batches).toHaveLength(1)
+    expect(store.batches[0]?.map((w) => w.key)).toEqual([
+      SEQUENCE_KEY,
+      ...sealed.writes.map((w) => w.key),
+    ])
+    const onePass = await BatchResolver.open({
+      resolver: createResolver(config),
+      store: new CountingStore(),
+    })
+    const expected: unknown[] = []
+    await onePass.processWindow(events.slice(0, 3))
+    await onePass.processWindow(events.slice(3), (_i, d) => void expected.push(d.outcome))
+    expect(outcomes).toEqual(expected)
   })
 })
