@@ -70,7 +70,6 @@ export const DEFAULT_FLUSH_EVERY = 1_000
 const MAX_PREFETCH_HOPS = 2
 export const DEFAULT_CACHE_ENTRIES = 200_000
 
-
 export class BatchResolver {
   readonly stats: ResolveStats = {
     events: 0,
