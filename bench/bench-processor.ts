@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { parseAppConfig } from '../src/config/app-config.js'
 import type { ProcessorHealth } from '../src/runtime/processor.js'
-import { startKafkaApp } from '../src/runtime/kafka-app.js'
+import { startKafkaApp } from '../src/cli/kafka-app.js'
 import { packageRoot } from '../src/topology/package-files.js'
 import { freePort, processCpuSeconds } from './processes.js'
 

@@ -80,7 +80,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
       commitIntervalMs: options.commitIntervalMs ?? 100,
       maxTransactionEvents: options.maxTransactionEvents ?? 5_000,
       // the limits the same records would meet on Kafka (topics named by role here)
-      maxRecordBytes: recordLimits(await loadTopology(defaultTopologyFile())),
+      maxRecordBytes: recordLimits((await loadTopology(defaultTopologyFile())).topics),
     })
     await processor.start()
     try {

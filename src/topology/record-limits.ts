@@ -1,5 +1,3 @@
-import type { Topology } from './file.js'
-
 /**
  * What a topic accepts when neither it nor the broker says otherwise: Kafka's default
  * `max.message.bytes` (the broker's `message.max.bytes`).
@@ -13,14 +11,19 @@ export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 const FRAMING_BYTES = 1_024
 
 /**
- * The largest key + value a record may have on each topic of the topology, from its
- * `max.message.bytes` (topology/topics.yaml) or Kafka's default. The processor checks every
- * output against it before sending, so an oversized record is dead-lettered instead of
- * aborting its transaction again and again.
+ * The largest key + value a record may have on each topic, from its `max.message.bytes` (as the
+ * cluster reports it, or as topology/topics.yaml sets it) or Kafka's default. The processor
+ * checks every output against it before sending, so an oversized record is dead-lettered
+ * instead of aborting its transaction again and again.
  */
-export function recordLimits(topology: Topology): (topic: string) => number {
+export function recordLimits(
+  topics: Iterable<{
+    readonly name: string
+    readonly configs: Readonly<Record<string, string | null>>
+  }>,
+): (topic: string) => number {
   const limits = new Map<string, number>()
-  for (const topic of topology.topics) {
+  for (const topic of topics) {
     const configured = Number(topic.configs['max.message.bytes'])
     const max =
       Number.isInteger(configured) && configured > 0 ? configured : KAFKA_DEFAULT_MAX_MESSAGE_BYTES

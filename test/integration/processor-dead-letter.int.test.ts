@@ -7,7 +7,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deadLetterFromAvro } from '../../src/codecs/records.js'
 import type { ContactEvent } from '../../src/core/types.js'
-import { startKafkaApp, type KafkaApp } from '../../src/runtime/kafka-app.js'
+import { startKafkaApp, type KafkaApp } from '../../src/cli/kafka-app.js'
 import { currentProfiles, processorEnv, waitFor, type ProcessorEnv } from './processor-harness.js'
 
 let env: ProcessorEnv

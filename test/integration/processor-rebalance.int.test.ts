@@ -6,7 +6,7 @@
 import { pino } from 'pino'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startKafkaApp, type KafkaApp } from '../../src/runtime/kafka-app.js'
+import { startKafkaApp, type KafkaApp } from '../../src/cli/kafka-app.js'
 import {
   committedCounts,
   currentProfiles,

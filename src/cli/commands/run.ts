@@ -5,7 +5,7 @@ import { loadAppConfig } from '../../config/app-config.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
 import { formatEmbeddedReport } from '../../embedded/report.js'
 import { runEmbedded } from '../../embedded/run-embedded.js'
-import { startKafkaApp } from '../../runtime/kafka-app.js'
+import { startKafkaApp } from '../kafka-app.js'
 import { DEFAULT_START } from '../sample-defaults.js'
 
 interface RunFlags {

@@ -6,7 +6,8 @@ import { loadSchemas } from '../codecs/schemas.js'
 import { TopicCodec } from '../codecs/topic-codec.js'
 import type { AppConfig } from '../config/app-config.js'
 import { loadIdentityConfig } from '../config/identity-config.js'
-import { createResolver } from '../core/resolver.js'
+import { createResolver, type Resolver } from '../core/resolver.js'
+import { KafkaTopicAdmin } from '../kafka/admin.js'
 import { createKafka } from '../kafka/client.js'
 import { openKafkaProcessorLog } from '../kafka/processor-ports.js'
 import type { Logger } from '../ports/logger.js'
@@ -16,11 +17,11 @@ import { loadTopology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
 import { recordLimits } from '../topology/record-limits.js'
 import { TOPIC_ROLES } from '../topology/roles.js'
-import { PrometheusMetrics } from './metrics.js'
-import { Processor } from './processor.js'
-import { retrying } from './retry.js'
-import { createStatePrefetcher } from './state-prefetch.js'
-import { messageOf } from './task.js'
+import { PrometheusMetrics } from '../runtime/metrics.js'
+import { Processor } from '../runtime/processor.js'
+import { retrying } from '../runtime/retry.js'
+import { createStatePrefetcher } from '../runtime/state-prefetch.js'
+import { messageOf } from '../runtime/task.js'
 
 export interface KafkaApp {
   readonly processor: Processor
@@ -37,11 +38,20 @@ function tlsOptions(ssl: AppConfig['kafka']['ssl']): boolean | ConnectionOptions
   }
 }
 
+/** Parts a caller may supply instead of the configured ones (tests inject a failing resolver). */
+export interface KafkaAppParts {
+  readonly resolver?: Pick<Resolver, 'decide'>
+}
+
 /**
  * `unifier run`: the processor over Kafka, wired from one configuration. Registering the
  * schemas and finding the topics are retried while the registry or broker is unreachable.
  */
-export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<KafkaApp> {
+export async function startKafkaApp(
+  config: AppConfig,
+  logger: Logger,
+  parts: KafkaAppParts = {},
+): Promise<KafkaApp> {
   const identity = await loadIdentityConfig(config.identityConfig)
   const topology = await loadTopology(
     config.topics.file ?? defaultTopologyFile(),
@@ -89,6 +99,12 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
       onRetry: onRetry('Kafka unreachable'),
     },
   )
+  // The limits the cluster enforces (a topic created before topics.yaml changed keeps its own).
+  const admin = new KafkaTopicAdmin(kafka, config.kafka.brokers)
+  const existing = await retrying(
+    () => admin.describeTopics([stateTopic, ...outputTopics]).finally(() => admin.close()),
+    { retriable: () => true, onRetry: onRetry('Kafka unreachable') },
+  )
   let shared: Promise<RocksDbStore> | null = null
   const sharedStore = () =>
     (shared ??= RocksDbStore.open(join(config.stateDir, inputTopic), {
@@ -97,7 +113,7 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
   const metrics = new PrometheusMetrics()
   const processor = new Processor({
     log,
-    resolver: createResolver(identity),
+    resolver: parts.resolver ?? createResolver(identity),
     prefetch: createStatePrefetcher(identity),
     codec: {
       topicName: (role) => codec.topicName(role),
@@ -114,7 +130,7 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
     metrics,
     commitIntervalMs: config.commitIntervalMs,
     maxTransactionEvents: config.maxTransactionEvents,
-    maxRecordBytes: recordLimits(topology),
+    maxRecordBytes: recordLimits(existing.values()),
     // one share per partition of the input topic: a member given every partition stays in budget
     cacheEntriesPerTask: Math.max(
       1_000,
