@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config.js'
 import { loadIdentityConfig } from '../config/identity-config.js'
 import { createResolver } from '../core/resolver.js'
 import { createKafka } from '../kafka/client.js'
+import { isProcessorTopicsError } from '../kafka/errors.js'
 import { openKafkaProcessorLog } from '../kafka/processor-ports.js'
 import type { Logger } from '../ports/logger.js'
 import { PrefixedStore } from '../state/prefixed-store.js'
@@ -83,8 +84,7 @@ export async function startKafkaApp(config: AppConfig, logger: Logger): Promise<
         partitionsConsumedConcurrently: topology.byRole['contact-events'].partitions,
       }),
     {
-      retriable: (err) =>
-        !messageOf(err).includes('does not exist') && !messageOf(err).includes('co-partitioning'),
+      retriable: (err) => !isProcessorTopicsError(err),
       onRetry: onRetry('Kafka unreachable'),
     },
   )

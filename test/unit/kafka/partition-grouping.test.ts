@@ -5,7 +5,7 @@ import {
   groupMessagesPerPartition,
   kafkajsGrouping,
   type GroupingArgs,
-} from '../../../src/kafka/partition-grouping.js'
+} from '../../../src/kafka/patches/partition-grouping.js'
 
 const require = createRequire(import.meta.url)
 
