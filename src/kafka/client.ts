@@ -21,7 +21,8 @@ export interface KafkaClientOptions {
  * ours have on purpose (see RETRIES_EXPLAINED). The text is kafkajs 2.2.4's (src/producer/index.js);
  * the version pin in ./patches keeps it current.
  */
-const LIMITED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees'
+const LIMITED_RETRIES_WARNING =
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees'
 const RETRIES_EXPLAINED =
   'transactional producers retry a failed send a bounded number of times; a send that still ' +
   'fails fails its transaction, which is aborted and redone from the last committed offset, ' +
@@ -43,7 +44,11 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     brokers: [...options.brokers],
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
-    logLevel: !logger ? logLevel.NOTHING : options.logLevel === 'debug' ? logLevel.DEBUG : logLevel.WARN,
+    logLevel: !logger
+      ? logLevel.NOTHING
+      : options.logLevel === 'debug'
+        ? logLevel.DEBUG
+        : logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       if (!logger) return
       const { message, ...fields } = entry.log
