@@ -64,7 +64,59 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'kafkajs', message: 'Only src/kafka imports kafkajs.' }] },
+        {
+          paths: [{ name: 'kafkajs', message: 'Only src/kafka imports kafkajs.' }],
+          patterns: [{ group: ['kafkajs/*'], message: 'Only src/kafka imports kafkajs.' }],
+        },
+      ],
+    },
+  },
+  {
+    // Tests, benchmarks and scripts get kafkajs's values through src/kafka (createKafka,
+    // loadKafkajs): loading kafkajs first would leave its producers unpatched
+    // (src/kafka/patches). Its types are harmless: type imports are erased.
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'kafkajs',
+              allowTypeImports: true,
+              message:
+                'Take kafkajs from src/kafka (createKafka, loadKafkajs); only its types here.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['kafkajs/*'],
+              allowTypeImports: true,
+              message:
+                'Take kafkajs from src/kafka (createKafka, loadKafkajs); only its types here.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Inside src/kafka only ./patches loads kafkajs, after installing its patches; the other
+    // modules import types and take values from loadKafkajs().
+    files: ['src/kafka/**/*.ts'],
+    ignores: ['src/kafka/patches/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'kafkajs',
+              allowTypeImports: true,
+              message: 'Values come from loadKafkajs() (./patches), which patches kafkajs first.',
+            },
+          ],
+        },
       ],
     },
   },

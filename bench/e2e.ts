@@ -21,6 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { parseBrokers } from '../src/config/brokers.js'
 import { profileSnapshotFromAvro } from '../src/codecs/records.js'
 import type { ContactEvent } from '../src/core/types.js'
 import { startBenchProcessor, startBenchProcessors, type ProcessorMode } from './bench-processor.js'
@@ -70,7 +71,7 @@ if (MODE !== 'child' && MODE !== 'in-process') {
 if (values['cpu-profile'] !== undefined && MODE !== 'in-process') {
   throw new Error('--cpu-profile profiles this process: use it with --processor in-process')
 }
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
+const brokers = parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (line: string) => process.stderr.write(`[bench:e2e] ${line}\n`)

@@ -5,16 +5,17 @@
  * is produced to the tenant's state-changelog partition, keyed and encoded as the task's commit
  * writes them (src/runtime/task.ts): a processor started with an empty state dir restores it.
  */
-import kafkajs, { type Producer } from 'kafkajs'
+import type { Producer } from 'kafkajs'
 import type { TopicCodec } from '../src/codecs/topic-codec.js'
 import type { Resolver } from '../src/core/resolver.js'
 import type { ContactEvent, Identifier } from '../src/core/types.js'
 import type { KeyValueStore } from '../src/ports/key-value-store.js'
+import { loadKafkajs } from '../src/kafka/patches/index.js'
 import { BatchResolver, resolveAll, type ResolveStats } from '../src/runtime/batch-resolver.js'
 import type { StatePrefetcher } from '../src/runtime/state-prefetch.js'
 import { seededRandom, syntheticStream, type SyntheticEvent } from './synthetic-stream.js'
 
-const { Partitioners } = kafkajs
+const { Partitioners } = loadKafkajs()
 
 /**
  * One tenant per input partition, each on a different one, found by the partitioner the

@@ -21,6 +21,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
+import { parseBrokers } from '../src/config/brokers.js'
 import { loadIdentityConfig } from '../src/config/identity-config.js'
 import { createResolver } from '../src/core/resolver.js'
 import type { ContactEvent } from '../src/core/types.js'
@@ -52,7 +53,7 @@ const { values } = parseArgs({
 const IDENTIFIERS = Number(values.identifiers)
 const EVENTS = Number(values.events)
 const SEED = Number(values.seed)
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
+const brokers = parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (line: string) => process.stderr.write(`[bench:rss] ${line}\n`)

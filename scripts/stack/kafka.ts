@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { Kafka, logLevel } from 'kafkajs'
+import { brokerAnswers } from '../../src/kafka/probe.js'
 import { brokersOf, type StackConfig } from './config.js'
 import { managedProcess, startDetached, type ManagedProcess } from './processes.js'
 
@@ -110,24 +110,7 @@ export async function startKafka(config: StackConfig, libs: string): Promise<num
 
 /** True once the broker answers metadata requests through kafkajs, the client the unifier uses. */
 export async function kafkaAnswers(brokers: string): Promise<boolean> {
-  const kafka = new Kafka({
-    clientId: 'stack-probe',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 2_000,
-    retry: { retries: 0 },
-  })
-  const admin = kafka.admin()
-  try {
-    await admin.connect()
-    const cluster = await admin.describeCluster()
-    return cluster.brokers.length > 0 && cluster.controller !== null
-  } catch {
-    return false
-  } finally {
-    await admin.disconnect().catch(() => undefined)
-  }
+  return brokerAnswers(brokers)
 }
 
 export function kafkaAddress(config: StackConfig): string {

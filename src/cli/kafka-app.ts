@@ -9,6 +9,7 @@ import { loadIdentityConfig } from '../config/identity-config.js'
 import { createResolver, type Resolver } from '../core/resolver.js'
 import { KafkaTopicAdmin } from '../kafka/admin.js'
 import { createKafka } from '../kafka/client.js'
+import { isProcessorTopicsError } from '../kafka/errors.js'
 import { openKafkaProcessorLog } from '../kafka/processor-ports.js'
 import type { Logger } from '../ports/logger.js'
 import { PrefixedStore } from '../state/prefixed-store.js'
@@ -94,8 +95,7 @@ export async function startKafkaApp(
         partitionsConsumedConcurrently: topology.byRole['contact-events'].partitions,
       }),
     {
-      retriable: (err) =>
-        !messageOf(err).includes('does not exist') && !messageOf(err).includes('co-partitioning'),
+      retriable: (err) => !isProcessorTopicsError(err),
       onRetry: onRetry('Kafka unreachable'),
     },
   )

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { parseBrokers } from './brokers.js'
 
 /**
  * The processor's configuration (docs/configuration.md): an optional YAML/JSON file, then
@@ -97,8 +98,8 @@ export class AppConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>
 
 /** Environment variable → config path. Numbers and booleans are converted. */
-const ENV: ReadonlyArray<readonly [string, string, 'string' | 'number' | 'boolean' | 'list']> = [
-  ['KAFKA_BROKERS', 'kafka.brokers', 'list'],
+const ENV: ReadonlyArray<readonly [string, string, 'string' | 'number' | 'boolean' | 'brokers']> = [
+  ['KAFKA_BROKERS', 'kafka.brokers', 'brokers'],
   ['UNIFIER_KAFKA_CLIENT_ID', 'kafka.clientId', 'string'],
   ['UNIFIER_KAFKA_SSL', 'kafka.ssl', 'boolean'],
   ['UNIFIER_KAFKA_SASL_MECHANISM', 'kafka.sasl.mechanism', 'string'],
@@ -137,11 +138,8 @@ function envValue(name: string, raw: string, kind: (typeof ENV)[number][2]): unk
   switch (kind) {
     case 'string':
       return raw
-    case 'list':
-      return raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0)
+    case 'brokers':
+      return parseBrokers(raw)
     case 'number': {
       const n = Number(raw)
       if (raw.trim() === '' || !Number.isFinite(n)) {

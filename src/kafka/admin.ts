@@ -1,11 +1,7 @@
-// First: replaces kafkajs's partition grouping before kafkajs loads (see the module).
-import './partition-grouping.js'
-import kafkajs, { type Admin, type Kafka } from 'kafkajs'
+import type { Admin, Kafka } from 'kafkajs'
 import type { TopicSpec } from '../topology/file.js'
 import type { ExistingTopic } from '../topology/plan.js'
-
-// Not among the names Node can import from kafkajs's CommonJS entry; take it off the default export.
-const { ConfigResourceTypes } = kafkajs
+import { loadKafkajs } from './patches/index.js'
 
 /** What `topology apply` needs from a cluster; src/topology depends on this, not on kafkajs. */
 export interface TopicAdmin {
@@ -46,6 +42,7 @@ export class KafkaTopicAdmin implements TopicAdmin {
     const present = names.filter((n) => all.has(n))
     const result = new Map<string, ExistingTopic>()
     if (present.length === 0) return result
+    const { ConfigResourceTypes } = loadKafkajs()
     const [{ topics }, configs] = await Promise.all([
       admin.fetchTopicMetadata({ topics: present }),
       admin.describeConfigs({

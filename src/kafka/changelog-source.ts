@@ -1,17 +1,15 @@
-// First: replaces kafkajs's partition grouping before kafkajs loads (see the module).
-import './partition-grouping.js'
 import { randomUUID } from 'node:crypto'
-import kafkajs, { type Kafka, type PartitionAssigner } from 'kafkajs'
+import type { Kafka, PartitionAssigner } from 'kafkajs'
 import type { ChangelogRecord, ChangelogSource } from '../runtime/ports.js'
 import type { PartitionOffsets } from './offsets.js'
-
-const { AssignerProtocol } = kafkajs
+import { loadKafkajs } from './patches/index.js'
 
 /**
  * A group of one that takes exactly one partition: kafkajs has no manual assignment, and a
  * restore must read only its own partition of the state changelog.
  */
 function onePartition(topic: string, partition: number): PartitionAssigner {
+  const { AssignerProtocol } = loadKafkajs()
   return () => ({
     name: 'UnifierRestore',
     version: 1,

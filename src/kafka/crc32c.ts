@@ -1,7 +1,7 @@
 /**
  * CRC-32C (Castagnoli), the checksum of Kafka's RecordBatch v2, eight bytes per step
  * ("slicing-by-8"). kafkajs's own goes a byte at a time; once the rest of the produce encoding
- * got cheap (./produce-encoding.ts), it was a tenth of the produce path's CPU.
+ * got cheap (./patches/produce-encoding.ts), it was a tenth of the produce path's CPU.
  */
 
 const POLYNOMIAL = 0x82f63b78 // reflected

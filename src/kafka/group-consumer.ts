@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs'
 import type { Logger } from '../ports/logger.js'
 import type { InputHandlers } from '../runtime/ports.js'
+import { fetchedOffsetOf } from './patches/fetched-offset.js'
 
 export interface GroupConsumerOptions {
   readonly kafka: Kafka
@@ -61,11 +62,10 @@ export class GroupConsumer {
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         this.lastHeartbeat = heartbeat
         if (!isRunning() || isStale()) return
-        const fetchedOffset = (batch as unknown as { fetchedOffset: string }).fetchedOffset
         await handlers.onBatch(
           {
             partition: batch.partition,
-            fetchedOffset: String(fetchedOffset),
+            fetchedOffset: fetchedOffsetOf(batch),
             highWatermark: batch.highWatermark,
             records: batch.messages.map((m) => ({
               topic: batch.topic,

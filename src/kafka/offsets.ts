@@ -20,9 +20,14 @@ export class PartitionOffsets {
     return { low: found.low, high: found.high }
   }
 
-  /** Partition count per topic. */
+  /** Partition count per topic; topics that do not exist are left out. */
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
-    const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: [...topics] })
+    // Metadata for a missing topic is an error (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs
+    // retries and then throws as retriable), so only existing topics are asked about.
+    const existing = new Set(await this.admin.listTopics())
+    const present = topics.filter((t) => existing.has(t))
+    if (present.length === 0) return new Map()
+    const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: present })
     return new Map(meta.map((t) => [t.name, t.partitions.length]))
   }
 }

@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs'
 import type { Logger } from '../ports/logger.js'
 import type { ProcessorLog } from '../runtime/ports.js'
 import { KafkaChangelogSource } from './changelog-source.js'
+import { ProcessorTopicsError } from './errors.js'
 import { GroupConsumer } from './group-consumer.js'
 import { PartitionOffsets } from './offsets.js'
 import { KafkaPartitionSink } from './transactional-sink.js'
@@ -34,12 +35,16 @@ export async function openKafkaProcessorLog(
   for (const topic of [options.inputTopic, options.stateTopic, ...options.outputTopics]) {
     if (!partitions.has(topic)) {
       await admin.disconnect()
-      throw new Error(`topic ${topic} does not exist (run \`unifier topology apply\`)`)
+      throw new ProcessorTopicsError(
+        'topic-missing',
+        `topic ${topic} does not exist (run \`unifier topology apply\`)`,
+      )
     }
   }
   if (partitions.get(options.inputTopic) !== partitions.get(options.stateTopic)) {
     await admin.disconnect()
-    throw new Error(
+    throw new ProcessorTopicsError(
+      'topics-not-copartitioned',
       `${options.stateTopic} must have as many partitions as ${options.inputTopic} (co-partitioning)`,
     )
   }

@@ -5,6 +5,7 @@ import type {
   TransactionalSink,
   WrittenOffset,
 } from '../runtime/ports.js'
+import { loadKafkajs } from './patches/index.js'
 
 export interface PartitionSinkOptions {
   readonly kafka: Kafka
@@ -55,7 +56,12 @@ export class KafkaPartitionSink implements TransactionalSink {
       // kafkajs warns that limited retries "may invalidate EoS guarantees": not here, because a
       // send that runs out of retries fails the transaction, which the task aborts and redoes
       // from the last committed offset (src/runtime/task.ts); nothing is half-committed.
+      // Unlimited retries would silence it but let a send to a lost broker hang forever, so
+      // createKafka (./client.ts) replaces that warning with one line of ours.
       retry: { initialRetryTime: 20, maxRetryTime: 5_000, retries: 10 },
+      // Every record names its partition, so the partitioner is never asked; naming kafkajs's
+      // default keeps kafkajs from warning at start that its default changed in v2.
+      createPartitioner: loadKafkajs().Partitioners.DefaultPartitioner,
     })
     await producer.connect()
     // kafkajs sends InitProducerId for the transactional id only on the first transaction(),

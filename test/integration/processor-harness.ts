@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel, type Admin } from 'kafkajs'
+import type { Admin, Kafka } from 'kafkajs'
 import { AvroSchemaRegistry } from '../../src/codecs/registry.js'
 import { profileSnapshotFromAvro } from '../../src/codecs/records.js'
 import { loadSchemas } from '../../src/codecs/schemas.js'
@@ -18,6 +18,7 @@ import { loadIdentityConfig } from '../../src/config/identity-config.js'
 import { createResolver, type StateRecord } from '../../src/core/resolver.js'
 import type { ContactEvent, OutputRecord, ProfileSnapshot } from '../../src/core/types.js'
 import { KafkaTopicAdmin } from '../../src/kafka/admin.js'
+import { createKafka } from '../../src/kafka/client.js'
 import { BatchResolver } from '../../src/runtime/batch-resolver.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { loadTopology, type Topology } from '../../src/topology/file.js'
@@ -51,11 +52,7 @@ export interface ProcessorEnv {
 }
 
 export async function processorEnv(partitions: number): Promise<ProcessorEnv> {
-  const kafka = new Kafka({
-    clientId: uniqueName('proc-test'),
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.NOTHING,
-  })
+  const kafka = createKafka({ clientId: uniqueName('proc-test'), brokers: kafkaBrokers() })
   const admin = kafka.admin()
   await admin.connect()
   const prefix = `${uniqueName('proc')}.`

@@ -3,7 +3,6 @@
  * first run creates, a second changes nothing and says so, drift is reported and left alone.
  */
 import { Command } from 'commander'
-import kafkajs from 'kafkajs'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import {
   EXIT_DRIFT,
@@ -13,10 +12,11 @@ import {
 import { AvroSchemaRegistry } from '../../src/codecs/registry.js'
 import { KafkaTopicAdmin } from '../../src/kafka/admin.js'
 import { createKafka } from '../../src/kafka/client.js'
+import { loadKafkajs } from '../../src/kafka/patches/index.js'
 import { TOPIC_ROLES } from '../../src/topology/roles.js'
 import { kafkaBrokers, schemaRegistryUrl, testKafka, uniqueName } from '../setup/kafka-kit.js'
 
-const { ConfigResourceTypes } = kafkajs
+const { ConfigResourceTypes } = loadKafkajs()
 
 const prefixes: string[] = []
 const topicAdmin = new KafkaTopicAdmin(createKafka({ brokers: kafkaBrokers(), clientId: 'apply' }))

@@ -13,6 +13,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { parseBrokers } from '../../src/config/brokers.js'
 import { readStackConfig } from '../../scripts/stack/config.js'
 import { kafkaAnswers } from '../../scripts/stack/kafka.js'
 import { registryAnswers } from '../../scripts/stack/registry.js'
@@ -45,7 +46,7 @@ async function dockerEngineAnswers(): Promise<boolean> {
 
 async function fromEnvironment(brokers: string, registryUrl: string): Promise<Endpoints> {
   const [kafkaUp, registryUp] = await Promise.all([
-    kafkaAnswers(brokers.split(',')[0] ?? brokers),
+    kafkaAnswers(parseBrokers(brokers)[0] ?? brokers),
     registryAnswers(registryUrl),
   ])
   if (!kafkaUp) throw new Error(`KAFKA_BROKERS=${brokers} is set but no broker answers there`)

@@ -3,11 +3,14 @@
  * unique names so tests never see each other's data, and topics that delete themselves.
  */
 import { randomBytes } from 'node:crypto'
-import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs'
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs'
+import { pino } from 'pino'
 import { afterAll, inject } from 'vitest'
+import { parseBrokers } from '../../src/config/brokers.js'
+import { createKafka } from '../../src/kafka/client.js'
 
 export function kafkaBrokers(): string[] {
-  return inject('kafkaBrokers').split(',')
+  return parseBrokers(inject('kafkaBrokers'))
 }
 
 export function schemaRegistryUrl(): string {
@@ -24,10 +27,11 @@ export function uniqueName(prefix: string): string {
  * tests see real failures as rejected promises, so the logger stays silent unless asked for.
  */
 export function testKafka(clientId = uniqueName('test')): Kafka {
-  return new Kafka({
+  const debug = process.env.KAFKAJS_LOG_LEVEL === 'debug'
+  return createKafka({
     clientId,
     brokers: kafkaBrokers(),
-    logLevel: process.env.KAFKAJS_LOG_LEVEL === 'debug' ? logLevel.DEBUG : logLevel.NOTHING,
+    ...(debug ? { logger: pino({ level: 'debug' }), logLevel: 'debug' as const } : {}),
   })
 }
 

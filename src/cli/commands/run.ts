@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { pino } from 'pino'
 import { startApiServer } from '../../api/server.js'
 import { loadAppConfig } from '../../config/app-config.js'
+import { parseBrokers } from '../../config/brokers.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
 import { formatEmbeddedReport } from '../../embedded/report.js'
 import { runEmbedded } from '../../embedded/run-embedded.js'
@@ -63,7 +64,7 @@ export function registerRunCommand(program: Command): void {
         return
       }
       const config = await loadAppConfig(flags.config, process.env, {
-        'kafka.brokers': flags.brokers?.split(',').map((b) => b.trim()),
+        'kafka.brokers': flags.brokers === undefined ? undefined : parseBrokers(flags.brokers),
         'registry.url': flags.registry,
         'topics.prefix': flags.prefix,
         groupId: flags.group,

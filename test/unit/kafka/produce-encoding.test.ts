@@ -6,7 +6,7 @@ import {
   installFastProduceEncoding,
   kafkajsProduceRequest,
   type ProduceRequestArgs,
-} from '../../../src/kafka/produce-encoding.js'
+} from '../../../src/kafka/patches/produce-encoding.js'
 
 const require = createRequire(import.meta.url)
 const NOW = 1_790_000_000_123

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
-import { crc32c } from './crc32c.js'
+import { crc32c } from '../crc32c.js'
+import { KafkajsPatchError } from './errors.js'
 
 /**
  * A cheaper encoder for kafkajs's Produce request (v3, which v4-v7 reuse), put in place of
@@ -11,8 +12,8 @@ import { crc32c } from './crc32c.js'
  *
  * Only the common case takes this path: no compression, no headers, no per-message timestamps,
  * keys and values Buffers, strings or null. Anything else goes to kafkajs's encoder unchanged.
- * kafkajs is pinned (2.2.4, unmaintained) and the patch is checked byte for byte against its
- * encoder in test/unit/kafka/produce-encoding.test.ts.
+ * kafkajs is pinned (./index.ts checks the version) and the patch is checked byte for byte
+ * against its encoder in test/unit/kafka/produce-encoding.test.ts.
  */
 
 const require = createRequire(import.meta.url)
@@ -243,7 +244,9 @@ export function installFastProduceEncoding(): void {
     const original = require(path) as PatchedFactory
     if (original[KAFKAJS_ENCODER] !== undefined) continue
     const cached = require.cache[path]
-    if (cached === undefined) throw new Error(`kafkajs module ${path} not in the module cache`)
+    if (cached === undefined) {
+      throw new KafkajsPatchError('kafkajs-internals-changed', `${path} is not in the module cache`)
+    }
     cached.exports = withFastEncode(original)
   }
 }

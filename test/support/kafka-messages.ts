@@ -1,9 +1,9 @@
-import type { InputRecord } from '../ports/input-record.js'
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
+import type { InputRecord } from '../../src/ports/input-record.js'
 
 /**
- * Plain produce and read-back for tools and tests (samples, the CSV import, checking a topic).
+ * Plain produce and read-back for integration tests, on a client from src/kafka's createKafka.
  * The processor's transactional pipeline does not use these.
  */
 
@@ -12,8 +12,6 @@ export interface OutgoingMessage {
   readonly key: Buffer | null
   readonly value: Buffer | null
 }
-
-/** A record as read: what a dead letter needs to point back at it. */
 
 /** Sends in order, acks=all, idempotent: a retried send is not duplicated. */
 export async function produceMessages(
