@@ -314,15 +314,6 @@ export function mergeRetiredRuns(runs: ReadonlyArray<readonly string[]>): readon
   return ([] as string[]).concat(...runs).sort()
 }
 
-/**
- * Every identifier, sorted by type then value (the snapshot's order). A membership that fits
- * its inline chunk (nearly all) is already sorted: the chunk's list is shared, not copied
- * (lists are immutable once the decision is returned).
- */
-export function sortedIdentifiers(m: Membership): readonly Identifier[] {
-  return mergeIdentifierRuns(identifierRuns(m))
-}
-
 function mergeRuns(a: readonly Identifier[], b: readonly Identifier[]): Identifier[] {
   const out: Identifier[] = []
   let i = 0

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { COMMIT_DEFAULTS } from '../config/app-config.js'
 import type { IdentityConfig } from '../core/config.js'
 import { createResolver, type StateRecord } from '../core/resolver.js'
 import type { ExportedProfile } from '../cli/profiles.js'
@@ -77,8 +78,8 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
       codec: embeddedCodec,
       openStore: (partition) => RocksDbStore.open(join(options.stateDir, `store-${partition}`)),
       logger: options.logger,
-      commitIntervalMs: options.commitIntervalMs ?? 100,
-      maxTransactionEvents: options.maxTransactionEvents ?? 5_000,
+      commitIntervalMs: options.commitIntervalMs ?? COMMIT_DEFAULTS.intervalMs,
+      maxTransactionEvents: options.maxTransactionEvents ?? COMMIT_DEFAULTS.maxTransactionEvents,
       // the limits the same records would meet on Kafka (topics named by role here)
       maxRecordBytes: recordLimits((await loadTopology(defaultTopologyFile())).topics),
     })
