@@ -91,6 +91,11 @@ export class EmbeddedProcessorLog implements ProcessorLog {
     return false
   }
 
+  /** The local log takes records of any size. */
+  isRecordRejected(): boolean {
+    return false
+  }
+
   async openSink(partition: number): Promise<TransactionalSink> {
     const { log, group, inputTopic } = this.options
     return {

@@ -93,21 +93,38 @@ export async function openKafkaProcessorLog(
     }),
     close: () => admin.disconnect(),
     isFenced,
+    isRecordRejected,
   }
 }
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING'])
+/** The broker's answers to a record it will never take, however often it is sent. */
+const REJECTED = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+])
+
+export function isFenced(err: unknown): boolean {
+  return brokerErrorTypes(err).some((type) => FENCED.has(type))
+}
+
+export function isRecordRejected(err: unknown): boolean {
+  return brokerErrorTypes(err).some((type) => REJECTED.has(type))
+}
 
 /** kafkajs wraps the broker's answer (type) in retry errors (originalError, cause). */
-export function isFenced(err: unknown): boolean {
+function brokerErrorTypes(err: unknown): string[] {
+  const types: string[] = []
   for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 8; depth++) {
     const { type, originalError, cause } = e as {
       type?: unknown
       originalError?: unknown
       cause?: unknown
     }
-    if (typeof type === 'string' && FENCED.has(type)) return true
+    if (typeof type === 'string') types.push(type)
     e = originalError ?? cause
   }
-  return false
+  return types
 }

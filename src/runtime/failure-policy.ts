@@ -14,7 +14,7 @@ export type FailureCode =
   | 'invalid-event'
   /** The resolver, or encoding its outputs, threw on one record (a bug or a poison record). */
   | 'processing-failed'
-  /** An output of one record is larger than its topic accepts. */
+  /** An output of one record is larger than its topic accepts (or the log refused it). */
   | 'output-too-large'
   /** The schema registry did not answer (or answered 5xx). */
   | 'registry-unavailable'
@@ -74,7 +74,10 @@ export function failurePolicy(
 
 /**
  * A failure of a partition task, with its code and, when one input record caused it, that
- * record's offset (so the processor can count attempts at it and dead-letter it).
+ * record's offset (so the processor can count attempts at it and dead-letter it). A failure
+ * of a whole transaction that some record in it must have caused (the log refused one of its
+ * records) names the last input offset of that transaction instead (`through`): the processor
+ * then redoes it one record per transaction until the record is found.
  */
 export class TaskFailure extends Error {
   override readonly name = 'TaskFailure'
@@ -83,6 +86,7 @@ export class TaskFailure extends Error {
     readonly offset: string | null,
     override readonly cause: unknown,
     message = `${code}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    readonly through: string | null = null,
   ) {
     super(message, { cause })
   }

@@ -105,6 +105,12 @@ export interface ProcessorLog {
   close(): Promise<void>
   /** The error means another owner took over the partition's writer (do not reopen at once). */
   isFenced(err: unknown): boolean
+  /**
+   * The log refused a record of the transaction for what it is (too large, invalid): sending
+   * it again cannot succeed. The processor narrows the failing transaction down to the input
+   * record whose outputs were refused and dead-letters it.
+   */
+  isRecordRejected(err: unknown): boolean
   /** Tells the group this member is alive during long work (restore, retries); optional. */
   heartbeat?(): Promise<void>
 }

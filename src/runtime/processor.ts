@@ -53,6 +53,11 @@ interface Slot {
   failing: { readonly offset: string; attempts: number } | null
   /** Records to dead-letter instead of deciding (they failed every attempt the policy allows). */
   readonly deadLetters: Map<string, ForcedDeadLetter>
+  /**
+   * Up to this input offset, one record per transaction: a transaction the log refused is
+   * redone record by record until the refusal names a single record.
+   */
+  narrowThrough: bigint | null
 }
 
 export interface PartitionHealth {
@@ -161,6 +166,7 @@ export class Processor {
         restarts: 0,
         failing: null,
         deadLetters: new Map(),
+        narrowThrough: null,
       }
       this.slots.set(partition, slot)
     }
@@ -249,6 +255,7 @@ export class Processor {
           await log.heartbeat?.()
         },
         isFenced: (err) => log.isFenced(err),
+        isRecordRejected: (err) => log.isRecordRejected(err),
         deadLetters: this.slot(partition).deadLetters,
         ...(this.options.maxRecordBytes === undefined
           ? {}
@@ -283,9 +290,13 @@ export class Processor {
       try {
         // A fetch can hold a whole backlog: slices keep transactions to the commit interval
         // and batch size, and let outputs flow while the rest is decided.
-        for (let i = 0; i < batch.records.length; i += SLICE_RECORDS) {
-          await task.process(batch.records.slice(i, i + SLICE_RECORDS))
-          if (task.commitDue) await this.commit(task, slot)
+        for (let i = 0; i < batch.records.length;) {
+          const narrow =
+            slot.narrowThrough !== null && BigInt(task.nextOffset) <= slot.narrowThrough
+          const slice = narrow ? 1 : SLICE_RECORDS
+          await task.process(batch.records.slice(i, i + slice))
+          i += slice
+          if (narrow || task.commitDue) await this.commit(task, slot)
           await heartbeat().catch(() => undefined)
         }
         this.metrics.lag(
@@ -329,6 +340,7 @@ export class Processor {
     slot.restarts = 0
     const next = BigInt(task.nextOffset)
     if (slot.failing !== null && BigInt(slot.failing.offset) < next) slot.failing = null
+    if (slot.narrowThrough !== null && slot.narrowThrough < next) slot.narrowThrough = null
     for (const offset of slot.deadLetters.keys()) {
       if (BigInt(offset) < next) slot.deadLetters.delete(offset)
     }
@@ -359,7 +371,16 @@ export class Processor {
       slot.fencedGeneration = this.generation
       return
     }
-    if (action.kind === 'retry-record' && failure.offset !== null) {
+    const forced = failure.offset === null ? undefined : slot.deadLetters.get(failure.offset)
+    if (forced !== undefined && failure.offset !== null && forced.withoutOriginal !== true) {
+      // Even the dead letter failed (the log refused its copy of the original bytes): the
+      // next one goes without them. Nothing is left that could be refused.
+      slot.deadLetters.set(failure.offset, { ...forced, withoutOriginal: true })
+      this.options.logger.warn(
+        logged,
+        'the dead letter was refused; sending it without the original bytes',
+      )
+    } else if (action.kind === 'retry-record' && failure.offset !== null) {
       const attempts = slot.failing?.offset === failure.offset ? slot.failing.attempts + 1 : 1
       slot.failing = { offset: failure.offset, attempts }
       if (attempts >= action.attempts) {
@@ -375,6 +396,12 @@ export class Processor {
           'record failed; retrying from the last commit',
         )
       }
+    } else if (action.kind === 'retry-record' && failure.through !== null) {
+      slot.narrowThrough = BigInt(failure.through)
+      this.options.logger.warn(
+        { ...logged, through: failure.through },
+        'the log refused a record of the transaction; redoing it one record per transaction',
+      )
     } else {
       this.options.logger.warn(
         logged,

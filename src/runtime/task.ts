@@ -53,6 +53,8 @@ export interface TaskOptions {
   readonly heartbeat?: () => Promise<void>
   /** True when a log error means another owner took over the partition (failure `fenced`). */
   readonly isFenced?: (err: unknown) => boolean
+  /** True when the log refused a record of the transaction for what it is (too large). */
+  readonly isRecordRejected?: (err: unknown) => boolean
   /**
    * Input offsets to dead-letter without deciding them: the failure policy's verdict on a
    * record that failed every attempt it allows (the processor keeps the count).
@@ -65,6 +67,8 @@ export interface TaskOptions {
 export interface ForcedDeadLetter {
   readonly reason: DeadLetterReason
   readonly detail: string
+  /** Leave the original bytes out (the log refused the dead letter that carried them). */
+  readonly withoutOriginal?: boolean
 }
 
 type WindowItem = ResolverInput & { readonly record: InputRecord }
@@ -86,6 +90,8 @@ export class PartitionTask {
   private txn: PartitionTransaction | null = null
   private txnStartedAt = 0
   private txnEvents = 0
+  /** The first input offset of the open transaction. */
+  private txnFrom = 0n
   private failed: unknown = null
   private closed = false
   private readonly metrics: TaskMetrics
@@ -196,7 +202,9 @@ export class PartitionTask {
           await decideWindow()
           // Decoded again only to name the tenant and event in the dead letter, if it can be.
           const event = await this.options.codec.decodeContactEvent(record.value).catch(() => null)
-          outgoing.push(await this.encode(forcedDeadLetter(forced, record, event), record))
+          const carried =
+            forced.withoutOriginal === true ? { ...record, value: Buffer.alloc(0) } : record
+          outgoing.push(await this.encode(forcedDeadLetter(forced, record, event), carried))
           continue
         }
         const event = await this.decode(record).catch((err: unknown) => {
@@ -210,9 +218,10 @@ export class PartitionTask {
         window.push({ event, position: { sequence: Number(record.offset) }, record })
       }
       await decideWindow()
-      if (outgoing.length > 0) await this.onLog(() => txn.send(outgoing))
+      // the transaction holds these records now, sent or not (a failed send fails the task)
       this.next = BigInt((fresh.at(-1) as InputRecord).offset) + 1n
       this.txnEvents += fresh.length
+      if (outgoing.length > 0) await this.onLog(() => txn.send(outgoing))
       this.metrics.events(this.partition, fresh.length)
       this.metrics.batch((this.now() - started) / 1000)
     } catch (err) {
@@ -307,6 +316,7 @@ export class PartitionTask {
     this.txn = await this.onLog(() => this.options.sink.begin())
     this.txnStartedAt = this.now()
     this.txnEvents = 0
+    this.txnFrom = this.next
     return this.txn
   }
 
@@ -373,16 +383,23 @@ export class PartitionTask {
     return { topic: message.topic, partition, key: message.key, value: message.value }
   }
 
-  /** Runs a call to the log (begin, send, commit); its errors are `broker-error` or `fenced`. */
+  /**
+   * Runs a call to the log (begin, send, commit); its errors are `fenced`, `broker-error`, or,
+   * when the log refused a record, `output-too-large` of the transaction's one input record
+   * (or of its whole range, which the processor then narrows down).
+   */
   private async onLog<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call()
     } catch (err) {
-      throw new TaskFailure(
-        this.options.isFenced?.(err) === true ? 'fenced' : 'broker-error',
-        null,
-        err,
-      )
+      if (this.options.isFenced?.(err) === true) throw new TaskFailure('fenced', null, err)
+      if (this.options.isRecordRejected?.(err) !== true) {
+        throw new TaskFailure('broker-error', null, err)
+      }
+      const last = (this.next - 1n).toString()
+      const single = this.txnEvents === 1
+      const message = `output-too-large: the log refused a record of input offsets ${this.txnFrom}..${last}: ${messageOf(err)}`
+      throw new TaskFailure('output-too-large', single ? last : null, err, message, last)
     }
   }
 
@@ -426,16 +443,17 @@ function attributed(err: unknown, record: InputRecord | null): TaskFailure {
 }
 
 function forcedDeadLetter(
-  { reason, detail }: ForcedDeadLetter,
+  { reason, detail, withoutOriginal }: ForcedDeadLetter,
   record: InputRecord,
   event: ContactEvent | null,
 ): OutputRecord {
+  const left = withoutOriginal === true ? '; original bytes left out: the log refused them' : ''
   return {
     kind: 'dead-letter',
     tenant: typeof event?.tenant === 'string' ? event.tenant : null,
     eventId: typeof event?.eventId === 'string' ? event.eventId : null,
     reason,
-    detail: `${detail} (input offset ${record.offset})`,
+    detail: `${detail} (input offset ${record.offset}${left})`,
   }
 }
 

@@ -16,6 +16,7 @@ import { createResolver, type Resolver } from '../../../src/core/resolver.js'
 import { EmbeddedProcessorLog } from '../../../src/embedded/embedded-log.js'
 import { embeddedCodec } from '../../../src/embedded/json-codec.js'
 import { LocalLog } from '../../../src/embedded/local-log.js'
+import type { ProcessorLog } from '../../../src/runtime/ports.js'
 import { Processor } from '../../../src/runtime/processor.js'
 import { RocksDbStore } from '../../../src/state/rocksdb-store.js'
 
@@ -59,19 +60,22 @@ async function run(
   resolver: Pick<Resolver, 'decide'>,
   input = lines,
   maxRecordBytes?: number,
+  wrap: (log: ProcessorLog) => ProcessorLog = (log) => log,
 ) {
   const log = await LocalLog.open(join(dir, name, 'log'))
   await log.commit(
     input.map((l) => ({ topic: 'contact-events', partition: 0, key: null, value: Buffer.from(l) })),
   )
   const processor = new Processor({
-    log: new EmbeddedProcessorLog({
-      log,
-      group: 'g',
-      inputTopic: 'contact-events',
-      stateTopic: 'state-changelog',
-      batchSize: 2,
-    }),
+    log: wrap(
+      new EmbeddedProcessorLog({
+        log,
+        group: 'g',
+        inputTopic: 'contact-events',
+        stateTopic: 'state-changelog',
+        batchSize: 2,
+      }),
+    ),
     resolver,
     codec: embeddedCodec,
     openStore: () => RocksDbStore.open(join(dir, name, 'store')),
@@ -178,5 +182,73 @@ describe('a record whose output is larger than its topic accepts', () => {
     expect(JSON.stringify(got.changelog)).not.toContain('huge@x.com')
     expect(got.changelog).toEqual(expected.changelog)
     expect(got.merged).toEqual(expected.merged)
+  })
+})
+
+class RecordTooLarge extends Error {}
+
+/** A log that refuses any record over `max` bytes, as a broker answers MESSAGE_TOO_LARGE. */
+function refusingOver(max: number) {
+  return (inner: ProcessorLog): ProcessorLog => ({
+    start: (h) => inner.start(h),
+    seek: (p, o) => inner.seek(p, o),
+    pause: () => inner.pause(),
+    stop: () => inner.stop(),
+    get isRunning() {
+      return inner.isRunning
+    },
+    changelog: (p) => inner.changelog(p),
+    position: (p) => inner.position(p),
+    close: () => inner.close(),
+    isFenced: (err) => inner.isFenced(err),
+    isRecordRejected: (err) => err instanceof RecordTooLarge,
+    async openSink(partition) {
+      const sink = await inner.openSink(partition)
+      return {
+        partitionsOf: (t) => sink.partitionsOf(t),
+        close: () => sink.close(),
+        async begin() {
+          const txn = await sink.begin()
+          return {
+            commit: (next) => txn.commit(next),
+            abort: () => txn.abort(),
+            send: async (records) => {
+              const big = records.find((r) => (r.value?.length ?? 0) > max)
+              if (big !== undefined) throw new RecordTooLarge(`${big.value?.length} bytes`)
+              return txn.send(records)
+            },
+          }
+        },
+      }
+    },
+  })
+}
+
+describe('a transaction the log keeps refusing', () => {
+  it('is redone one record per transaction until the refused record is found and dead-lettered', async () => {
+    const reference = lines.map((l) => (l.includes(POISON) ? '{"not":"an event"}' : l))
+    const expected = await run('expected', createResolver(config), reference)
+    const largest = Math.max(...expected.changelog.map((r) => JSON.stringify(r.value).length))
+    const huge = JSON.stringify({
+      eventId: POISON,
+      tenant: 'acme',
+      source: 'web',
+      timestamp: '2024-05-02T12:00:00Z',
+      identifiers: { email: 'huge@x.com' },
+      attributes: { first_name: 'A'.repeat(3_000) },
+    })
+    // no limit known to the processor: only the log's refusal tells
+    const got = await run(
+      'refused',
+      createResolver(config),
+      lines.map((l) => (l.includes(POISON) ? huge : l)),
+      undefined,
+      refusingOver(largest + 1_500),
+    )
+    const refused = got.deadLetters.filter((d) => d.value?.reason === 'output-too-large')
+    expect(refused.map((d) => d.value?.eventId)).toEqual([POISON])
+    expect(got.changelog).toEqual(expected.changelog)
+    expect(got.merged).toEqual(expected.merged)
+    expect(got.reassigned).toEqual(expected.reassigned)
   })
 })

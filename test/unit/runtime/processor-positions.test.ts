@@ -60,6 +60,7 @@ function manualLog(): { log: ProcessorLog; handlers: () => InputHandlers; seeks:
     position: (p) => inner.position(p),
     close: async () => undefined,
     isFenced: () => false,
+    isRecordRejected: () => false,
   }
   return { log: manual, handlers: () => handlers as InputHandlers, seeks }
 }
