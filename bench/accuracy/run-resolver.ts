@@ -19,7 +19,7 @@ import {
 } from '../../src/runtime/batch-resolver.js'
 import { createStatePrefetcher } from '../../src/runtime/state-prefetch.js'
 import { msgpackCodec } from '../../src/state/record-codec.js'
-import { OutputFile } from './output-file.js'
+import { NdjsonFile } from '../lib/ndjson-file.js'
 import { identifierKey } from './pairwise.js'
 
 export interface FileRun extends ResolveStats {
@@ -122,7 +122,7 @@ export async function resolveFile(
   const dropped: Record<string, number> = {}
   const started = performance.now()
   const cpuStarted = process.cpuUsage()
-  const writer = options.outputFile === undefined ? null : new OutputFile(options.outputFile)
+  const writer = options.outputFile === undefined ? null : new NdjsonFile(options.outputFile)
   let outputs = 0
   try {
     const stats = await session.resolve(path, async (event, decision) => {
@@ -163,17 +163,4 @@ export async function profileKeys(store: KeyValueStore): Promise<string[][]> {
     profiles.push(profile.identifiers.map((id) => identifierKey(id.type, id.value)))
   }
   return profiles
-}
-
-/** A stored state record, decoded. */
-export const decodeRecord = (value: Uint8Array): StateRecord => codec.decode(value)
-
-/** The type of the state record a stored value holds (link, profile, pointer, ...). */
-export function storedRecordType(value: Uint8Array): string {
-  // The position marker beside the core's keys is plain text, not a record.
-  try {
-    return codec.decode(value).type
-  } catch {
-    return 'other'
-  }
 }

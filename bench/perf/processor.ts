@@ -5,14 +5,14 @@
  * latency consumer share its event loop and their delays count as its latency).
  */
 import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { parseAppConfig } from '../src/config/app-config.js'
-import type { ProcessorHealth } from '../src/runtime/processor.js'
-import { startKafkaApp } from '../src/runtime/kafka-app.js'
-import { packageRoot } from '../src/topology/package-files.js'
-import { freePort, processCpuSeconds } from './processes.js'
+import { parseAppConfig } from '../../src/config/app-config.js'
+import type { ProcessorHealth } from '../../src/runtime/processor.js'
+import { startKafkaApp } from '../../src/runtime/kafka-app.js'
+import { packageRoot } from '../../src/topology/package-files.js'
+import { freePort, processCpuSeconds, sampleProcess } from '../lib/processes.js'
 
 export type ProcessorMode = 'child' | 'in-process'
 
@@ -137,29 +137,76 @@ export function unifierRunArgs(
   ]
 }
 
-async function startChild(options: BenchProcessorOptions): Promise<BenchProcessor> {
+/** A `unifier run` child process. */
+export interface UnifierChild {
+  readonly pid: number
+  /** Its HTTP port (/health, /metrics). */
+  readonly port: number
+  readonly exited: Promise<number | null>
+  /** The exit code once it has exited, undefined while it runs. */
+  exitCode(): number | null | undefined
+  /** SIGTERM (a clean stop), then waits for the exit. */
+  stop(): Promise<number | null>
+}
+
+/**
+ * Starts `unifier run` as a child process. With `onLogLine`, its stdout (pino's JSON lines) is
+ * read and each line that parses is passed on; otherwise it goes to this process's stdout.
+ */
+export async function spawnUnifierRun(
+  options: Omit<BenchProcessorOptions, 'mode'> & {
+    readonly built?: boolean
+    readonly logLevel?: string
+    readonly onLogLine?: (entry: Record<string, unknown>) => void
+  },
+): Promise<UnifierChild> {
   const port = await freePort()
+  const onLine = options.onLogLine
   const child = spawn(process.execPath, unifierRunArgs({ ...options, httpPort: port }), {
     cwd: packageRoot(),
-    env: { ...process.env, UNIFIER_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, UNIFIER_LOG_LEVEL: options.logLevel ?? 'warn' },
+    stdio: ['ignore', onLine === undefined ? 'inherit' : 'pipe', 'inherit'],
   })
-  const pid = child.pid as number
-  let exitCode: number | null | undefined
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
-      exitCode = code
-      resolve()
+  if (onLine !== undefined && child.stdout !== null) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let entry: unknown
+      try {
+        entry = JSON.parse(line)
+      } catch {
+        return
+      }
+      if (typeof entry === 'object' && entry !== null) onLine(entry as Record<string, unknown>)
+    })
+  }
+  let code: number | null | undefined
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (exit) => {
+      code = exit
+      resolve(exit)
     }),
   )
-  const url = `http://127.0.0.1:${port}`
+  return {
+    pid: child.pid as number,
+    port,
+    exited,
+    exitCode: () => code,
+    stop: async () => {
+      if (code === undefined) child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
+
+async function startChild(options: BenchProcessorOptions): Promise<BenchProcessor> {
+  const child = await spawnUnifierRun(options)
+  const url = `http://127.0.0.1:${child.port}`
   const get = async (path: string): Promise<Response> => {
-    if (exitCode !== undefined) throw new Error(`the processor exited (code ${exitCode})`)
+    if (child.exitCode() !== undefined)
+      throw new Error(`the processor exited (code ${child.exitCode()})`)
     return fetch(`${url}${path}`)
   }
   // Up once its HTTP server answers (it starts after the group is joined).
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`the processor exited (code ${exitCode})`)
     if (
       await get('/health').then(
         () => true,
@@ -167,19 +214,17 @@ async function startChild(options: BenchProcessorOptions): Promise<BenchProcesso
       )
     )
       break
+    if (child.exitCode() !== undefined)
+      throw new Error(`the processor exited (code ${child.exitCode()})`)
     await sleep(50)
   }
   return {
     metricsText: async () => (await get('/metrics')).text(),
     health: async () => (await (await get('/health')).json()) as ProcessorHealth,
-    cpuSeconds: () => processCpuSeconds(pid) ?? NaN,
-    rssMiB: async () => {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8')
-      return Math.round(Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]) / 1024)
-    },
+    cpuSeconds: () => processCpuSeconds(child.pid) ?? NaN,
+    rssMiB: async () => Math.round(sampleProcess(child.pid).rssKiB / 1024),
     stop: async () => {
-      if (exitCode === undefined) child.kill('SIGTERM')
-      await exited
+      await child.stop()
     },
   }
 }

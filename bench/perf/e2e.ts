@@ -3,7 +3,7 @@
  *  1. throughput: N events produced up front, then the processor started on them, from the
  *     moment it is up until the group's committed offsets reach the end: events/s; with the
  *     local stack, also the CPU per event of the processor, broker and registry
- *     (bench/stack-cpu.ts) and the events/s the machine's cores could sustain at that cost;
+ *     (bench/lib/processes.ts) and the events/s the machine's cores could sustain at that cost;
  *  2. latency: events produced at a fixed rate to the running processor; for every committed
  *     changelog record (read_committed), now − the event time of the event that produced it
  *     (events carry their produce time as timestamp): p50/p99, split at the moment the
@@ -20,13 +20,23 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { profileSnapshotFromAvro } from '../src/codecs/records.js'
-import type { ContactEvent } from '../src/core/types.js'
-import { startBenchProcessor, startBenchProcessors, type ProcessorMode } from './bench-processor.js'
-import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
-import { startProfile } from './cpu-profile.js'
-import { writeResults } from './results.js'
+import { profileSnapshotFromAvro } from '../../src/codecs/records.js'
+import type { ContactEvent } from '../../src/core/types.js'
+import { syntheticStream } from '../../test/support/synthetic-stream.js'
+import { benchArgs, choice, integer, string } from '../lib/args.js'
+import { startProfile } from '../lib/cpu-profile.js'
+import { stackCpuSeconds, stackCpuSince } from '../lib/processes.js'
+import { parsePromText } from '../lib/prom-text.js'
+import { writeResults } from '../lib/results.js'
+import { startBenchProcessor, startBenchProcessors, type ProcessorMode } from './processor.js'
+import {
+  benchKafka,
+  dropBenchTopology,
+  groupProgress,
+  openBenchTopology,
+  produceEvents,
+  topicOffsets,
+} from './topology.js'
 import {
   buckets,
   cpuBudget,
@@ -36,42 +46,37 @@ import {
   spread,
   timings,
 } from './e2e-metrics.js'
-import { parsePromText } from './prom-text.js'
-import { stackCpuSeconds, stackCpuSince } from './stack-cpu.js'
-import { syntheticStream } from './synthetic-stream.js'
 
-const { values } = parseArgs({
-  options: {
-    events: { type: 'string', default: '100000' },
-    rate: { type: 'string', default: '5000' },
-    seconds: { type: 'string', default: '10' },
-    tenants: { type: 'string', default: '24' },
-    'commit-interval': { type: 'string', default: '50' },
-    processor: { type: 'string', default: 'child' },
-    // Processor instances in the group for the throughput and latency phases (child processes).
-    instances: { type: 'string', default: '1' },
-    // A V8 CPU profile of the backlog phase (the processor at full speed), for DevTools.
-    'cpu-profile': { type: 'string' },
+const values = benchArgs(
+  'bench:e2e',
+  {
+    events: integer('events in the backlog (throughput phase)', { default: 100_000, min: 1 }),
+    rate: integer('events/s produced in the latency phase', { default: 5000, min: 1 }),
+    seconds: integer('length of the latency phase (s)', { default: 10, min: 1 }),
+    tenants: integer('tenants, each its own synthetic stream', { default: 24, min: 1 }),
+    'commit-interval': integer("the processor's commit interval (ms)", { default: 50, min: 1 }),
+    processor: choice('where the processor runs', ['child', 'in-process'], 'child'),
+    instances: integer('processors in the group (throughput and latency phases)', {
+      default: 1,
+      min: 1,
+    }),
+    'cpu-profile': string('write a V8 CPU profile of the backlog phase to this file'),
   },
-})
-const EVENTS = Number(values.events)
-const RATE = Number(values.rate)
-const SECONDS = Number(values.seconds)
-const TENANTS = Number(values.tenants)
-const COMMIT_INTERVAL = Number(values['commit-interval'])
-const MODE = values.processor as ProcessorMode
-const INSTANCES = Number(values.instances)
-if (!Number.isInteger(INSTANCES) || INSTANCES < 1) {
-  throw new Error(`--instances must be a positive integer, got ${values.instances}`)
-}
-if (MODE !== 'child' && MODE !== 'in-process') {
-  throw new Error(`--processor must be child or in-process, got ${MODE}`)
-}
-if (values['cpu-profile'] !== undefined && MODE !== 'in-process') {
-  throw new Error('--cpu-profile profiles this process: use it with --processor in-process')
-}
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
-const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
+  (v) =>
+    v['cpu-profile'] !== undefined && v.processor !== 'in-process'
+      ? '--cpu-profile profiles this process: use it with --processor in-process'
+      : v.instances > 1 && v.processor !== 'child'
+        ? '--instances above 1 runs child processes only: use it with --processor child'
+        : undefined,
+)
+const EVENTS = values.events
+const RATE = values.rate
+const SECONDS = values.seconds
+const TENANTS = values.tenants
+const COMMIT_INTERVAL = values['commit-interval']
+const MODE: ProcessorMode = values.processor
+const INSTANCES = values.instances
+const { brokers, registryUrl } = benchKafka()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (line: string) => process.stderr.write(`[bench:e2e] ${line}\n`)
 
@@ -111,26 +116,8 @@ async function main(): Promise<void> {
   })
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
-  const produce = async (batch: readonly ContactEvent[]) => {
-    const messages = await Promise.all(batch.map((e) => codec.encodeContactEvent(e)))
-    await producer.send({
-      topic: input,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value })),
-    })
-  }
-  const lag = async (): Promise<number> => {
-    const [ends, [committed]] = await Promise.all([
-      admin.fetchTopicOffsets(input),
-      admin.fetchOffsets({ groupId, topics: [input] }),
-    ])
-    let behind = 0
-    for (const end of ends) {
-      const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1'
-      behind += Number(BigInt(end.high) - (c === '-1' ? BigInt(end.low) : BigInt(c)))
-    }
-    return behind
-  }
+  const produce = (batch: readonly ContactEvent[]) => produceEvents(producer, codec, input, batch)
+  const lag = async (): Promise<number> => (await groupProgress(admin, groupId, input)).behind
   const result: Record<string, unknown> = {
     settings: {
       events: EVENTS,
@@ -172,7 +159,8 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000
     const cpuSeconds = processor.cpuSeconds() - cpuBefore
     const stack = stackCpuSince(brokers, stackBefore)
-    if (profiler !== null) await profiler.stop(values['cpu-profile'] as string)
+    if (profiler !== null && values['cpu-profile'] !== undefined)
+      await profiler.stop(values['cpu-profile'])
     result.throughput = {
       events: pending,
       seconds: Math.round(seconds * 100) / 100,
@@ -189,11 +177,10 @@ async function main(): Promise<void> {
     if (stack !== undefined) result.throughputCpuBudget = cpuBudget(pending, cpuSeconds, stack)
     const afterBacklog = parsePromText(await processor.metricsText())
     result.throughputTimings = timings(afterBacklog)
-    const stateEnds = await admin.fetchTopicOffsets(topology.byRole['state-changelog'].name)
     result.recordsPerEvent = recordsWritten(
       afterBacklog,
       backlog.length,
-      stateEnds.reduce((sum, e) => sum + Number(BigInt(e.high) - BigInt(e.low)), 0),
+      await topicOffsets(admin, topology.byRole['state-changelog'].name),
     )
     log(`records per event: ${JSON.stringify(result.recordsPerEvent)}`)
     log(
@@ -282,8 +269,7 @@ async function main(): Promise<void> {
     await processor.stop()
 
     // 3. Restore into an empty state dir.
-    const ends = await admin.fetchTopicOffsets(topology.byRole['state-changelog'].name)
-    const records = ends.reduce((sum, e) => sum + Number(BigInt(e.high) - BigInt(e.low)), 0)
+    const records = await topicOffsets(admin, topology.byRole['state-changelog'].name)
     log(`restoring ${records} state changelog records (incl. transaction markers)`)
     const restoreStart = performance.now()
     const second = await startBenchProcessor(processorOptions('b', 'in-process'))

@@ -1,18 +1,22 @@
 /**
- * The state half of bench/rss.ts: a processor's state of N identifiers built without pushing
+ * The state half of bench:rss (rss.ts): a processor's state of N identifiers built without pushing
  * N events through Kafka. Each tenant's events are resolved by the batch resolver into a scratch
  * RocksDB store (what the processor's task does, minus Kafka), and every key/value of that store
  * is produced to the tenant's state-changelog partition, keyed and encoded as the task's commit
  * writes them (src/runtime/task.ts): a processor started with an empty state dir restores it.
  */
 import kafkajs, { type Producer } from 'kafkajs'
-import type { TopicCodec } from '../src/codecs/topic-codec.js'
-import type { Resolver } from '../src/core/resolver.js'
-import type { ContactEvent, Identifier } from '../src/core/types.js'
-import type { KeyValueStore } from '../src/ports/key-value-store.js'
-import { BatchResolver, resolveAll, type ResolveStats } from '../src/runtime/batch-resolver.js'
-import type { StatePrefetcher } from '../src/runtime/state-prefetch.js'
-import { seededRandom, syntheticStream, type SyntheticEvent } from './synthetic-stream.js'
+import type { TopicCodec } from '../../src/codecs/topic-codec.js'
+import type { Resolver } from '../../src/core/resolver.js'
+import type { ContactEvent, Identifier } from '../../src/core/types.js'
+import type { KeyValueStore } from '../../src/ports/key-value-store.js'
+import { BatchResolver, resolveAll, type ResolveStats } from '../../src/runtime/batch-resolver.js'
+import type { StatePrefetcher } from '../../src/runtime/state-prefetch.js'
+import {
+  seededRandom,
+  syntheticStream,
+  type SyntheticEvent,
+} from '../../test/support/synthetic-stream.js'
 
 const { Partitioners } = kafkajs
 
@@ -62,7 +66,7 @@ function probe(tenant: string): ContactEvent {
   }
 }
 
-/** About four identifiers per person (bench/synthetic-stream.ts). */
+/** About four identifiers per person (test/support/synthetic-stream.ts). */
 const IDS_PER_PERSON = 4
 
 export interface TenantStream {
@@ -76,7 +80,7 @@ export interface TenantStream {
 
 /**
  * The person an event belongs to: every event of the synthetic stream lists one of its person's
- * own identifiers first (bench/synthetic-stream.ts), and every value carries the person's number.
+ * own identifiers first (test/support/synthetic-stream.ts), and every value carries the person's number.
  */
 function personOf(event: ContactEvent): number {
   const first = event.identifiers[0] as Identifier
@@ -129,7 +133,7 @@ export function* newEvents(t: TenantStream): Generator<ContactEvent> {
         source: 'web',
         // After every event of the state (the stream's clock starts at 1.7e12, one event a second).
         timestamp: 1_800_000_000_000 + i * 1000,
-        // The synthetic stream's email format (bench/synthetic-stream.ts).
+        // The synthetic stream's email format (test/support/synthetic-stream.ts).
         identifiers: [{ type: 'email', value: `user${n}@mailhost.net` }],
         attributes: { first_name: 'Returning' },
         note: null,

@@ -2,7 +2,7 @@
  * The generated part of docs/benchmarks.md: everything between the two markers is replaced on
  * each `npm run bench`; the rest of the file is left as written.
  */
-import type { ChildRun } from './child.js'
+import type { ChildRun } from '../lib/processes.js'
 
 export const START = '<!-- bench:report:start -->'
 export const END = '<!-- bench:report:end -->'
@@ -110,7 +110,7 @@ function coreLines(parts: readonly ChildRun[]): string[] {
               : `; CPU per event from the backlog: processor ${budget.processorMicros} µs, ` +
                 `broker ${budget.brokerMicros} µs, registry ${budget.registryMicros} µs, so ` +
                 `${budget.cores} cores sustain at most ~${budget.ceilingEventsPerSecond} events/s`) +
-            ' (docs of bench/e2e.ts for what each figure covers).',
+            ' (docs of bench/perf/e2e.ts for what each figure covers).',
         )
       }
       const stores = result.stores

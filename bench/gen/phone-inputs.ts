@@ -1,9 +1,9 @@
 /**
- * Distinct, realistic phone inputs for bench/phone.ts: UK and US mobile and landline numbers in
+ * Distinct, realistic phone inputs for bench/perf/phone.ts: UK and US mobile and landline numbers in
  * national, international, E.164, 00-prefixed and punctuated forms, plus the invalid values
  * integrations send (too short or long, wrong ranges, letters, placeholders). Seeded.
  */
-import { seededRandom } from './synthetic-stream.js'
+import { Prng } from './prng.js'
 
 export interface PhoneInput {
   readonly raw: string
@@ -14,8 +14,9 @@ const UK_AREAS = ['20', '121', '131', '141', '161', '113', '117', '1632', '1865'
 const US_AREAS = ['212', '213', '312', '415', '617', '646', '702', '305', '206', '512', '818']
 
 export function phoneInputs(count: number, seed: number): PhoneInput[] {
-  const random = seededRandom(seed)
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T
+  const prng = new Prng(seed)
+  const random = () => prng.next()
+  const pick = <T>(xs: readonly T[]): T => prng.pick(xs)
   const digits = (n: number) => {
     let s = ''
     for (let i = 0; i < n; i++) s += String(Math.floor(random() * 10))

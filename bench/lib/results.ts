@@ -17,7 +17,7 @@ export function machine() {
 
 /** Writes bench/results/<name>-<ISO date>.json and returns its path. */
 export async function writeResults(name: string, results: object): Promise<string> {
-  const dir = join(import.meta.dirname, 'results')
+  const dir = join(import.meta.dirname, '..', 'results')
   await mkdir(dir, { recursive: true })
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   const file = join(dir, `${name}-${stamp}.json`)

@@ -6,21 +6,18 @@
  * run in alternating rounds so a busy machine slows both alike; every verdict is compared.
  * Results: printed, and written to bench/results/phone-<ISO date>.json (see docs/benchmarks.md).
  */
-import { parseArgs } from 'node:util'
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
-import { createPhoneNormalizer } from '../src/core/phone.js'
-import { phoneInputs, type PhoneInput } from './phone-inputs.js'
-import { writeResults } from './results.js'
+import { createPhoneNormalizer } from '../../src/core/phone.js'
+import { phoneInputs, type PhoneInput } from '../gen/phone-inputs.js'
+import { benchArgs, integer } from '../lib/args.js'
+import { writeResults } from '../lib/results.js'
 
-const { values: args } = parseArgs({
-  options: {
-    count: { type: 'string', default: '300000' },
-    seed: { type: 'string', default: '11' },
-    rounds: { type: 'string', default: '3' },
-  },
+const args = benchArgs('bench:phone', {
+  count: integer('distinct inputs', { default: 300_000, min: 1 }),
+  seed: integer('seed of the inputs', { default: 11 }),
+  rounds: integer('alternated rounds per normaliser', { default: 3, min: 1 }),
 })
-const count = Number(args.count)
-const rounds = Number(args.rounds)
+const { count, rounds } = args
 
 type Normalize = (raw: string) => string | null
 
@@ -32,7 +29,7 @@ function libraryNormalizer(defaultCountry: string): Normalize {
   }
 }
 
-const inputs = phoneInputs(count, Number(args.seed))
+const inputs = phoneInputs(count, args.seed)
 const byCountry = (make: (c: string) => Normalize) => {
   const gb = make('GB')
   const us = make('US')

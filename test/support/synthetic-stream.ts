@@ -1,10 +1,13 @@
 /**
- * A seeded, deterministic stream of contact events for benchmarks: people with customer ids,
+ * A seeded, deterministic stream of contact events, shared by bench:core, bench:e2e, bench:rss
+ * and the processor integration tests (so it lives with the tests): people with customer ids,
  * emails, phones and loyalty cards reveal them over several events from three channels, so
  * profiles are created, merged into their anchored profile, and now and then a loyalty card
  * changes owner (reassignment). Lazily generated: 10M identifiers never sit in memory at once.
+ * Its own PRNG (mulberry32), not bench/gen/prng.ts: the figures docs/benchmarks.md publishes
+ * (events and merges per seed) are of this sequence.
  */
-import type { ContactEvent, Identifier, InputPosition } from '../src/core/types.js'
+import type { ContactEvent, Identifier, InputPosition } from '../../src/core/types.js'
 
 export interface StreamOptions {
   readonly tenant: string

@@ -3,42 +3,47 @@
  * its own process with its peak memory recorded, one results file
  * (bench/results/report-<ISO date>.json) and the generated section of docs/benchmarks.md.
  *
- * Parts: stores (bench/store.ts), core (bench/core.ts), end-to-end (bench/e2e.ts, only when a
- * broker is up: KAFKA_BROKERS or `npm run stack:up`), accuracy and the DuckDB baseline over one
- * generated dataset (the increment comparison needs both on the same events).
+ * Parts: stores (store.ts), core (core.ts), end-to-end (e2e.ts, only when a broker is up:
+ * KAFKA_BROKERS or `npm run stack:up`), the generator (bench/gen), accuracy and the DuckDB
+ * baseline over one generated dataset (the increment comparison needs both on the same events).
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { format } from 'prettier'
-import { LINES_PER_PERSON } from './accuracy/sizing.js'
-import { machine, writeResults } from './results.js'
-import { brokerAvailable, runPart, type ChildRun } from './run-all/child.js'
+import { LINES_PER_PERSON } from '../gen/generate.js'
+import { benchArgs, integer, list, string } from '../lib/args.js'
+import { runPart, type ChildRun } from '../lib/processes.js'
+import { machine, writeResults } from '../lib/results.js'
 import {
   replaceSection,
   reportSection,
   type AccuracyReport,
   type BaselineReport,
   type Report,
-} from './run-all/markdown.js'
+} from './report-markdown.js'
 
-const { values: args } = parseArgs({
-  options: {
-    events: { type: 'string', default: '200000' },
-    seed: { type: 'string', default: '42' },
-    'core-identifiers': { type: 'string', default: '100000' },
-    skip: { type: 'string', default: '' },
-    doc: { type: 'string', default: 'docs/benchmarks.md' },
-    /** Re-renders the doc section from an earlier report file instead of running anything. */
-    from: { type: 'string' },
-  },
+const PARTS = ['stores', 'core', 'e2e', 'generate', 'accuracy', 'baseline'] as const
+const args = benchArgs('bench', {
+  events: integer('lines of the generated accuracy dataset', { default: 200_000, min: 1 }),
+  seed: integer('seed of the generated dataset', { default: 42 }),
+  'core-identifiers': integer('identifiers of the core part', { default: 100_000, min: 1 }),
+  skip: list('parts not to run', [], PARTS),
+  doc: string('the markdown file whose report section is regenerated', 'docs/benchmarks.md'),
+  from: string('re-render the doc section from this report file; run nothing'),
 })
 if (args.from !== undefined) {
   const report = JSON.parse(await readFile(args.from, 'utf8')) as Report
-  await updateDoc(args.doc as string, report)
+  await updateDoc(args.doc, report)
   process.exit(0)
+}
+
+/** A broker to run the end-to-end benchmark against: KAFKA_BROKERS, or the local stack up. */
+async function brokerAvailable(): Promise<boolean> {
+  if ((process.env.KAFKA_BROKERS ?? '') !== '') return true
+  const status = await runPart('stack status', 'scripts/stack/main.ts', ['status'])
+  return status.exitCode === 0
 }
 
 async function updateDoc(doc: string, report: Report): Promise<void> {
@@ -53,7 +58,7 @@ async function updateDoc(doc: string, report: Report): Promise<void> {
   console.error(`updated ${doc}`)
 }
 
-const skip = new Set((args.skip as string).split(',').filter((part) => part !== ''))
+const skip = new Set<string>(args.skip)
 const parts: ChildRun[] = []
 const work = await mkdtemp(join(tmpdir(), 'unifier-bench-'))
 
@@ -71,21 +76,20 @@ async function readJson<T>(path: string): Promise<T | null> {
 }
 
 try {
-  await part('stores', 'bench/store.ts', [])
-  await part('core', 'bench/core.ts', ['--identifiers', args['core-identifiers'] as string])
+  await part('stores', 'bench/perf/store.ts', [])
+  await part('core', 'bench/perf/core.ts', ['--identifiers', String(args['core-identifiers'])])
   if (!skip.has('e2e')) {
-    if (!existsSync('bench/e2e.ts')) console.error('\n== e2e: bench/e2e.ts not present, skipped')
-    else if (!(await brokerAvailable())) console.error('\n== e2e: no broker up, skipped')
-    else await part('e2e', 'bench/e2e.ts', [])
+    if (!(await brokerAvailable())) console.error('\n== e2e: no broker up, skipped')
+    else await part('e2e', 'bench/perf/e2e.ts', [])
   }
 
   const data = join(work, 'data')
-  const persons = String(Math.ceil(Number(args.events) / LINES_PER_PERSON))
+  const persons = String(Math.ceil(args.events / LINES_PER_PERSON))
   await part('generate', 'bench/gen/main.ts', [
     '--persons',
     persons,
     '--seed',
-    args.seed as string,
+    String(args.seed),
     '--out',
     data,
   ])
@@ -122,7 +126,7 @@ try {
   }
   const file = await writeResults('report', report)
   console.error(`\nwritten ${file}`)
-  await updateDoc(args.doc as string, report)
+  await updateDoc(args.doc, report)
   if (parts.some((run) => run.exitCode !== 0)) process.exitCode = 1
 } finally {
   await rm(work, { recursive: true, force: true })

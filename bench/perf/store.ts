@@ -1,19 +1,28 @@
 /**
  * Store micro-benchmark: record codecs and the byte stores, without the resolver.
- * `npm run bench:store`. Numbers go to bench/results/store-<date>.json and docs/state-store.md.
+ * `npm run bench:store [-- --keys 1000000 --rounds 200000]`. Numbers go to
+ * bench/results/store-<date>.json and docs/state-store.md.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import type { KeyValueStore, KeyValueWrite } from '../src/ports/key-value-store.js'
-import { MemoryStore } from '../src/state/memory-store.js'
-import { jsonCodec, msgpackCodec, v8Codec, type RecordCodec } from '../src/state/record-codec.js'
-import { RocksDbStore } from '../src/state/rocksdb-store.js'
-import { writeResults } from './results.js'
+import type { KeyValueStore, KeyValueWrite } from '../../src/ports/key-value-store.js'
+import { MemoryStore } from '../../src/state/memory-store.js'
+import { jsonCodec, msgpackCodec, v8Codec, type RecordCodec } from '../../src/state/record-codec.js'
+import { RocksDbStore } from '../../src/state/rocksdb-store.js'
+import { benchArgs, integer } from '../lib/args.js'
+import { writeResults } from '../lib/results.js'
 
-const ROUNDS = 200_000
-const STORE_KEYS = Number(process.argv[2] ?? 1_000_000)
+const args = benchArgs('bench:store', {
+  keys: integer('link records written to and read from each store', {
+    default: 1_000_000,
+    min: 1,
+  }),
+  rounds: integer('encodes and decodes per codec and record', { default: 200_000, min: 1 }),
+})
+const ROUNDS = args.rounds
+const STORE_KEYS = args.keys
 const BATCH = 1_000
 
 /** Shaped like a profile record after a few events: the biggest record the core stores. */

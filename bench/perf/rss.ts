@@ -14,23 +14,20 @@
  *
  *   npm run bench:rss [-- --identifiers 1000000 --events 100000 --built]
  */
-import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { parseArgs } from 'node:util'
-import { loadIdentityConfig } from '../src/config/identity-config.js'
-import { createResolver } from '../src/core/resolver.js'
-import type { ContactEvent } from '../src/core/types.js'
-import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
-import { RocksDbStore } from '../src/state/rocksdb-store.js'
-import { packageRoot } from '../src/topology/package-files.js'
-import { unifierRunArgs } from './bench-processor.js'
-import { dropBenchTopology, openBenchTopology } from './bench-topology.js'
-import { freePort, processCpuSeconds } from './processes.js'
-import { writeResults } from './results.js'
+import { loadIdentityConfig } from '../../src/config/identity-config.js'
+import { createResolver } from '../../src/core/resolver.js'
+import type { ContactEvent } from '../../src/core/types.js'
+import { createStatePrefetcher } from '../../src/runtime/state-prefetch.js'
+import { RocksDbStore } from '../../src/state/rocksdb-store.js'
+import { packageRoot } from '../../src/topology/package-files.js'
+import { benchArgs, flag, integer } from '../lib/args.js'
+import { sampleProcess } from '../lib/processes.js'
+import { parsePromText, sumOf } from '../lib/prom-text.js'
+import { writeResults } from '../lib/results.js'
+import { spawnUnifierRun } from './processor.js'
 import {
   buildState,
   newEvents,
@@ -38,58 +35,49 @@ import {
   tenantPerPartition,
   type TenantStream,
 } from './rss-state.js'
+import {
+  benchKafka,
+  dropBenchTopology,
+  groupProgress,
+  openBenchTopology,
+  produceEvents,
+} from './topology.js'
 
-const { values } = parseArgs({
-  options: {
-    identifiers: { type: 'string', default: '1000000' },
-    events: { type: 'string', default: '100000' },
-    seed: { type: 'string', default: '7' },
-    'commit-interval': { type: 'string', default: '50' },
-    // The built CLI (npm run build) instead of tsx: no TypeScript loader in the measured process.
-    built: { type: 'boolean', default: false },
-  },
+const values = benchArgs('bench:rss', {
+  identifiers: integer('identifiers in the state the processor restores', {
+    default: 1_000_000,
+    min: 1,
+  }),
+  events: integer('new events the processor then processes', { default: 100_000, min: 1 }),
+  seed: integer('seed of the synthetic streams', { default: 7 }),
+  'commit-interval': integer("the processor's commit interval (ms)", { default: 50, min: 1 }),
+  built: flag('run the built CLI (npm run build) instead of tsx: no TypeScript loader in it'),
 })
-const IDENTIFIERS = Number(values.identifiers)
-const EVENTS = Number(values.events)
-const SEED = Number(values.seed)
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
-const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
+const IDENTIFIERS = values.identifiers
+const EVENTS = values.events
+const SEED = values.seed
+const { brokers, registryUrl } = benchKafka()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (line: string) => process.stderr.write(`[bench:rss] ${line}\n`)
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
 const mib = (kib: number) => Math.round(kib / 1024)
 
-/** Peak and current RSS (KiB) and CPU seconds (user + system) of a running process. */
-function sampleProcess(pid: number): { hwmKiB: number; rssKiB: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1])
-  const cpuSeconds = processCpuSeconds(pid)
-  if (cpuSeconds === undefined) throw new Error(`process ${pid} is gone`)
-  return { hwmKiB: field('VmHWM'), rssKiB: field('VmRSS'), cpuSeconds }
-}
-
 /** The processor's own gauges that say where memory goes (prom-client default metrics). */
 async function memoryMetrics(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const wanted = [
+  const metrics = parsePromText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())
+  const out: Record<string, number> = {}
+  for (const name of [
     'unifier_process_resident_memory_bytes',
     'unifier_nodejs_heap_size_total_bytes',
     'unifier_nodejs_heap_size_used_bytes',
     'unifier_nodejs_external_memory_bytes',
-  ]
-  const out: Record<string, number> = {}
-  for (const line of text.split('\n')) {
-    const [name, value] = line.split(' ')
-    if (name !== undefined && wanted.includes(name)) out[name] = mib(Number(value) / 1024)
+  ]) {
+    if (metrics.some((m) => m.name === name)) out[name] = mib(sumOf(metrics, name) / 1024)
   }
-  let outputs = 0
-  let deadLetters = 0
-  for (const line of text.split('\n')) {
-    if (line.startsWith('unifier_outputs_total{')) outputs += Number(line.split(' ').at(-1))
-    if (line.startsWith('unifier_outputs_total{kind="dead-letter"'))
-      deadLetters += Number(line.split(' ').at(-1))
-  }
-  return { ...out, outputs, deadLetters }
+  const deadLetters = metrics
+    .filter((m) => m.name === 'unifier_outputs_total' && m.labels.kind === 'dead-letter')
+    .reduce((sum, m) => sum + m.value, 0)
+  return { ...out, outputs: sumOf(metrics, 'unifier_outputs_total'), deadLetters }
 }
 
 async function main(): Promise<void> {
@@ -191,71 +179,49 @@ async function main(): Promise<void> {
       }
       if (batch.length === 0) break
       live = batch.length
-      const messages = await Promise.all(batch.map((e) => codec.encodeContactEvent(e)))
-      await producer.send({
-        topic: input.name,
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value })),
-      })
+      await produceEvents(producer, codec, input.name, batch)
       backlog += batch.length
     }
     log(`${backlog} new events produced to ${input.name}`)
 
     // 3. The processor, a child process with an empty state dir.
-    const port = await freePort()
-    const stateDir = join(scratch, 'processor')
-    const child = spawn(
-      process.execPath,
-      unifierRunArgs({
-        brokers,
-        registryUrl,
-        prefix,
-        groupId,
-        stateDir,
-        commitIntervalMs: Number(values['commit-interval']),
-        httpPort: port,
-        built: values.built === true,
-      }),
-      {
-        cwd: packageRoot(),
-        env: { ...process.env, UNIFIER_LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    const pid = child.pid as number
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-    let alive = true
-    void exited.then(() => (alive = false))
     const started = performance.now()
     let restoreStarted: number | null = null
     const restoredPartitions = new Map<number, { restored: number; ms: number }>()
     let allRestoredAt: number | null = null
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      let entry: { msg?: string; partition?: number; restored?: number; ms?: number }
-      try {
-        entry = JSON.parse(line) as typeof entry
-      } catch {
-        return
-      }
-      const elapsed = round((performance.now() - started) / 1000, 1)
-      if (entry.msg === 'restoring state') restoreStarted ??= performance.now()
-      if (entry.msg === 'restore progress' && (entry.restored ?? 0) % 1_000_000 < 50_000)
-        log(`  ${elapsed} s: partition ${entry.partition} restored ${entry.restored}`)
-      if (entry.msg === 'state restored' && entry.partition !== undefined) {
-        restoredPartitions.set(entry.partition, {
-          restored: entry.restored ?? 0,
-          ms: entry.ms ?? 0,
-        })
-        log(`  ${elapsed} s: partition ${entry.partition} restored (${entry.restored} records)`)
-        if (restoredPartitions.size === input.partitions) allRestoredAt = performance.now()
-      }
+    const child = await spawnUnifierRun({
+      brokers,
+      registryUrl,
+      prefix,
+      groupId,
+      stateDir: join(scratch, 'processor'),
+      commitIntervalMs: values['commit-interval'],
+      built: values.built,
+      logLevel: 'info',
+      onLogLine: (line) => {
+        const entry = line as { msg?: string; partition?: number; restored?: number; ms?: number }
+        const elapsed = round((performance.now() - started) / 1000, 1)
+        if (entry.msg === 'restoring state') restoreStarted ??= performance.now()
+        if (entry.msg === 'restore progress' && (entry.restored ?? 0) % 1_000_000 < 50_000)
+          log(`  ${elapsed} s: partition ${entry.partition} restored ${entry.restored}`)
+        if (entry.msg === 'state restored' && entry.partition !== undefined) {
+          restoredPartitions.set(entry.partition, {
+            restored: entry.restored ?? 0,
+            ms: entry.ms ?? 0,
+          })
+          log(`  ${elapsed} s: partition ${entry.partition} restored (${entry.restored} records)`)
+          if (restoredPartitions.size === input.partitions) allRestoredAt = performance.now()
+        }
+      },
     })
+    const { pid, port } = child
+    const alive = () => child.exitCode() === undefined
     let last = sampleProcess(pid)
     // RSS and V8 heap every 5 s: which phase holds the memory, and whether it still grows.
     const timeline: Array<{ s: number; rssMiB: number; heapUsedMiB: number | null }> = []
     let ticks = 0
     const sampler = setInterval(() => {
-      if (!alive) return
+      if (!alive()) return
       try {
         last = sampleProcess(pid)
       } catch {
@@ -269,24 +235,10 @@ async function main(): Promise<void> {
         .catch(() => null)
         .then((heapUsedMiB) => timeline.push({ s, rssMiB, heapUsedMiB }))
     }, 200)
-    const committed = async (): Promise<{ done: number; behind: number }> => {
-      const [ends, [offsets]] = await Promise.all([
-        admin.fetchTopicOffsets(input.name),
-        admin.fetchOffsets({ groupId, topics: [input.name] }),
-      ])
-      let done = 0
-      let behind = 0
-      for (const end of ends) {
-        const c = offsets?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1'
-        const at = c === '-1' ? BigInt(end.low) : BigInt(c)
-        done += Number(at - BigInt(end.low))
-        behind += Number(BigInt(end.high) - at)
-      }
-      return { done, behind }
-    }
+    const committed = () => groupProgress(admin, groupId, input.name)
     try {
       while (allRestoredAt === null) {
-        if (!alive) throw new Error('the processor exited during restore')
+        if (!alive()) throw new Error('the processor exited during restore')
         await sleep(100)
       }
       const atRestore = sampleProcess(pid)
@@ -306,7 +258,7 @@ async function main(): Promise<void> {
       }
       log(`restore: ${JSON.stringify(result.restore)}`)
       for (;;) {
-        if (!alive) throw new Error('the processor exited before finishing the backlog')
+        if (!alive()) throw new Error('the processor exited before finishing the backlog')
         if ((await committed()).behind === 0) break
         await sleep(200)
       }
@@ -327,15 +279,14 @@ async function main(): Promise<void> {
       log(`processing: ${JSON.stringify(result.processing)}`)
     } finally {
       clearInterval(sampler)
-      if (alive) {
+      if (alive()) {
         try {
           last = sampleProcess(pid)
         } catch {
           // Already gone.
         }
-        child.kill('SIGTERM')
       }
-      const code = await exited
+      const code = await child.stop()
       const summary = {
         exitCode: code,
         peakRssMiB: mib(last.hwmKiB),

@@ -1,5 +1,5 @@
 /**
- * Core benchmark: `npm run bench:core [-- --identifiers 10000000]`.
+ * Core benchmark: `npm run bench:core [-- --identifiers 10000000]` (`-- --help` for the options).
  * 1. Events/s of the resolver on a synthetic stream, with the in-memory and the RocksDB store.
  * 2. Merge cost against survivor size: merging a small profile into one holding 2 vs 20,000
  *    links should cost about the same.
@@ -8,39 +8,37 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import type {
   IdentifierTypeConfig,
   IdentityConfig,
   TenantIdentityConfig,
-} from '../src/core/config.js'
-import { createResolver, type StateRecord } from '../src/core/resolver.js'
-import type { StateReader } from '../src/core/state.js'
-import type { ContactEvent, OutputRecord } from '../src/core/types.js'
-import type { KeyValueStore } from '../src/ports/key-value-store.js'
-import { BatchResolver, resolveAll } from '../src/runtime/batch-resolver.js'
-import { createStatePrefetcher } from '../src/runtime/state-prefetch.js'
-import { MemoryStore } from '../src/state/memory-store.js'
-import { RocksDbStore } from '../src/state/rocksdb-store.js'
+} from '../../src/core/config.js'
+import { createResolver, type StateRecord } from '../../src/core/resolver.js'
+import type { StateReader } from '../../src/core/state.js'
+import type { ContactEvent, OutputRecord } from '../../src/core/types.js'
+import type { KeyValueStore } from '../../src/ports/key-value-store.js'
+import { BatchResolver, resolveAll } from '../../src/runtime/batch-resolver.js'
+import { createStatePrefetcher } from '../../src/runtime/state-prefetch.js'
+import { MemoryStore } from '../../src/state/memory-store.js'
+import { RocksDbStore } from '../../src/state/rocksdb-store.js'
+import { syntheticStream } from '../../test/support/synthetic-stream.js'
+import { benchArgs, integer, integers, list } from '../lib/args.js'
+import { writeResults } from '../lib/results.js'
 import { floorLoop } from './floor.js'
-import { writeResults } from './results.js'
-import { syntheticStream } from './synthetic-stream.js'
 
-const { values: args } = parseArgs({
-  options: {
-    identifiers: { type: 'string', default: '100000' },
-    seed: { type: 'string', default: '7' },
-    'flush-every': { type: 'string', default: '1000' },
-    'cache-entries': { type: 'string', default: '200000' },
-    'merge-sizes': { type: 'string', default: '2,20000' },
-    merges: { type: 'string', default: '200' },
-    stores: { type: 'string', default: 'floor,core,memory,rocksdb,rocksdb-no-prefetch' },
-  },
+const STORES = ['floor', 'core', 'memory', 'rocksdb', 'rocksdb-no-prefetch'] as const
+const args = benchArgs('bench:core', {
+  identifiers: integer('identifier values in the synthetic stream', { default: 100_000, min: 1 }),
+  seed: integer('seed of the synthetic stream', { default: 7 }),
+  'flush-every': integer('events per batch-resolver flush', { default: 1000, min: 1 }),
+  'cache-entries': integer('read-cache entries', { default: 200_000 }),
+  'merge-sizes': integers('survivor sizes (links) of the merge-cost experiment', [2, 20_000], 1),
+  merges: integer('merges per survivor size', { default: 200, min: 1 }),
+  stores: list('throughput runs', STORES, STORES),
 })
-const identifiers = Number(args.identifiers)
-const seed = Number(args.seed)
-const flushEvery = Number(args['flush-every'])
-const cacheEntries = Number(args['cache-entries'])
+const { identifiers, seed } = args
+const flushEvery = args['flush-every']
+const cacheEntries = args['cache-entries']
 
 const type = (
   role: 'anchor' | 'link',
@@ -155,7 +153,7 @@ function coreOnly() {
   })
 }
 
-/** No rules, only the state traffic every event needs (bench/floor.ts): the runtime's floor. */
+/** No rules, only the state traffic every event needs (floor.ts): the runtime's floor. */
 function floorOnly() {
   return timed('floor (no rules: keys, Map reads and writes only)', () =>
     floorLoop(
@@ -303,7 +301,7 @@ console.log(
 const generator = generatorOnly()
 console.log(`generator alone: ${generator.events} events, ${generator.eventsPerSec} events/s`)
 const runs = []
-for (const kind of args.stores.split(',')) {
+for (const kind of args.stores) {
   const run = await throughput(kind)
   const counts =
     'merges' in run
@@ -315,8 +313,8 @@ for (const kind of args.stores.split(',')) {
   runs.push(run)
 }
 const mergeRuns = []
-for (const size of args['merge-sizes'].split(',').map(Number)) {
-  const run = await mergeCost(size, Number(args.merges))
+for (const size of args['merge-sizes']) {
+  const run = await mergeCost(size, args.merges)
   console.log(
     `merge into survivor with ${size} links: ${run.microsPerMerge} µs per merge (decide ${run.decideMicros} µs, snapshot ${run.snapshotMicros} µs, flush ${run.flushMicros} µs: ${run.recordsPerMerge} records, ${run.bytesPerMerge} bytes)`,
   )

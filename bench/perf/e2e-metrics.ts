@@ -4,7 +4,7 @@
  * the CPU budget per event, and latency percentiles.
  */
 import { availableParallelism } from 'node:os'
-import { sumOf, type PromSample } from './prom-text.js'
+import { sumOf, type PromSample } from '../lib/prom-text.js'
 
 const HISTOGRAMS = ['unifier_batch_seconds', 'unifier_commit_seconds']
 

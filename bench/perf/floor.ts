@@ -7,7 +7,7 @@
  * normalisation, limits, merges, attribute provenance, evidence chains or changelog snapshot.
  * The core can only be slower than this; the ratio says how much of its cost is the rules.
  */
-import type { ContactEvent, InputPosition } from '../src/core/types.js'
+import type { ContactEvent, InputPosition } from '../../src/core/types.js'
 
 interface FloorProfile {
   readonly profileId: string
