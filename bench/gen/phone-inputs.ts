@@ -1,7 +1,7 @@
 /**
- * Distinct, realistic phone inputs for bench/perf/phone.ts: UK and US mobile and landline numbers in
+ * Distinct, realistic phone inputs for bench:phone: UK and US mobile and landline numbers in
  * national, international, E.164, 00-prefixed and punctuated forms, plus the invalid values
- * integrations send (too short or long, wrong ranges, letters, placeholders). Seeded.
+ * integrations send (too short or long, wrong ranges, letters, placeholders). Seeded (prng.ts).
  */
 import { Prng } from './prng.js'
 

@@ -79,8 +79,8 @@ export interface TenantStream {
 }
 
 /**
- * The person an event belongs to: every event of the synthetic stream lists one of its person's
- * own identifiers first (test/support/synthetic-stream.ts), and every value carries the person's number.
+ * The person an event belongs to: every event of the synthetic stream lists one of its
+ * person's own identifiers first, and every value carries the person's number.
  */
 function personOf(event: ContactEvent): number {
   const first = event.identifiers[0] as Identifier

@@ -1,9 +1,9 @@
 /**
  * Processor memory at N identifiers: peak RSS of `unifier run` (a child process, the real Kafka
  * processor) holding the state of N identifiers while it restores and then processes new events.
- *  1. state: one tenant per input partition; each tenant's synthetic stream (bench/synthetic-
- *     stream.ts, N/partitions identifiers) resolved into a scratch RocksDB store and every
- *     key/value produced to the state-changelog partition of that tenant (bench/rss-state.ts);
+ *  1. state: one tenant per input partition; each tenant's synthetic stream (test/support/
+ *     synthetic-stream.ts, N/partitions identifiers) resolved into a scratch RocksDB store and
+ *     every key/value produced to the state-changelog partition of that tenant (rss-state.ts);
  *  2. input: --events new events of the same tenants (new people, and returning people of the
  *     state) produced to the input topic;
  *  3. `unifier run` with an empty state dir: it restores from the changelog, then processes the

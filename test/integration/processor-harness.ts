@@ -254,7 +254,7 @@ export async function onePass(
 
 export type { StateRecord }
 
-/** Several tenants' synthetic streams (test/support/synthetic-stream.ts) interleaved deterministically. */
+/** Several tenants' synthetic streams (../support/synthetic-stream.ts), interleaved by seed. */
 export function generatedEvents(
   tenants: number,
   identifiersPerTenant: number,
