@@ -11,15 +11,17 @@ import { createResolver, type StateRecord } from '../../src/core/resolver.js'
 import type { Decision } from '../../src/core/state.js'
 import type { ContactEvent } from '../../src/core/types.js'
 import type { KeyValueStore } from '../../src/ports/key-value-store.js'
+import { RESUME_SEQUENCE_KEY } from '../../src/cli/ndjson-resolution.js'
 import {
   BatchResolver,
+  DEFAULT_FLUSH_EVERY,
   resolveAll,
   type ResolverInput,
   type ResolveStats,
 } from '../../src/runtime/batch-resolver.js'
 import { createStatePrefetcher } from '../../src/runtime/state-prefetch.js'
 import { msgpackCodec } from '../../src/state/record-codec.js'
-import { OutputFile } from './output-file.js'
+import { NdjsonFile } from '../lib/ndjson-file.js'
 import { identifierKey } from './pairwise.js'
 
 export interface FileRun extends ResolveStats {
@@ -68,7 +70,9 @@ export class ResolverSession {
       store,
       codec,
       ...(options.prefetch ? { prefetch: createStatePrefetcher(config) } : {}),
-      ...(options.flushEvery === undefined ? {} : { flushEvery: options.flushEvery }),
+      flushEvery: options.flushEvery ?? DEFAULT_FLUSH_EVERY,
+      // increments continue after the stored sequence, as `unifier resolve` runs do
+      sequenceKey: RESUME_SEQUENCE_KEY,
       ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
     })
     return new ResolverSession(resolver)
@@ -122,7 +126,7 @@ export async function resolveFile(
   const dropped: Record<string, number> = {}
   const started = performance.now()
   const cpuStarted = process.cpuUsage()
-  const writer = options.outputFile === undefined ? null : new OutputFile(options.outputFile)
+  const writer = options.outputFile === undefined ? null : new NdjsonFile(options.outputFile)
   let outputs = 0
   try {
     const stats = await session.resolve(path, async (event, decision) => {
@@ -163,17 +167,4 @@ export async function profileKeys(store: KeyValueStore): Promise<string[][]> {
     profiles.push(profile.identifiers.map((id) => identifierKey(id.type, id.value)))
   }
   return profiles
-}
-
-/** A stored state record, decoded. */
-export const decodeRecord = (value: Uint8Array): StateRecord => codec.decode(value)
-
-/** The type of the state record a stored value holds (link, profile, pointer, ...). */
-export function storedRecordType(value: Uint8Array): string {
-  // The position marker beside the core's keys is plain text, not a record.
-  try {
-    return codec.decode(value).type
-  } catch {
-    return 'other'
-  }
 }

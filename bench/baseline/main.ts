@@ -7,24 +7,21 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { LINES_PER_PERSON } from '../accuracy/sizing.js'
 import { scorePartition } from '../accuracy/pairwise.js'
 import { formatScore } from '../accuracy/report.js'
 import { loadTruth } from '../accuracy/truth-file.js'
-import { FILES, generate } from '../gen/generate.js'
-import { emitReport, machine } from '../results.js'
+import { FILES, generate, LINES_PER_PERSON } from '../gen/generate.js'
+import { benchArgs, integer, string } from '../lib/args.js'
+import { emitReport, machine } from '../lib/results.js'
 import { stitch } from './stitch.js'
 
-const { values: args } = parseArgs({
-  options: {
-    events: { type: 'string', default: '100000' },
-    seed: { type: 'string', default: '42' },
-    data: { type: 'string' },
-    threads: { type: 'string', default: '2' },
-    json: { type: 'string' },
-  },
+const args = benchArgs('bench:baseline', {
+  events: integer('lines to generate (without --data)', { default: 100_000, min: 1 }),
+  seed: integer('seed of the generated population', { default: 42 }),
+  data: string('a directory written by `npm run gen` (instead of generating)'),
+  threads: integer('DuckDB threads', { default: 2, min: 1 }),
+  json: string('write the report to this file instead of printing it'),
 })
 
 const work = await mkdtemp(join(tmpdir(), 'unifier-baseline-'))
@@ -32,8 +29,8 @@ try {
   let dataDir = args.data
   if (dataDir === undefined) {
     dataDir = join(work, 'data')
-    const persons = Math.ceil(Number(args.events) / LINES_PER_PERSON)
-    await generate({ persons, seed: Number(args.seed), outDir: dataDir })
+    const persons = Math.ceil(args.events / LINES_PER_PERSON)
+    await generate({ persons, seed: args.seed, outDir: dataDir })
   }
   const files = [join(dataDir, FILES.events), join(dataDir, FILES.increment)]
   const truth = await loadTruth(join(dataDir, FILES.truth))
@@ -42,7 +39,7 @@ try {
     const name = denyList ? 'deny-list' : 'no-deny-list'
     const { timings, profiles } = await stitch(files, {
       denyList,
-      threads: Number(args.threads),
+      threads: args.threads,
     })
     const score = scorePartition(truth, profiles)
     const evidence = scorePartition(truth.evidence, profiles)
@@ -64,7 +61,7 @@ try {
     machine: machine(),
     data: JSON.parse(await readFile(join(dataDir, FILES.manifest), 'utf8')) as object,
     duckdb: version,
-    threads: Number(args.threads),
+    threads: args.threads,
     runs,
     maxRssKiB: process.resourceUsage().maxRSS,
   }

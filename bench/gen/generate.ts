@@ -2,16 +2,17 @@
  * Streams a synthetic population to disk, one cohort of persons at a time, so 10 million
  * events take the memory of one cohort. Same options and seed → same bytes.
  */
-import { createWriteStream, type WriteStream } from 'node:fs'
-import { once } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { NdjsonFile } from '../lib/ndjson-file.js'
 import { DEFAULT_EVENT_SHAPE, EventDrafter, PLACEHOLDERS, type DraftEvent } from './events.js'
 import { DAY, DEFAULT_SHAPE, PopulationBuilder, type PopulationShape } from './population.js'
 import { Prng } from './prng.js'
 import { cohortTruth, type TruthRecord } from './truth.js'
 
 export const TENANT = 'acme'
+/** Average lines per person of the default shape (measured), to size runs by events. */
+export const LINES_PER_PERSON = 22.6
 export const FILES = {
   events: 'events.ndjson',
   increment: 'increment.ndjson',
@@ -44,24 +45,6 @@ export interface GenerateSummary {
   readonly truthRecords: number
 }
 
-class LineWriter {
-  private readonly stream: WriteStream
-  lines = 0
-  constructor(path: string) {
-    this.stream = createWriteStream(path)
-  }
-  /** Writes a block of lines at once (one await per cohort, not per line). */
-  async write(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return
-    this.lines += lines.length
-    if (!this.stream.write(`${lines.join('\n')}\n`)) await once(this.stream, 'drain')
-  }
-  async close(): Promise<void> {
-    this.stream.end()
-    await once(this.stream, 'finish')
-  }
-}
-
 // Channels that export from a database send epoch ms; the others send ISO-8601 text.
 const EPOCH_SOURCES = new Set(['store', 'crm'])
 
@@ -92,9 +75,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const builder = new PopulationBuilder(rng, shape)
   const cut = shape.start + Math.round(shape.days * (1 - incrementShare) * DAY)
   await mkdir(options.outDir, { recursive: true })
-  const events = new LineWriter(join(options.outDir, FILES.events))
-  const increment = new LineWriter(join(options.outDir, FILES.increment))
-  const truth = new LineWriter(join(options.outDir, FILES.truth))
+  const events = new NdjsonFile(join(options.outDir, FILES.events))
+  const increment = new NdjsonFile(join(options.outDir, FILES.increment))
+  const truth = new NdjsonFile(join(options.outDir, FILES.truth))
   let duplicates = 0
   let brokenLines = 0
   const connectingByType: Record<string, number> = {}
@@ -121,14 +104,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
         }
       }
       lines.sort((a, b) => a.arrival - b.arrival || a.order - b.order)
-      await events.write(lines.filter((l) => l.arrival < cut).map((l) => l.text))
-      await increment.write(lines.filter((l) => l.arrival >= cut).map((l) => l.text))
-      await truth.write(cohortTruth(cohort, drafts).map((record) => JSON.stringify(record)))
+      await events.writeLines(lines.filter((l) => l.arrival < cut).map((l) => l.text))
+      await increment.writeLines(lines.filter((l) => l.arrival >= cut).map((l) => l.text))
+      await truth.writeLines(cohortTruth(cohort, drafts).map((record) => JSON.stringify(record)))
     }
     const placeholders = Object.entries(PLACEHOLDERS).flatMap(([type, values]) =>
       values.map((value): TruthRecord => ({ type, value, person: null, status: 'placeholder' })),
     )
-    await truth.write(placeholders.map((record) => JSON.stringify(record)))
+    await truth.writeLines(placeholders.map((record) => JSON.stringify(record)))
   } finally {
     await Promise.all([events.close(), increment.close(), truth.close()])
   }

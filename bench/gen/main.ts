@@ -3,33 +3,26 @@
  * (docs/accuracy.md). Writes events.ndjson, increment.ndjson (the last 1% of the period),
  * truth.ndjson and manifest.json.
  */
-import { parseArgs } from 'node:util'
+import { benchArgs, integer, number, string } from '../lib/args.js'
 import { generate } from './generate.js'
 
-const { values } = parseArgs({
-  options: {
-    persons: { type: 'string', default: '10000' },
-    seed: { type: 'string', default: '1' },
-    out: { type: 'string', default: 'bench/data/gen' },
-    'increment-share': { type: 'string', default: '0.01' },
-  },
+const values = benchArgs('gen', {
+  persons: integer('persons (about 22.6 lines each)', { default: 10_000, min: 1 }),
+  seed: integer('seed: the same seed and persons give the same bytes', { default: 1 }),
+  out: string('output directory', 'bench/data/gen'),
+  'increment-share': number('share of the period, at its end, written to increment.ndjson', {
+    default: 0.01,
+    min: 0,
+    max: 1,
+  }),
 })
-
-function positiveInteger(name: string, text: string | undefined): number {
-  const value = Number(text)
-  if (!Number.isSafeInteger(value) || value < 0) {
-    console.error(`--${name} must be a non-negative integer, got ${text}`)
-    process.exit(1)
-  }
-  return value
-}
 
 const started = performance.now()
 const summary = await generate({
-  persons: positiveInteger('persons', values.persons),
-  seed: positiveInteger('seed', values.seed),
-  outDir: values.out as string,
-  incrementShare: Number(values['increment-share']),
+  persons: values.persons,
+  seed: values.seed,
+  outDir: values.out,
+  incrementShare: values['increment-share'],
 })
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 console.error(

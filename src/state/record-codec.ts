@@ -11,7 +11,7 @@ export interface RecordCodec<V> {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-/** Readable bytes; kept for debugging and as the baseline in bench/store.ts. */
+/** Readable bytes; kept for debugging and as the baseline in bench/perf/store.ts. */
 export function jsonCodec<V>(): RecordCodec<V> {
   return {
     name: 'json',

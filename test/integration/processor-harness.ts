@@ -23,7 +23,7 @@ import { BatchResolver } from '../../src/runtime/batch-resolver.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { loadTopology, type Topology } from '../../src/topology/file.js'
 import { defaultTopologyFile, packageRoot } from '../../src/topology/package-files.js'
-import { seededRandom, syntheticStream } from '../../bench/synthetic-stream.js'
+import { seededRandom, syntheticStream } from '../support/synthetic-stream.js'
 import { kafkaBrokers, schemaRegistryUrl, uniqueName } from '../setup/kafka-kit.js'
 
 export const SAMPLE_IDENTITY = join(packageRoot(), 'samples', 'identity.yaml')
@@ -251,7 +251,7 @@ export async function onePass(
 
 export type { StateRecord }
 
-/** Several tenants' synthetic streams (bench/synthetic-stream.ts) interleaved deterministically. */
+/** Several tenants' synthetic streams (../support/synthetic-stream.ts), interleaved by seed. */
 export function generatedEvents(
   tenants: number,
   identifiersPerTenant: number,

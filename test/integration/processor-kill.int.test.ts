@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seededRandom } from '../../bench/synthetic-stream.js'
+import { seededRandom } from '../support/synthetic-stream.js'
 import { packageRoot } from '../../src/topology/package-files.js'
 import { kafkaBrokers, schemaRegistryUrl } from '../setup/kafka-kit.js'
 import {

@@ -1,7 +1,7 @@
 import { Histogram, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import { buckets, cpuBudget, slowerThan, spread } from '../../../bench/e2e-metrics.js'
-import { parsePromText } from '../../../bench/prom-text.js'
+import { buckets, cpuBudget, slowerThan, spread } from '../../../bench/perf/e2e-metrics.js'
+import { parsePromText } from '../../../bench/lib/prom-text.js'
 
 describe('bench:e2e metric summaries', () => {
   it('gives the share of one phase’s commits slower than each bound, not the whole run’s', async () => {

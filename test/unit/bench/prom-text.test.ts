@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import { parsePromText, sumOf } from '../../../bench/prom-text.js'
+import { parsePromText, sumOf } from '../../../bench/lib/prom-text.js'
 
 describe('parsePromText (how bench:e2e reads a processor child’s /metrics)', () => {
   it('reads counters across label sets and histogram buckets, sums and counts', async () => {

@@ -1,0 +1,301 @@
+/**
+ * End-to-end benchmark through the real broker and registry with exactly-once on:
+ *  1. throughput: N events produced up front, then the processor started on them, from the
+ *     moment it is up until the group's committed offsets reach the end: events/s; with the
+ *     local stack, also the CPU per event of the processor, broker and registry
+ *     (bench/lib/processes.ts) and the events/s the machine's cores could sustain at that cost;
+ *  2. latency: events produced at a fixed rate to the running processor; for every committed
+ *     changelog record (read_committed), now − the event time of the event that produced it
+ *     (events carry their produce time as timestamp): p50/p99, split at the moment the
+ *     processor sent the record (its Kafka timestamp);
+ *  3. restore: a processor (in this process) with an empty state dir restores every partition
+ *     from the state changelog: records/s.
+ * The processor runs as `unifier run` in a child process by default, as deployed: the load
+ * generator and the latency consumer here do not share its event loop (`--processor
+ * in-process` to profile it with `--cpu-profile`). Needs KAFKA_BROKERS and SCHEMA_REGISTRY_URL
+ * (default: the local stack). Topics are created under a unique prefix and deleted at the end.
+ *
+ *   npm run bench:e2e [-- --events 100000 --rate 5000 --seconds 10 --processor child]
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { profileSnapshotFromAvro } from '../../src/codecs/records.js'
+import type { ContactEvent } from '../../src/core/types.js'
+import { syntheticStream } from '../../test/support/synthetic-stream.js'
+import { benchArgs, choice, integer, string } from '../lib/args.js'
+import { startProfile } from '../lib/cpu-profile.js'
+import { stackCpuSeconds, stackCpuSince } from '../lib/processes.js'
+import { parsePromText } from '../lib/prom-text.js'
+import { writeResults } from '../lib/results.js'
+import { startBenchProcessor, startBenchProcessors, type ProcessorMode } from './processor.js'
+import {
+  benchKafka,
+  dropBenchTopology,
+  groupProgress,
+  openBenchTopology,
+  produceEvents,
+  topicOffsets,
+} from './topology.js'
+import {
+  buckets,
+  cpuBudget,
+  gcAndLoop,
+  recordsWritten,
+  slowerThan,
+  spread,
+  timings,
+} from './e2e-metrics.js'
+
+const values = benchArgs(
+  'bench:e2e',
+  {
+    events: integer('events in the backlog (throughput phase)', { default: 100_000, min: 1 }),
+    rate: integer('events/s produced in the latency phase', { default: 5000, min: 1 }),
+    seconds: integer('length of the latency phase (s)', { default: 10, min: 1 }),
+    tenants: integer('tenants, each its own synthetic stream', { default: 24, min: 1 }),
+    'commit-interval': integer("the processor's commit interval (ms)", { default: 50, min: 1 }),
+    processor: choice('where the processor runs', ['child', 'in-process'], 'child'),
+    instances: integer('processors in the group (throughput and latency phases)', {
+      default: 1,
+      min: 1,
+    }),
+    'cpu-profile': string('write a V8 CPU profile of the backlog phase to this file'),
+  },
+  (v) =>
+    v['cpu-profile'] !== undefined && v.processor !== 'in-process'
+      ? '--cpu-profile profiles this process: use it with --processor in-process'
+      : v.instances > 1 && v.processor !== 'child'
+        ? '--instances above 1 runs child processes only: use it with --processor child'
+        : undefined,
+)
+const EVENTS = values.events
+const RATE = values.rate
+const SECONDS = values.seconds
+const TENANTS = values.tenants
+const COMMIT_INTERVAL = values['commit-interval']
+const MODE: ProcessorMode = values.processor
+const INSTANCES = values.instances
+const { brokers, registryUrl } = benchKafka()
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const log = (line: string) => process.stderr.write(`[bench:e2e] ${line}\n`)
+
+function* events(seed: number, tenants: number, perTenant: number): Generator<ContactEvent> {
+  const streams = Array.from({ length: tenants }, (_, t) =>
+    syntheticStream({ tenant: `bench-${seed}-${t}`, identifiers: perTenant, seed: seed + t }),
+  )
+  for (let live = streams.length; live > 0;) {
+    live = 0
+    for (const stream of streams) {
+      const next = stream.next()
+      if (next.done !== true) {
+        live++
+        yield next.value.event
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const { prefix, topology, kafka, topicAdmin, admin, registry, codec } = await openBenchTopology({
+    label: 'e2e',
+    brokers,
+    registryUrl,
+  })
+  const stateDir = await mkdtemp(join(tmpdir(), 'unifier-bench-e2e-'))
+  const input = topology.byRole['contact-events'].name
+  const groupId = `${prefix}group`
+  const processorOptions = (dir: string, mode: ProcessorMode) => ({
+    mode,
+    brokers,
+    registryUrl,
+    prefix,
+    groupId,
+    stateDir: join(stateDir, dir),
+    commitIntervalMs: COMMIT_INTERVAL,
+  })
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  const produce = (batch: readonly ContactEvent[]) => produceEvents(producer, codec, input, batch)
+  const lag = async (): Promise<number> => (await groupProgress(admin, groupId, input)).behind
+  const result: Record<string, unknown> = {
+    settings: {
+      events: EVENTS,
+      tenants: TENANTS,
+      rate: RATE,
+      seconds: SECONDS,
+      commitIntervalMs: COMMIT_INTERVAL,
+      partitions: topology.byRole['contact-events'].partitions,
+      processor: MODE,
+      instances: INSTANCES,
+    },
+  }
+  try {
+    // 1. Throughput from a backlog.
+    log(`producing ${EVENTS} events`)
+    const backlog: ContactEvent[] = []
+    for (const e of events(1, TENANTS, Math.ceil(EVENTS / TENANTS))) {
+      if (backlog.length >= EVENTS) break
+      backlog.push(e)
+    }
+    for (let i = 0; i < backlog.length; i += 2_000) await produce(backlog.slice(i, i + 2_000))
+    log(`processing the backlog (processor: ${MODE}, ${INSTANCES} instance(s))`)
+    const profiler = values['cpu-profile'] === undefined ? null : await startProfile()
+    const processor = await startBenchProcessors(processorOptions('a', MODE), INSTANCES)
+    // From the moment every partition runs (group joined and, with several instances, settled:
+    // a child's start-up is not the processor's speed).
+    const partitions = topology.byRole['contact-events'].partitions
+    for (;;) {
+      const health = await processor.health()
+      const running = health.partitions.filter((p) => p.state === 'running').length
+      if (health.status === 'running' && running === partitions) break
+      await sleep(20)
+    }
+    const started = performance.now()
+    const cpuBefore = processor.cpuSeconds()
+    const stackBefore = stackCpuSeconds(brokers)
+    const pending = await lag()
+    while ((await lag()) > 0) await sleep(100)
+    const seconds = (performance.now() - started) / 1000
+    const cpuSeconds = processor.cpuSeconds() - cpuBefore
+    const stack = stackCpuSince(brokers, stackBefore)
+    if (profiler !== null && values['cpu-profile'] !== undefined)
+      await profiler.stop(values['cpu-profile'])
+    result.throughput = {
+      events: pending,
+      seconds: Math.round(seconds * 100) / 100,
+      eventsPerSecond: Math.round(pending / seconds),
+      cpuSeconds: Math.round(cpuSeconds * 100) / 100,
+      eventsPerCpuSecond: Math.round(pending / cpuSeconds),
+      loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+      note:
+        'events not yet committed when every partition ran, over the time until all offsets were committed; ' +
+        (MODE === 'child'
+          ? 'CPU of the processor process(es), all threads'
+          : 'CPU of the whole process (processor and bench), all threads'),
+    }
+    if (stack !== undefined) result.throughputCpuBudget = cpuBudget(pending, cpuSeconds, stack)
+    const afterBacklog = parsePromText(await processor.metricsText())
+    result.throughputTimings = timings(afterBacklog)
+    result.recordsPerEvent = recordsWritten(
+      afterBacklog,
+      backlog.length,
+      await topicOffsets(admin, topology.byRole['state-changelog'].name),
+    )
+    log(`records per event: ${JSON.stringify(result.recordsPerEvent)}`)
+    log(
+      `throughput: ${JSON.stringify(result.throughput)} ${JSON.stringify(result.throughputTimings)}`,
+    )
+    if (stack !== undefined) log(`CPU per event: ${JSON.stringify(result.throughputCpuBudget)}`)
+
+    // 2. Latency at a fixed rate.
+    const consumer = kafka.consumer({
+      groupId: `${prefix}latency`,
+      readUncommitted: false,
+      maxWaitTimeInMs: 20,
+    })
+    const latencies: number[] = []
+    // Produce → the processor sent the changelog record (its Kafka timestamp), and sent → visible.
+    const toSent: number[] = []
+    const toVisible: number[] = []
+    let measuring = false
+    await consumer.connect()
+    await consumer.subscribe({
+      topic: topology.byRole['profile-changelog'].name,
+      fromBeginning: false,
+    })
+    let joined = false
+    consumer.on(consumer.events.GROUP_JOIN, () => (joined = true))
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const now = Date.now()
+        for (const m of batch.messages) {
+          if (!measuring || m.value === null) continue
+          const snapshot = profileSnapshotFromAvro(
+            await codec.decode('profile-changelog', 'value', m.value),
+          )
+          latencies.push(now - snapshot.updatedAt)
+          toSent.push(Number(m.timestamp) - snapshot.updatedAt)
+          toVisible.push(now - Number(m.timestamp))
+        }
+      },
+    })
+    while (!joined) await sleep(50)
+    await sleep(1_000)
+    log(`latency: ${RATE} events/s for ${SECONDS}s`)
+    measuring = true
+    const metricsBefore = parsePromText(await processor.metricsText())
+    const live = events(2, TENANTS, Math.ceil((RATE * SECONDS) / TENANTS) + 10)
+    const tick = 50
+    const t0 = Date.now()
+    for (let sent = 0; sent < RATE * SECONDS;) {
+      const due = Math.min(RATE * SECONDS, Math.floor(((Date.now() - t0 + tick) * RATE) / 1000))
+      const batch: ContactEvent[] = []
+      for (; sent < due; sent++) {
+        const next = live.next()
+        if (next.done === true) break
+        batch.push({ ...next.value, timestamp: Date.now() })
+      }
+      if (batch.length > 0) await produce(batch)
+      await sleep(Math.max(0, t0 + (sent * 1000) / RATE - Date.now()))
+    }
+    while ((await lag()) > 0) await sleep(100)
+    await sleep(500)
+    measuring = false
+    const metricsAfter = parsePromText(await processor.metricsText())
+    const phase = {
+      ...slowerThan(buckets(metricsBefore), buckets(metricsAfter)),
+      processor: gcAndLoop(metricsBefore, metricsAfter),
+    }
+    await consumer.disconnect()
+    const { p50Ms, p99Ms, maxMs } = spread(latencies)
+    result.latency = {
+      rate: RATE,
+      seconds: SECONDS,
+      samples: latencies.length,
+      p50Ms,
+      p99Ms,
+      maxMs,
+      note: 'changelog record visible to a read_committed consumer minus the produce time of the event behind it',
+    }
+    result.latencySplit = { produceToSent: spread(toSent), sentToVisible: spread(toVisible) }
+    result.latencyTimings = phase
+    log(`latency: ${JSON.stringify(result.latency)}`)
+    log(`latency split where the processor sent the record: ${JSON.stringify(result.latencySplit)}`)
+    log(
+      `batches and commits slower than each bound, GC and event-loop delay, at ${RATE}/s: ${JSON.stringify(phase)}`,
+    )
+    const rssMiB = await processor.rssMiB()
+    await processor.stop()
+
+    // 3. Restore into an empty state dir.
+    const records = await topicOffsets(admin, topology.byRole['state-changelog'].name)
+    log(`restoring ${records} state changelog records (incl. transaction markers)`)
+    const restoreStart = performance.now()
+    const second = await startBenchProcessor(processorOptions('b', 'in-process'))
+    for (;;) {
+      const health = await second.health()
+      if (health.partitions.length > 0 && health.partitions.every((p) => p.state === 'running'))
+        break
+      await sleep(20)
+    }
+    const restoreSeconds = (performance.now() - restoreStart) / 1000
+    await second.stop()
+    result.restore = {
+      changelogOffsets: records,
+      seconds: Math.round(restoreSeconds * 100) / 100,
+      recordsPerSecond: Math.round(records / restoreSeconds),
+      note: 'from processor start (group join included) until every partition runs; offsets include markers',
+    }
+    result.processorRssMiB = rssMiB
+    log(`restore: ${JSON.stringify(result.restore)}`)
+  } finally {
+    await dropBenchTopology({ producer, admin, topicAdmin, registry, topology })
+    await rm(stateDir, { recursive: true, force: true })
+  }
+  const file = await writeResults('e2e', result)
+  log(`written to ${file}`)
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+}
+
+await main()

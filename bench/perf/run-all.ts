@@ -1,0 +1,133 @@
+/**
+ * `npm run bench [-- --events 1000000 --core-identifiers 10000000]`: every benchmark, each in
+ * its own process with its peak memory recorded, one results file
+ * (bench/results/report-<ISO date>.json) and the generated section of docs/benchmarks.md.
+ *
+ * Parts: stores (store.ts), core (core.ts), end-to-end (e2e.ts, only when a broker is up:
+ * KAFKA_BROKERS or `npm run stack:up`), the generator (bench/gen), accuracy and the DuckDB
+ * baseline over one generated dataset (the increment comparison needs both on the same events).
+ */
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { format } from 'prettier'
+import { LINES_PER_PERSON } from '../gen/generate.js'
+import { benchArgs, integer, list, string } from '../lib/args.js'
+import { runPart, type ChildRun } from '../lib/processes.js'
+import { machine, writeResults } from '../lib/results.js'
+import {
+  replaceSection,
+  reportSection,
+  type AccuracyReport,
+  type BaselineReport,
+  type Report,
+} from './report-markdown.js'
+
+const PARTS = ['stores', 'core', 'e2e', 'generate', 'accuracy', 'baseline'] as const
+const args = benchArgs('bench', {
+  events: integer('lines of the generated accuracy dataset', { default: 200_000, min: 1 }),
+  seed: integer('seed of the generated dataset', { default: 42 }),
+  'core-identifiers': integer('identifiers of the core part', { default: 100_000, min: 1 }),
+  skip: list('parts not to run', [], PARTS),
+  doc: string('the markdown file whose report section is regenerated', 'docs/benchmarks.md'),
+  from: string('re-render the doc section from this report file; run nothing'),
+})
+if (args.from !== undefined) {
+  const report = JSON.parse(await readFile(args.from, 'utf8')) as Report
+  await updateDoc(args.doc, report)
+  process.exit(0)
+}
+
+/** A broker to run the end-to-end benchmark against: KAFKA_BROKERS, or the local stack up. */
+async function brokerAvailable(): Promise<boolean> {
+  if ((process.env.KAFKA_BROKERS ?? '') !== '') return true
+  const status = await runPart('stack status', 'scripts/stack/main.ts', ['status'])
+  return status.exitCode === 0
+}
+
+async function updateDoc(doc: string, report: Report): Promise<void> {
+  const markdown = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n'
+  // Formatted like every other doc, so `npm run lint` (prettier --check) stays green.
+  const updated = await format(replaceSection(markdown, reportSection(report)), {
+    parser: 'markdown',
+    printWidth: 100,
+    proseWrap: 'preserve',
+  })
+  await writeFile(doc, updated)
+  console.error(`updated ${doc}`)
+}
+
+const skip = new Set<string>(args.skip)
+const parts: ChildRun[] = []
+const work = await mkdtemp(join(tmpdir(), 'unifier-bench-'))
+
+async function part(name: string, script: string, partArgs: string[]): Promise<ChildRun | null> {
+  if (skip.has(name)) return null
+  console.error(`\n== ${name}: tsx ${script} ${partArgs.join(' ')}`)
+  const run = await runPart(name, script, partArgs)
+  if (run.exitCode !== 0) console.error(`${name} failed (exit ${run.exitCode})`)
+  parts.push(run)
+  return run
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as T) : null
+}
+
+try {
+  await part('stores', 'bench/perf/store.ts', [])
+  await part('core', 'bench/perf/core.ts', ['--identifiers', String(args['core-identifiers'])])
+  if (!skip.has('e2e')) {
+    if (!(await brokerAvailable())) console.error('\n== e2e: no broker up, skipped')
+    else await part('e2e', 'bench/perf/e2e.ts', [])
+  }
+
+  const data = join(work, 'data')
+  const persons = String(Math.ceil(args.events / LINES_PER_PERSON))
+  await part('generate', 'bench/gen/main.ts', [
+    '--persons',
+    persons,
+    '--seed',
+    String(args.seed),
+    '--out',
+    data,
+  ])
+  const accuracyFile = join(work, 'accuracy.json')
+  const baselineFile = join(work, 'baseline.json')
+  await part('accuracy', 'bench/accuracy/main.ts', ['--data', data, '--json', accuracyFile])
+  await part('baseline', 'bench/baseline/main.ts', ['--data', data, '--json', baselineFile])
+  const accuracy = await readJson<AccuracyReport>(accuracyFile)
+  const baseline = await readJson<BaselineReport>(baselineFile)
+
+  const increment = accuracy?.variants.default?.increment.elapsedMs
+  const recompute = baseline?.runs['deny-list']?.timings.totalMs
+  // Installed versions, not package.json ranges: what was actually measured.
+  const installed = async (name: string) =>
+    (
+      (await readJson<{ version: string }>(join('node_modules', name, 'package.json'))) ?? {
+        version: '?',
+      }
+    ).version
+  const report: Report = {
+    measuredAt: new Date().toISOString(),
+    machine: machine(),
+    versions: {
+      node: process.version,
+      'rocksdb-native': await installed('rocksdb-native'),
+      '@duckdb/node-api': await installed('@duckdb/node-api'),
+      kafkajs: await installed('kafkajs'),
+    },
+    parts: parts.map(({ output: _output, ...run }) => ({ ...run, output: '' })),
+    accuracy,
+    baseline,
+    incrementSpeedup:
+      increment !== undefined && recompute !== undefined ? recompute / increment : null,
+  }
+  const file = await writeResults('report', report)
+  console.error(`\nwritten ${file}`)
+  await updateDoc(args.doc, report)
+  if (parts.some((run) => run.exitCode !== 0)) process.exitCode = 1
+} finally {
+  await rm(work, { recursive: true, force: true })
+}
