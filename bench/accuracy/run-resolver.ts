@@ -5,7 +5,7 @@
  */
 import { parseEventLine } from '../../src/cli/event-line.js'
 import { openLines } from '../../src/cli/ndjson.js'
-import { liveProfiles } from '../../src/cli/profiles.js'
+import { liveProfiles } from '../../src/state/profiles.js'
 import type { IdentityConfig } from '../../src/core/config.js'
 import { createResolver, type StateRecord } from '../../src/core/resolver.js'
 import type { Decision } from '../../src/core/state.js'

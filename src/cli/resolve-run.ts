@@ -11,7 +11,7 @@ import { msgpackCodec } from '../state/record-codec.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
 import { NdjsonWriter, openLines } from './ndjson.js'
 import { resolveNdjson } from './ndjson-resolution.js'
-import { liveProfiles } from './profiles.js'
+import { liveProfiles } from '../state/profiles.js'
 import { Progress } from './progress.js'
 
 export interface ResolveRunOptions {

@@ -2,7 +2,7 @@ import { stateKeys, type StateRecord } from '../core/resolver.js'
 import type { MembersRecord, ProfileRecord } from '../core/state-records.js'
 import type { AttributeValue, Identifier, TimelineEntry } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
-import type { RecordCodec } from '../state/record-codec.js'
+import type { RecordCodec } from './record-codec.js'
 
 /** One line of profiles.ndjson: the live profile as a downstream user sees it. */
 export interface ExportedProfile {

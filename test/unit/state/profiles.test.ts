@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { liveProfiles } from '../../../src/cli/profiles.js'
+import { liveProfiles } from '../../../src/state/profiles.js'
 import { stateKeys, type StateRecord } from '../../../src/core/resolver.js'
 import type { ProfileRecord } from '../../../src/core/state-records.js'
 import { MemoryStore } from '../../../src/state/memory-store.js'
