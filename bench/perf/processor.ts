@@ -158,13 +158,15 @@ export async function spawnUnifierRun(
     readonly built?: boolean
     readonly logLevel?: string
     readonly onLogLine?: (entry: Record<string, unknown>) => void
+    /** More environment for the child (e.g. UNIFIER_* settings). */
+    readonly env?: Readonly<Record<string, string>>
   },
 ): Promise<UnifierChild> {
   const port = await freePort()
   const onLine = options.onLogLine
   const child = spawn(process.execPath, unifierRunArgs({ ...options, httpPort: port }), {
     cwd: packageRoot(),
-    env: { ...process.env, UNIFIER_LOG_LEVEL: options.logLevel ?? 'warn' },
+    env: { ...process.env, UNIFIER_LOG_LEVEL: options.logLevel ?? 'warn', ...options.env },
     stdio: ['ignore', onLine === undefined ? 'inherit' : 'pipe', 'inherit'],
   })
   if (onLine !== undefined && child.stdout !== null) {

@@ -117,6 +117,7 @@ export async function startKafkaApp(
     prefetch: createStatePrefetcher(identity),
     codec: {
       topicName: (role) => codec.topicName(role),
+      tenantKey: (tenant) => codec.tenantKey(tenant),
       decodeContactEvent: (value) => codec.decodeContactEvent(value),
       encodeOutput: (record, input) => codec.encodeOutput(record, input),
     },

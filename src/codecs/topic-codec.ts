@@ -71,6 +71,11 @@ export class TopicCodec {
     }
   }
 
+  /** The input topic's key of a tenant's events: what decides the tenant's partition. */
+  async tenantKey(tenant: string): Promise<Buffer> {
+    return this.encode('contact-events', 'key', { tenant })
+  }
+
   /** For producers of the input topic (SDK, HTTP ingest, CSV import): key = tenant. */
   async encodeContactEvent(event: ContactEvent): Promise<EncodedMessage> {
     return {

@@ -63,6 +63,7 @@ export class EmbeddedProcessorLog implements ProcessorLog {
           partition: 0,
           fetchedOffset: from.toString(),
           highWatermark: end.toString(),
+          lastOffset: (last - 1n).toString(),
           records: records.map((r) => ({ ...r, topic: inputTopic, partition: 0 })),
         },
         async () => undefined,
@@ -89,6 +90,11 @@ export class EmbeddedProcessorLog implements ProcessorLog {
 
   isFenced(): boolean {
     return false
+  }
+
+  /** One input partition: it owns every tenant. */
+  ownerOf(): number {
+    return 0
   }
 
   /** The local log takes records of any size. */

@@ -24,6 +24,7 @@ const json = (value: unknown): Buffer =>
  */
 export const embeddedCodec: TaskCodec = {
   topicName: (role: TopicRole) => role,
+  tenantKey: async (tenant: string) => Buffer.from(tenant, 'utf8'),
   async decodeContactEvent(value: Buffer | null): Promise<ContactEvent> {
     if (value === null) throw new DecodeError('undecodable', 'the record has no value')
     const parsed = parseEventLine(value.toString('utf8'))

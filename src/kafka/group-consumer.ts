@@ -67,6 +67,7 @@ export class GroupConsumer {
             partition: batch.partition,
             fetchedOffset: fetchedOffsetOf(batch),
             highWatermark: batch.highWatermark,
+            lastOffset: batch.lastOffset(),
             records: batch.messages.map((m) => ({
               topic: batch.topic,
               partition: batch.partition,

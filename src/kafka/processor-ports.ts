@@ -5,6 +5,7 @@ import { KafkaChangelogSource } from './changelog-source.js'
 import { ProcessorTopicsError } from './errors.js'
 import { GroupConsumer } from './group-consumer.js'
 import { PartitionOffsets } from './offsets.js'
+import { defaultPartitionOf } from './partitioner.js'
 import { KafkaPartitionSink } from './transactional-sink.js'
 
 export interface KafkaProcessorLogOptions {
@@ -48,6 +49,7 @@ export async function openKafkaProcessorLog(
       `${options.stateTopic} must have as many partitions as ${options.inputTopic} (co-partitioning)`,
     )
   }
+  const inputPartitions = partitions.get(options.inputTopic) as number
   const consumer = new GroupConsumer({
     kafka: options.kafka,
     groupId: options.groupId,
@@ -94,6 +96,7 @@ export async function openKafkaProcessorLog(
     close: () => admin.disconnect(),
     isFenced,
     isRecordRejected,
+    ownerOf: (key) => defaultPartitionOf(key, inputPartitions),
   }
 }
 

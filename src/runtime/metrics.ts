@@ -10,6 +10,8 @@ export interface TaskMetrics {
   /** A task failed with `code` (src/runtime/failure-policy.ts) and its transaction was aborted. */
   aborts(partition: number, code: string): void
   lag(partition: number, records: number): void
+  /** A record of a tenant another partition owns was sent on to that partition. */
+  routed(from: number, to: number): void
   restored(partition: number, records: number, remaining: number): void
 }
 
@@ -21,6 +23,7 @@ export const NO_METRICS: TaskMetrics = {
   commit: () => undefined,
   aborts: () => undefined,
   lag: () => undefined,
+  routed: () => undefined,
   restored: () => undefined,
 }
 
@@ -72,6 +75,12 @@ export class PrometheusMetrics implements TaskMetrics {
     labelNames: ['partition'],
     registers: [this.registry],
   })
+  private readonly routedTotal = new Counter({
+    name: 'unifier_routed_records_total',
+    help: "Input records sent on to the partition that owns their tenant (a producer's partitioner other than murmur2)",
+    labelNames: ['from', 'to'],
+    registers: [this.registry],
+  })
   private readonly restoredTotal = new Counter({
     name: 'unifier_restore_records_total',
     help: 'State changelog records replayed into local stores',
@@ -109,6 +118,9 @@ export class PrometheusMetrics implements TaskMetrics {
   }
   lag(partition: number, records: number): void {
     this.lagGauge.set({ partition: String(partition) }, records)
+  }
+  routed(from: number, to: number): void {
+    this.routedTotal.inc({ from: String(from), to: String(to) })
   }
   restored(partition: number, records: number, remaining: number): void {
     this.restoredTotal.inc({ partition: String(partition) }, records)

@@ -74,6 +74,11 @@ export interface FetchedBatch {
   /** The offset the fetch started at: tells a refetch after a seek from a stale batch. */
   readonly fetchedOffset: string
   readonly highWatermark: string
+  /**
+   * The last offset the fetch covered, transaction markers included: the position moves past
+   * it even when its last offsets hold no record to process.
+   */
+  readonly lastOffset: string
   readonly records: readonly InputRecord[]
 }
 
@@ -113,4 +118,10 @@ export interface ProcessorLog {
   isRecordRejected(err: unknown): boolean
   /** Tells the group this member is alive during long work (restore, retries); optional. */
   heartbeat?(): Promise<void>
+  /**
+   * The input partition that owns a key: where the default partitioner of our producers (Kafka:
+   * murmur2, as kafkajs and the Java client) puts it. A record found on another partition is
+   * routed there, never resolved where it landed (spec: one partition task per tenant).
+   */
+  ownerOf(key: Buffer): number
 }

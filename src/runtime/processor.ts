@@ -256,6 +256,7 @@ export class Processor {
         },
         isFenced: (err) => log.isFenced(err),
         isRecordRejected: (err) => log.isRecordRejected(err),
+        ownerOf: (key) => log.ownerOf(key),
         deadLetters: this.slot(partition).deadLetters,
         ...(this.options.maxRecordBytes === undefined
           ? {}
@@ -299,6 +300,9 @@ export class Processor {
           if (narrow || task.commitDue) await this.commit(task, slot)
           await heartbeat().catch(() => undefined)
         }
+        // past trailing transaction markers (e.g. of routed records), so the committed position
+        // reaches the end of the partition
+        task.skipTo(BigInt(batch.lastOffset) + 1n)
         this.metrics.lag(
           partition,
           Math.max(0, Number(batch.highWatermark) - Number(task.nextOffset)),

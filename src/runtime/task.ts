@@ -24,6 +24,8 @@ import type { StatePrefetcher } from './state-prefetch.js'
 /** Bytes ↔ records for one log: Avro + registry on Kafka, JSON in the embedded log. */
 export interface TaskCodec {
   topicName(role: TopicRole): string
+  /** The input key of a tenant's events (its bytes decide the tenant's partition). */
+  tenantKey(tenant: string): Promise<Buffer>
   /** Throws DecodeError or InvalidInputError (dead-letter it), or a retriable error (retry). */
   decodeContactEvent(value: Buffer | null): Promise<ContactEvent>
   encodeOutput(record: OutputRecord, input: InputRecord): Promise<EncodedMessage>
@@ -62,7 +64,12 @@ export interface TaskOptions {
   readonly deadLetters?: ReadonlyMap<string, ForcedDeadLetter>
   /** The largest record (key + value bytes) an output topic accepts; none: no limit. */
   readonly maxRecordBytes?: (topic: string) => number
+  /** The input partition that owns a tenant's key; none: this task owns every tenant. */
+  readonly ownerOf?: (key: Buffer) => number
 }
+
+/** Tenants whose owner a task remembers (plenty for real tenants; a flood just recomputes). */
+const MAX_KNOWN_OWNERS = 10_000
 
 export interface ForcedDeadLetter {
   readonly reason: DeadLetterReason
@@ -92,6 +99,10 @@ export class PartitionTask {
   private txnEvents = 0
   /** The first input offset of the open transaction. */
   private txnFrom = 0n
+  /** Tenant → owning input partition, as the log's partitioner says. */
+  private readonly owners = new Map<string, number>()
+  /** Tenants this task has routed (their first routing is logged). */
+  private readonly routedTenants = new Set<string>()
   private failed: unknown = null
   private closed = false
   private readonly metrics: TaskMetrics
@@ -102,6 +113,8 @@ export class PartitionTask {
     private readonly resolver: BatchResolver,
     /** The offset of the next input record to process. */
     private next: bigint,
+    /** The input position the last commit recorded. */
+    private committedNext: bigint,
     private checkpoint: string | null,
   ) {
     this.metrics = options.metrics ?? NO_METRICS
@@ -165,7 +178,8 @@ export class PartitionTask {
       ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
       ...(options.prefetch === undefined ? {} : { prefetch: options.prefetch }),
     })
-    return new PartitionTask(options, resolver, BigInt(committed ?? '0'), checkpoint)
+    const next = BigInt(committed ?? '0')
+    return new PartitionTask(options, resolver, next, next, checkpoint)
   }
 
   /**
@@ -215,6 +229,13 @@ export class PartitionTask {
           outgoing.push(await this.encode(deadLetterFor(event), record))
           continue
         }
+        const owner = await this.ownerOf(event.tenant)
+        if (owner !== this.partition) {
+          // Another partition's task owns this tenant (the producer used another partitioner):
+          // the record goes there, in this transaction, in input order; it is resolved there.
+          outgoing.push(this.routed(record, owner, event.tenant))
+          continue
+        }
         window.push({ event, position: { sequence: Number(record.offset) }, record })
       }
       await decideWindow()
@@ -234,9 +255,12 @@ export class PartitionTask {
     if (offset > this.next) this.next = offset
   }
 
-  /** True when the open transaction is old or full enough to commit. */
+  /**
+   * True when the open transaction is old or full enough to commit, or when the position moved
+   * past offsets with nothing to process (markers) and only the position needs committing.
+   */
   get commitDue(): boolean {
-    if (this.txn === null) return false
+    if (this.txn === null) return this.next > this.committedNext
     return (
       this.txnEvents >= this.options.maxTransactionEvents ||
       this.now() - this.txnStartedAt >= this.options.commitIntervalMs
@@ -249,10 +273,10 @@ export class PartitionTask {
    */
   async commit(): Promise<void> {
     this.assertUsable()
-    const txn = this.txn
-    if (txn === null) return
+    if (this.txn === null && this.next === this.committedNext) return
     const started = this.now()
     try {
+      const txn = await this.transaction()
       const sealed = this.resolver.seal()
       const stateTopic = this.options.codec.topicName('state-changelog')
       const changelog: OutgoingRecord[] = sealed.writes.map(({ key, bytes }) => ({
@@ -266,6 +290,7 @@ export class PartitionTask {
       const written = changelog.length === 0 ? [] : await this.onLog(() => txn.send(changelog))
       await this.onLog(() => txn.commit(this.nextOffset))
       this.txn = null
+      this.committedNext = this.next
       for (const w of written) {
         if (w.topic !== stateTopic || w.partition !== this.partition) continue
         if (this.checkpoint === null || BigInt(w.lastOffset) > BigInt(this.checkpoint)) {
@@ -400,6 +425,37 @@ export class PartitionTask {
       const single = this.txnEvents === 1
       const message = `output-too-large: the log refused a record of input offsets ${this.txnFrom}..${last}: ${messageOf(err)}`
       throw new TaskFailure('output-too-large', single ? last : null, err, message, last)
+    }
+  }
+
+  /** The input partition whose task owns `tenant` (this one when the log does not say). */
+  private async ownerOf(tenant: string): Promise<number> {
+    const ownerOf = this.options.ownerOf
+    if (ownerOf === undefined || typeof tenant !== 'string') return this.partition
+    let owner = this.owners.get(tenant)
+    if (owner === undefined) {
+      owner = ownerOf(await this.options.codec.tenantKey(tenant))
+      if (this.owners.size >= MAX_KNOWN_OWNERS) this.owners.clear()
+      this.owners.set(tenant, owner)
+    }
+    return owner
+  }
+
+  /** The record as it came, addressed to the input partition that owns its tenant. */
+  private routed(record: InputRecord, owner: number, tenant: string): OutgoingRecord {
+    this.metrics.routed(this.partition, owner)
+    if (!this.routedTenants.has(tenant) && this.routedTenants.size < MAX_KNOWN_OWNERS) {
+      this.routedTenants.add(tenant)
+      this.options.logger.warn(
+        { partition: this.partition, owner, tenant },
+        "a tenant's events arrive on a partition that does not own it: routing them to the owner (the producer's partitioner is not the default murmur2; see docs/producing.md)",
+      )
+    }
+    return {
+      topic: this.options.codec.topicName('contact-events'),
+      partition: owner,
+      key: record.key,
+      value: record.value,
     }
   }
 

@@ -202,6 +202,7 @@ function refusingOver(max: number) {
     close: () => inner.close(),
     isFenced: (err) => inner.isFenced(err),
     isRecordRejected: (err) => err instanceof RecordTooLarge,
+    ownerOf: (key) => inner.ownerOf(key),
     async openSink(partition) {
       const sink = await inner.openSink(partition)
       return {

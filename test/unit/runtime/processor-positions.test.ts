@@ -61,6 +61,7 @@ function manualLog(): { log: ProcessorLog; handlers: () => InputHandlers; seeks:
     close: async () => undefined,
     isFenced: () => false,
     isRecordRejected: () => false,
+    ownerOf: () => 0,
   }
   return { log: manual, handlers: () => handlers as InputHandlers, seeks }
 }
@@ -71,6 +72,7 @@ async function fetched(from: number, count: number): Promise<FetchedBatch> {
     partition: 0,
     fetchedOffset: String(from),
     highWatermark: '14',
+    lastOffset: records.at(-1)?.offset ?? String(from - 1),
     records: records.map((r) => ({ ...r, topic: 'contact-events', partition: 0 })),
   }
 }
