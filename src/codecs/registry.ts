@@ -54,7 +54,7 @@ export class AvroSchemaRegistry {
   // Resolving writer → reader is costly; a record stream reuses a handful of (id, reader) pairs.
   private readonly resolvers = new Map<string, avro.Resolver>()
   private readonly writers = new Map<number, avro.Type>()
-  private scratch = Buffer.alloc(64 * 1024)
+  private readonly scratch = new WireEncoder()
 
   constructor(options: RegistryClientOptions) {
     const url = options.url.replace(/\/+$/, '')
@@ -155,23 +155,13 @@ export class AvroSchemaRegistry {
   }
 
   private encodeWith(type: avro.Type, schemaId: number, value: unknown): Buffer {
-    let end: number
     try {
-      end = type.encode(value, this.scratch, HEADER_BYTES)
-      if (end < 0) {
-        this.scratch = Buffer.alloc(Math.max(2 * this.scratch.length, -end + 1024))
-        end = type.encode(value, this.scratch, HEADER_BYTES)
-      }
+      return this.scratch.encode(type, schemaId, value)
     } catch (err) {
       const paths: string[][] = []
       type.isValid(value, { errorHook: (path) => paths.push(path) })
       throw invalidRecord(schemaId, paths, err)
     }
-    const out = Buffer.allocUnsafe(end)
-    this.scratch.copy(out, 0, 0, end)
-    out[0] = MAGIC_BYTE
-    out.writeInt32BE(schemaId, 1)
-    return out
   }
 
   /**
@@ -347,4 +337,43 @@ function invalidRecord(schemaId: number, paths: readonly string[][], err: unknow
     null,
     { cause: err },
   )
+}
+
+/**
+ * Writes records in the Confluent wire format through one reusable scratch buffer (64 KiB at
+ * first, grown to fit the largest record seen). avsc's `Type.encode(value, buf, pos)` does not
+ * throw on a short buffer: it returns minus the number of bytes still missing, so the size that
+ * fits is the buffer's length plus that count; the buffer grows to at least that (and at least
+ * doubles, so a stream of growing records reallocates a logarithmic number of times).
+ */
+export class WireEncoder {
+  private scratch: Buffer
+
+  constructor(initialBytes = 64 * 1024) {
+    this.scratch = Buffer.alloc(Math.max(initialBytes, HEADER_BYTES + 1))
+  }
+
+  /** The scratch buffer's current size (for tests and metrics). */
+  get capacity(): number {
+    return this.scratch.length
+  }
+
+  /** Throws what avsc throws for a value that does not match `type`. */
+  encode(type: avro.Type, schemaId: number, value: unknown): Buffer {
+    let end = type.encode(value, this.scratch, HEADER_BYTES)
+    if (end < 0) {
+      const needed = this.scratch.length - end
+      this.scratch = Buffer.alloc(Math.max(2 * this.scratch.length, needed + 1024))
+      end = type.encode(value, this.scratch, HEADER_BYTES)
+      if (end < 0) {
+        // Cannot happen with a buffer of the size avsc asked for; never copy a negative length.
+        throw new RangeError(`avsc still lacks ${-end} bytes after growing to ${needed}`)
+      }
+    }
+    const out = Buffer.allocUnsafe(end)
+    this.scratch.copy(out, 0, 0, end)
+    out[0] = MAGIC_BYTE
+    out.writeInt32BE(schemaId, 1)
+    return out
+  }
 }
