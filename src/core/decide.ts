@@ -5,6 +5,7 @@
  * slot, the profiles the links name and, when the event will create a profile, its new id;
  * (3+) only for union-find chains longer than one hop, which path compression keeps rare.
  */
+import { eventTimestampProblem } from './datetime.js'
 import { DecisionContext, type PreparedIdentifier } from './decision-context.js'
 import { normalizeIdentifier } from './identifiers.js'
 import { decideIdentify } from './identify.js'
@@ -59,8 +60,8 @@ function invalidReason(event: ContactEvent, position: InputPosition): string | n
   if (typeof event.tenant !== 'string' || event.tenant.length === 0) return 'tenant is missing'
   if (hasControlCharacter(event.tenant)) return 'tenant contains a control character'
   if (typeof event.source !== 'string') return 'source is missing'
-  if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp))
-    return 'timestamp is not a number'
+  const timestampProblem = eventTimestampProblem(event.timestamp)
+  if (timestampProblem !== null) return timestampProblem
   if (!Array.isArray(event.identifiers)) return 'identifiers is not a list'
   if (event.note !== null && event.note !== undefined && typeof event.note !== 'string')
     return 'note is not text'
