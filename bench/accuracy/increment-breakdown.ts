@@ -28,7 +28,8 @@ export interface IncrementBreakdown {
 export async function timeParse(path: string): Promise<number> {
   const started = performance.now()
   const source = await openLines(path)
-  for await (const { text } of source.lines) if (text.trim() !== '') parseEventLine(text)
+  for await (const line of source.lines)
+    if (line.kind === 'line' && line.text.trim() !== '') parseEventLine(line.text)
   return performance.now() - started
 }
 

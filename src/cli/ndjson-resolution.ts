@@ -14,12 +14,12 @@ import { parseEventLine } from './event-line.js'
 import type { LineSource } from './ndjson.js'
 import { Progress } from './progress.js'
 
-/** A line that never reached the resolver: not JSON, or not a ContactEvent. */
+/** A line that never reached the resolver: over the length cap, not JSON, or not a ContactEvent. */
 export interface BadLine {
   readonly line: number
   readonly eventId: string | null
   readonly tenant: string | null
-  readonly reason: 'undecodable' | 'invalid-event'
+  readonly reason: 'line-too-long' | 'undecodable' | 'invalid-event'
   readonly detail: string
 }
 
@@ -70,9 +70,15 @@ export async function resolveNdjson(
   }
 
   async function* inputEvents(): AsyncGenerator<ResolverInput> {
-    for await (const { lineNumber, text } of source.lines) {
-      if (text.trim() === '') continue
-      const parsed = parseEventLine(text)
+    for await (const read of source.lines) {
+      const { lineNumber } = read
+      if (read.kind === 'too-long') {
+        held.push(tooLong(lineNumber, read.bytes, source.maxLineBytes))
+        badLines++
+        continue
+      }
+      if (read.text.trim() === '') continue
+      const parsed = parseEventLine(read.text)
       if (parsed.ok) {
         yield { event: parsed.event, position: { sequence: base + lineNumber } }
       } else {
@@ -97,6 +103,16 @@ export async function resolveNdjson(
   await releaseBefore(Number.POSITIVE_INFINITY)
   progress?.done()
   return { ...stats, badLines }
+}
+
+function tooLong(line: number, bytes: number, cap: number): BadLine {
+  return {
+    line,
+    eventId: null,
+    tenant: null,
+    reason: 'line-too-long',
+    detail: `the line is ${bytes} bytes, over the ${cap}-byte cap (--max-line-bytes); not read`,
+  }
 }
 
 function fraction(done: number, total: number | null): number | null {
