@@ -4,6 +4,7 @@ import {
   SchemaType,
 } from '@kafkajs/confluent-schema-registry'
 import avro from 'avsc'
+import { fitsWithin } from './bounded-scan.js'
 import { DecodeError, SchemaRegistryError } from './errors.js'
 import {
   bodyMessage,
@@ -52,8 +53,10 @@ export class AvroSchemaRegistry {
   private readonly client: SchemaRegistry
   private readonly rest: RegistryHttp
   // Resolving writer → reader is costly; a record stream reuses a handful of (id, reader) pairs.
-  private readonly resolvers = new Map<string, avro.Resolver>()
+  private readonly resolvers = new Map<string, { resolver: avro.Resolver; writer: avro.Type }>()
   private readonly writers = new Map<number, avro.Type>()
+  /** Writer schemas given by `remember`, consulted before the registry. */
+  private readonly known = new Map<number, avro.Type>()
   private readonly scratch = new WireEncoder()
 
   constructor(options: RegistryClientOptions) {
@@ -134,6 +137,16 @@ export class AvroSchemaRegistry {
   }
 
   /**
+   * Makes `schema` the writer schema of `schemaId` without asking the registry: for an offline
+   * stand-in (tests, fuzzing the decode path) and fixtures. Encoding and decoding with that id
+   * then never reach the network.
+   */
+  remember(schemaId: number, schema: LoadedSchema): void {
+    this.known.set(schemaId, schema.type)
+    this.writers.set(schemaId, schema.type)
+  }
+
+  /**
    * Encodes in the Confluent wire format with the registered schema `schemaId`. After the first
    * record of an id its type is cached here and records are written straight into a scratch
    * buffer after the 5-byte header: the client's own path costs a promise, a cache lookup and a
@@ -171,7 +184,13 @@ export class AvroSchemaRegistry {
    */
   async decode(bytes: Buffer, reader: LoadedSchema): Promise<unknown> {
     const { schemaId, body } = readWireHeader(bytes)
-    const resolver = await this.resolverFor(schemaId, reader)
+    const { resolver, writer } = await this.resolverFor(schemaId, reader)
+    if (!fitsWithin(writer, body)) {
+      throw new DecodeError(
+        'undecodable',
+        `the body does not decode with schema ${schemaId}: a length or count runs past its ${body.length} bytes`,
+      )
+    }
     try {
       return reader.type.fromBuffer(body, resolver)
     } catch (err) {
@@ -183,27 +202,15 @@ export class AvroSchemaRegistry {
     }
   }
 
-  private async resolverFor(schemaId: number, reader: LoadedSchema): Promise<avro.Resolver> {
+  private async resolverFor(
+    schemaId: number,
+    reader: LoadedSchema,
+  ): Promise<{ resolver: avro.Resolver; writer: avro.Type }> {
     const cacheKey = `${schemaId}:${reader.name}`
     const cached = this.resolvers.get(cacheKey)
     if (cached) return cached
-    let writer: unknown
-    try {
-      writer = await this.client.getSchema(schemaId)
-    } catch (err) {
-      if (statusOf(err) === 404) {
-        throw new DecodeError('unknown-schema', `schema id ${schemaId} is not in the registry`, {
-          cause: err,
-        })
-      }
-      if (statusOf(err) === null) {
-        // The registry answered with a schema the client cannot parse (not Avro, or broken).
-        throw new DecodeError('undecodable', `schema ${schemaId} is unusable: ${messageOf(err)}`, {
-          cause: err,
-        })
-      }
-      throw registryFailure(`fetching schema ${schemaId}`, err, null)
-    }
+    let writer: unknown = this.known.get(schemaId)
+    if (writer === undefined) writer = await this.fetchWriter(schemaId)
     if (!avro.Type.isType(writer)) {
       throw new DecodeError('undecodable', `schema ${schemaId} is not an Avro schema`)
     }
@@ -218,8 +225,29 @@ export class AvroSchemaRegistry {
         { cause: err },
       )
     }
-    this.resolvers.set(cacheKey, resolver)
-    return resolver
+    const resolved = { resolver, writer: writerType }
+    this.resolvers.set(cacheKey, resolved)
+    return resolved
+  }
+
+  /** The writer schema of `schemaId` from the registry, with its failures typed (a stand-in overrides it). */
+  protected async fetchWriter(schemaId: number): Promise<unknown> {
+    try {
+      return await this.client.getSchema(schemaId)
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        throw new DecodeError('unknown-schema', `schema id ${schemaId} is not in the registry`, {
+          cause: err,
+        })
+      }
+      if (statusOf(err) === null) {
+        // The registry answered with a schema the client cannot parse (not Avro, or broken).
+        throw new DecodeError('undecodable', `schema ${schemaId} is unusable: ${messageOf(err)}`, {
+          cause: err,
+        })
+      }
+      throw registryFailure(`fetching schema ${schemaId}`, err, null)
+    }
   }
 
   /** The subject's own compatibility level, or null when it has none (or does not exist). */

@@ -1,0 +1,147 @@
+import type avro from 'avsc'
+
+/**
+ * A bounds check of an Avro body against its writer schema, run before avsc decodes it. avsc
+ * trusts the block counts of arrays and maps: it allocates `new Array(count)` and reads `count`
+ * items even past the end of the buffer, checking only afterwards. Ten hostile bytes claiming
+ * a hundred million items then cost gigabytes and minutes (the fuzz test in
+ * test/property/hostile-input.test.ts found it). This walk reads every length and count,
+ * refuses any that claims more bytes than remain, and stops at the first read past the end,
+ * so its work and avsc's after it are bounded by the body's size.
+ */
+
+/** Items of a type that can be zero bytes long (null, an empty record) are capped at this. */
+const MAX_ZERO_SIZE_ITEMS = 65_536
+const MAX_DEPTH = 256
+
+interface AnyType {
+  readonly typeName: string
+  readonly fields?: ReadonlyArray<{ readonly type: AnyType }>
+  readonly itemsType?: AnyType
+  readonly valuesType?: AnyType
+  readonly types?: readonly AnyType[]
+  readonly symbols?: readonly string[]
+  readonly size?: number
+  readonly underlyingType?: AnyType
+}
+
+class OutOfBounds extends Error {}
+
+class Cursor {
+  pos = 0
+  constructor(readonly buf: Buffer) {}
+
+  get remaining(): number {
+    return this.buf.length - this.pos
+  }
+
+  skip(n: number): void {
+    if (n < 0 || n > this.remaining) throw new OutOfBounds()
+    this.pos += n
+  }
+
+  /** A zig-zag varint as a number (exact up to 2^53; larger ones only get larger). */
+  long(): number {
+    let result = 0
+    let scale = 1
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.buf.length) throw new OutOfBounds()
+      const b = this.buf[this.pos++] as number
+      result += (b & 0x7f) * scale
+      if ((b & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2
+      scale *= 128
+    }
+    throw new OutOfBounds()
+  }
+}
+
+/** The fewest bytes a value of `type` takes. */
+function minBytes(type: AnyType, depth = 0): number {
+  if (depth > MAX_DEPTH) return 0
+  if (type.underlyingType !== undefined) return minBytes(type.underlyingType, depth + 1)
+  switch (type.typeName) {
+    case 'null':
+      return 0
+    case 'float':
+      return 4
+    case 'double':
+      return 8
+    case 'fixed':
+      return type.size ?? 0
+    case 'record':
+    case 'error':
+      return (type.fields ?? []).reduce((sum, f) => sum + minBytes(f.type, depth + 1), 0)
+    default:
+      return 1 // boolean, int, long, string, bytes, enum, array, map, union
+  }
+}
+
+function walk(type: AnyType, at: Cursor, depth: number): void {
+  if (depth > MAX_DEPTH) throw new OutOfBounds()
+  if (type.underlyingType !== undefined) return walk(type.underlyingType, at, depth + 1)
+  switch (type.typeName) {
+    case 'null':
+      return
+    case 'boolean':
+      return at.skip(1)
+    case 'int':
+    case 'long':
+    case 'enum':
+      at.long()
+      return
+    case 'float':
+      return at.skip(4)
+    case 'double':
+      return at.skip(8)
+    case 'string':
+    case 'bytes':
+      return at.skip(at.long())
+    case 'fixed':
+      return at.skip(type.size ?? 0)
+    case 'record':
+    case 'error':
+      for (const field of type.fields ?? []) walk(field.type, at, depth + 1)
+      return
+    case 'union:wrapped':
+    case 'union:unwrapped': {
+      const branch = (type.types ?? [])[at.long()]
+      if (branch === undefined) throw new OutOfBounds()
+      return walk(branch, at, depth + 1)
+    }
+    case 'array':
+    case 'map': {
+      const item = (type.typeName === 'array' ? type.itemsType : type.valuesType) as AnyType
+      const perItem = minBytes(item) + (type.typeName === 'map' ? 1 : 0)
+      let total = 0
+      for (;;) {
+        let count = at.long()
+        if (count === 0) return
+        if (count < 0) {
+          count = -count
+          at.long() // the block's size in bytes
+        }
+        total += count
+        if (perItem === 0 ? total > MAX_ZERO_SIZE_ITEMS : count * perItem > at.remaining)
+          throw new OutOfBounds()
+        for (let i = 0; i < count; i++) {
+          if (type.typeName === 'map') at.skip(at.long())
+          walk(item, at, depth + 1)
+        }
+      }
+    }
+    default:
+      // A type this walk does not know: leave the body to avsc.
+      return
+  }
+}
+
+/** True when every length and count in `body` fits in it, read as `writer` wrote it. */
+export function fitsWithin(writer: avro.Type, body: Buffer): boolean {
+  try {
+    walk(writer as unknown as AnyType, new Cursor(body), 0)
+    return true
+  } catch (err) {
+    if (err instanceof OutOfBounds || err instanceof RangeError) return false
+    throw err
+  }
+}
