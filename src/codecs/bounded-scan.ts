@@ -76,69 +76,103 @@ function minBytes(type: AnyType, depth = 0): number {
   }
 }
 
-function walk(type: AnyType, at: Cursor, depth: number): void {
-  if (depth > MAX_DEPTH) throw new OutOfBounds()
-  if (type.underlyingType !== undefined) return walk(type.underlyingType, at, depth + 1)
+type Walk = (at: Cursor) => void
+
+/** One walker per writer type, built on first use: a record costs a few closure calls. */
+const compiled = new WeakMap<AnyType, Walk>()
+
+function compile(type: AnyType, depth = 0): Walk {
+  const known = compiled.get(type)
+  if (known !== undefined) return known
+  // Recursive schemas meet themselves here: a forwarding stub breaks the cycle.
+  let inner: Walk = () => {
+    throw new OutOfBounds()
+  }
+  const stub: Walk = (at) => inner(at)
+  compiled.set(type, stub)
+  inner = build(type, depth)
+  compiled.set(type, inner)
+  return inner
+}
+
+const skipLong: Walk = (at) => void at.long()
+const skipBytes: Walk = (at) => at.skip(at.long())
+const nothing: Walk = () => undefined
+
+function build(type: AnyType, depth: number): Walk {
+  if (depth > MAX_DEPTH) return nothing
+  if (type.underlyingType !== undefined) return compile(type.underlyingType, depth + 1)
   switch (type.typeName) {
     case 'null':
-      return
+      return nothing
     case 'boolean':
-      return at.skip(1)
+      return (at) => at.skip(1)
     case 'int':
     case 'long':
     case 'enum':
-      at.long()
-      return
+      return skipLong
     case 'float':
-      return at.skip(4)
+      return (at) => at.skip(4)
     case 'double':
-      return at.skip(8)
+      return (at) => at.skip(8)
     case 'string':
     case 'bytes':
-      return at.skip(at.long())
-    case 'fixed':
-      return at.skip(type.size ?? 0)
+      return skipBytes
+    case 'fixed': {
+      const size = type.size ?? 0
+      return (at) => at.skip(size)
+    }
     case 'record':
-    case 'error':
-      for (const field of type.fields ?? []) walk(field.type, at, depth + 1)
-      return
+    case 'error': {
+      const fields = (type.fields ?? []).map((f) => compile(f.type, depth + 1))
+      return (at) => {
+        for (const field of fields) field(at)
+      }
+    }
     case 'union:wrapped':
     case 'union:unwrapped': {
-      const branch = (type.types ?? [])[at.long()]
-      if (branch === undefined) throw new OutOfBounds()
-      return walk(branch, at, depth + 1)
+      const branches = (type.types ?? []).map((t) => compile(t, depth + 1))
+      return (at) => {
+        const branch = branches[at.long()]
+        if (branch === undefined) throw new OutOfBounds()
+        branch(at)
+      }
     }
     case 'array':
     case 'map': {
-      const item = (type.typeName === 'array' ? type.itemsType : type.valuesType) as AnyType
-      const perItem = minBytes(item) + (type.typeName === 'map' ? 1 : 0)
-      let total = 0
-      for (;;) {
-        let count = at.long()
-        if (count === 0) return
-        if (count < 0) {
-          count = -count
-          at.long() // the block's size in bytes
-        }
-        total += count
-        if (perItem === 0 ? total > MAX_ZERO_SIZE_ITEMS : count * perItem > at.remaining)
-          throw new OutOfBounds()
-        for (let i = 0; i < count; i++) {
-          if (type.typeName === 'map') at.skip(at.long())
-          walk(item, at, depth + 1)
+      const isMap = type.typeName === 'map'
+      const itemType = (isMap ? type.valuesType : type.itemsType) as AnyType
+      const item = compile(itemType, depth + 1)
+      const perItem = minBytes(itemType) + (isMap ? 1 : 0)
+      return (at) => {
+        let total = 0
+        for (;;) {
+          let count = at.long()
+          if (count === 0) return
+          if (count < 0) {
+            count = -count
+            at.long() // the block's size in bytes
+          }
+          total += count
+          if (perItem === 0 ? total > MAX_ZERO_SIZE_ITEMS : count * perItem > at.remaining)
+            throw new OutOfBounds()
+          for (let i = 0; i < count; i++) {
+            if (isMap) skipBytes(at)
+            item(at)
+          }
         }
       }
     }
     default:
       // A type this walk does not know: leave the body to avsc.
-      return
+      return nothing
   }
 }
 
 /** True when every length and count in `body` fits in it, read as `writer` wrote it. */
 export function fitsWithin(writer: avro.Type, body: Buffer): boolean {
   try {
-    walk(writer as unknown as AnyType, new Cursor(body), 0)
+    compile(writer as unknown as AnyType)(new Cursor(body))
     return true
   } catch (err) {
     if (err instanceof OutOfBounds || err instanceof RangeError) return false
