@@ -107,6 +107,34 @@ describe('unifier resolve on over-long lines (a child process fed through stdin)
   }, 120_000)
 })
 
+describe('unifier resolve on a live stdin', () => {
+  it('writes the outputs of the events read so far while the input stays open', async () => {
+    const out = await tempDir()
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'resolve', '--config', CONFIG, '--input', '-', '--output', out],
+      { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] },
+    )
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    child.stdin.write(`${good('g1')}{not json\n${good('g3')}`)
+    // No end of input and far fewer events than a window: the outputs must come anyway.
+    const deadline = Date.now() + 20_000
+    let changelog: Array<Record<string, unknown>> = []
+    let deadLetters: Array<Record<string, unknown>> = []
+    while (Date.now() < deadline && (changelog.length < 2 || deadLetters.length < 1)) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      changelog = await readNdjson(out, OUTPUT_FILES.changelog).catch(() => [])
+      deadLetters = await readNdjson(out, OUTPUT_FILES.deadLetter).catch(() => [])
+    }
+    expect(child.exitCode).toBeNull()
+    expect(changelog.map((r) => r.line)).toEqual([1, 3])
+    expect(deadLetters).toEqual([expect.objectContaining({ line: 2, reason: 'undecodable' })])
+    child.stdin.end(good('g4'))
+    expect(await exited).toBe(0)
+    expect((await readNdjson(out, OUTPUT_FILES.changelog)).map((r) => r.line)).toEqual([1, 3, 4])
+  }, 60_000)
+})
+
 describe('unifier resolve when a run fails', () => {
   it('keeps the outputs already written when an output file cannot be written', async () => {
     const dir = await tempDir()
