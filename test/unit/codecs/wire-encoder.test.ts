@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { WireEncoder } from '../../../src/codecs/registry.js'
+import { AvroSchemaRegistry, WireEncoder } from '../../../src/codecs/registry.js'
 import { loadSchemas } from '../../../src/codecs/schemas.js'
 import { readWireHeader } from '../../../src/codecs/wire.js'
 
@@ -57,5 +57,19 @@ describe('encoding an output record larger than the scratch buffer', () => {
     const wire = encoder.encode(type, 1, small)
     expect(wire.length).toBeLessThan(1024)
     expect(type.fromBuffer(readWireHeader(wire).body)).toEqual(small)
+  })
+})
+
+describe('the registry client encoding large records (no registry needed once the schema is known)', () => {
+  it('encodes 130 KiB and then 1 MiB snapshots on the first try and decodes them back', async () => {
+    const snapshot = (await loadSchemas()).get('ProfileSnapshot')!
+    const registry = new AvroSchemaRegistry({ url: 'http://127.0.0.1:1', retries: 0 })
+    registry.remember(9, snapshot)
+    for (const bytes of [130 * 1024, 1024 * 1024 + 17]) {
+      const value = bigSnapshot(bytes)
+      const wire = await registry.encode(9, value)
+      expect(wire.length).toBeGreaterThan(bytes)
+      expect(await registry.decode(wire, snapshot)).toEqual(value)
+    }
   })
 })
