@@ -92,11 +92,15 @@ export class ResolverSession {
     let lines = 0
     const source = await openLines(path)
     async function* inputs(): AsyncGenerator<ResolverInput> {
-      for await (const { lineNumber, text } of source.lines) {
-        lines = lineNumber
-        if (text.trim() === '') continue
-        const parsed = parseEventLine(text)
-        if (parsed.ok) yield { event: parsed.event, position: { sequence: base + lineNumber } }
+      for await (const line of source.lines) {
+        lines = line.lineNumber
+        if (line.kind === 'too-long') {
+          badLines++
+          continue
+        }
+        if (line.text.trim() === '') continue
+        const parsed = parseEventLine(line.text)
+        if (parsed.ok) yield { event: parsed.event, position: { sequence: base + line.lineNumber } }
         else badLines++
       }
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseEventTimestamp } from '../core/datetime.js'
 import type { ContactEvent, DeadLetterReason } from '../core/types.js'
 
 /**
@@ -19,20 +20,13 @@ const identifierMap = z
     ),
   )
 
-const timestamp = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T/, 'an ISO-8601 date-time such as 2024-05-01T10:00:00Z')
-    .transform((text, ctx) => {
-      const millis = Date.parse(text)
-      if (Number.isNaN(millis)) {
-        ctx.addIssue({ code: 'custom', message: `not a valid date-time: ${text}` })
-        return z.NEVER
-      }
-      return millis
-    }),
-])
+// One rule for numbers and text (src/core/datetime.ts): real calendar dates, ±8.64e15 ms.
+const timestamp = z.union([z.number(), z.string()]).transform((raw, ctx) => {
+  const parsed = parseEventTimestamp(raw)
+  if (parsed.ok) return parsed.ms
+  ctx.addIssue({ code: 'custom', message: parsed.problem })
+  return z.NEVER
+})
 
 export const contactEventLine = z
   .object({

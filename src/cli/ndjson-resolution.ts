@@ -1,11 +1,11 @@
 import type { IdentityConfig } from '../core/config.js'
 import { createResolver, type StateRecord } from '../core/resolver.js'
+import type { Decision } from '../core/state.js'
 import type { ContactEvent, EventOutcome, OutputRecord } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import {
   BatchResolver,
   DEFAULT_FLUSH_EVERY,
-  resolveAll,
   type ResolverInput,
   type ResolveStats,
 } from '../runtime/batch-resolver.js'
@@ -21,12 +21,12 @@ import { Progress } from './progress.js'
  */
 export const RESUME_SEQUENCE_KEY = '\u0000last-sequence'
 
-/** A line that never reached the resolver: not JSON, or not a ContactEvent. */
+/** A line that never reached the resolver: over the length cap, not JSON, or not a ContactEvent. */
 export interface BadLine {
   readonly line: number
   readonly eventId: string | null
   readonly tenant: string | null
-  readonly reason: 'undecodable' | 'invalid-event'
+  readonly reason: 'line-too-long' | 'undecodable' | 'invalid-event'
   readonly detail: string
 }
 
@@ -78,9 +78,15 @@ export async function resolveNdjson(
   }
 
   async function* inputEvents(): AsyncGenerator<ResolverInput> {
-    for await (const { lineNumber, text } of source.lines) {
-      if (text.trim() === '') continue
-      const parsed = parseEventLine(text)
+    for await (const read of source.lines) {
+      const { lineNumber } = read
+      if (read.kind === 'too-long') {
+        held.push(tooLong(lineNumber, read.bytes, source.maxLineBytes))
+        badLines++
+        continue
+      }
+      if (read.text.trim() === '') continue
+      const parsed = parseEventLine(read.text)
       if (parsed.ok) {
         yield { event: parsed.event, position: { sequence: base + lineNumber } }
       } else {
@@ -96,15 +102,87 @@ export async function resolveNdjson(
   }
 
   let badLines = 0
-  const stats = await resolveAll(resolver, inputEvents(), async ({ event, position }, decision) => {
-    const line = position.sequence - base
-    await releaseBefore(line)
-    for (const output of decision.outputs) await options.onOutput(line, event, output)
-    await options.onOutcome?.(line, decision.outcome)
-  })
+  await decideAsRead(
+    resolver,
+    inputEvents(),
+    async ({ event, position }, decision) => {
+      const line = position.sequence - base
+      await releaseBefore(line)
+      for (const output of decision.outputs) await options.onOutput(line, event, output)
+      await options.onOutcome?.(line, decision.outcome)
+    },
+    // Every line read so far is decided: the bad ones among them can go out now.
+    () => releaseBefore(Number.POSITIVE_INFINITY),
+  )
   await releaseBefore(Number.POSITIVE_INFINITY)
   progress?.done()
-  return { ...stats, badLines }
+  return { ...resolver.stats, badLines }
+}
+
+/** How long the input may stay silent before a part-filled window is decided anyway. */
+const IDLE_MS = 200
+
+/**
+ * resolveAll, except that a window is also decided when the input goes quiet: with `--input -`
+ * fed by a live producer (tail -f), outputs appear as the events arrive instead of when a
+ * window of a thousand has filled or the input has ended. One interval timer for the run,
+ * not one per event: reading a file never goes quiet for 200 ms, so its windows stay full.
+ */
+async function decideAsRead(
+  resolver: BatchResolver,
+  input: AsyncIterable<ResolverInput>,
+  onDecision: (input: ResolverInput, decision: Decision<StateRecord>) => Promise<void>,
+  afterWindow: () => Promise<void>,
+): Promise<void> {
+  const items = input[Symbol.asyncIterator]()
+  let window: ResolverInput[] = []
+  let pending: Promise<IteratorResult<ResolverInput>> | null = null
+  let wake = () => {}
+  const idle = () => new Promise<'idle'>((resolve) => (wake = () => resolve('idle')))
+  let woken = idle()
+  let reads = 0
+  let readsAtLastTick = -1
+  const timer = setInterval(() => {
+    if (window.length > 0 && reads === readsAtLastTick) wake()
+    readsAtLastTick = reads
+  }, IDLE_MS)
+  timer.unref()
+  const decide = async () => {
+    const decided = window
+    window = []
+    if (decided.length > 0) await resolver.processWindow(decided, onDecision)
+    await afterWindow()
+  }
+  try {
+    for (;;) {
+      pending ??= items.next()
+      const next = window.length === 0 ? await pending : await Promise.race([pending, woken])
+      if (next === 'idle') {
+        woken = idle()
+        await decide()
+        continue
+      }
+      pending = null
+      reads++
+      if (next.done === true) break
+      window.push(next.value)
+      if (window.length >= resolver.windowSize) await decide()
+    }
+    await decide()
+    await resolver.flush()
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+function tooLong(line: number, bytes: number, cap: number): BadLine {
+  return {
+    line,
+    eventId: null,
+    tenant: null,
+    reason: 'line-too-long',
+    detail: `the line is ${bytes} bytes, over the ${cap}-byte cap (--max-line-bytes); not read`,
+  }
 }
 
 function fraction(done: number, total: number | null): number | null {

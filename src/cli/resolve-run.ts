@@ -25,12 +25,14 @@ export interface ResolveRunOptions {
   readonly store?: 'rocksdb' | 'memory'
   readonly flushEvery?: number
   readonly cacheEntries?: number
+  /** Longest input line read, in bytes; longer lines are dead-lettered `line-too-long`. */
+  readonly maxLineBytes?: number
   /** Where the progress bar goes (drawn only on a TTY). */
   readonly progressStream?: NodeJS.WriteStream
 }
 
 export interface ResolveSummary extends ResolveStats {
-  /** Lines that never reached the resolver (not JSON, or not a ContactEvent). */
+  /** Lines that never reached the resolver (too long, not JSON, or not a ContactEvent). */
   readonly badLines: number
   readonly profiles: number
   readonly elapsedMs: number
@@ -53,7 +55,10 @@ type OutputWriters = Record<keyof typeof OUTPUT_FILES, NdjsonWriter>
 /** Runs NDJSON events through the resolver into NDJSON output files. Bad lines never stop it. */
 export async function runResolve(options: ResolveRunOptions): Promise<ResolveSummary> {
   const started = process.hrtime.bigint()
-  const source = await openLines(options.input)
+  const source = await openLines(
+    options.input,
+    options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes },
+  )
   await mkdir(options.outputDir, { recursive: true })
   const temporaryState =
     options.store === 'memory' || options.stateDir !== null

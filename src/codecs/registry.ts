@@ -4,6 +4,7 @@ import {
   SchemaType,
 } from '@kafkajs/confluent-schema-registry'
 import avro from 'avsc'
+import { fitsWithin } from './bounded-scan.js'
 import { DecodeError, SchemaRegistryError } from './errors.js'
 import {
   bodyMessage,
@@ -52,9 +53,11 @@ export class AvroSchemaRegistry {
   private readonly client: SchemaRegistry
   private readonly rest: RegistryHttp
   // Resolving writer → reader is costly; a record stream reuses a handful of (id, reader) pairs.
-  private readonly resolvers = new Map<string, avro.Resolver>()
+  private readonly resolvers = new Map<string, { resolver: avro.Resolver; writer: avro.Type }>()
   private readonly writers = new Map<number, avro.Type>()
-  private scratch = Buffer.alloc(64 * 1024)
+  /** Writer schemas given by `remember`, consulted before the registry. */
+  private readonly known = new Map<number, avro.Type>()
+  private readonly scratch = new WireEncoder()
 
   constructor(options: RegistryClientOptions) {
     const url = options.url.replace(/\/+$/, '')
@@ -134,6 +137,16 @@ export class AvroSchemaRegistry {
   }
 
   /**
+   * Makes `schema` the writer schema of `schemaId` without asking the registry: for an offline
+   * stand-in (tests, fuzzing the decode path) and fixtures. Encoding and decoding with that id
+   * then never reach the network.
+   */
+  remember(schemaId: number, schema: LoadedSchema): void {
+    this.known.set(schemaId, schema.type)
+    this.writers.set(schemaId, schema.type)
+  }
+
+  /**
    * Encodes in the Confluent wire format with the registered schema `schemaId`. After the first
    * record of an id its type is cached here and records are written straight into a scratch
    * buffer after the 5-byte header: the client's own path costs a promise, a cache lookup and a
@@ -155,23 +168,13 @@ export class AvroSchemaRegistry {
   }
 
   private encodeWith(type: avro.Type, schemaId: number, value: unknown): Buffer {
-    let end: number
     try {
-      end = type.encode(value, this.scratch, HEADER_BYTES)
-      if (end < 0) {
-        this.scratch = Buffer.alloc(Math.max(2 * this.scratch.length, -end + 1024))
-        end = type.encode(value, this.scratch, HEADER_BYTES)
-      }
+      return this.scratch.encode(type, schemaId, value)
     } catch (err) {
       const paths: string[][] = []
       type.isValid(value, { errorHook: (path) => paths.push(path) })
       throw invalidRecord(schemaId, paths, err)
     }
-    const out = Buffer.allocUnsafe(end)
-    this.scratch.copy(out, 0, 0, end)
-    out[0] = MAGIC_BYTE
-    out.writeInt32BE(schemaId, 1)
-    return out
   }
 
   /**
@@ -181,7 +184,13 @@ export class AvroSchemaRegistry {
    */
   async decode(bytes: Buffer, reader: LoadedSchema): Promise<unknown> {
     const { schemaId, body } = readWireHeader(bytes)
-    const resolver = await this.resolverFor(schemaId, reader)
+    const { resolver, writer } = await this.resolverFor(schemaId, reader)
+    if (!fitsWithin(writer, body)) {
+      throw new DecodeError(
+        'undecodable',
+        `the body does not decode with schema ${schemaId}: a length or count runs past its ${body.length} bytes`,
+      )
+    }
     try {
       return reader.type.fromBuffer(body, resolver)
     } catch (err) {
@@ -193,27 +202,15 @@ export class AvroSchemaRegistry {
     }
   }
 
-  private async resolverFor(schemaId: number, reader: LoadedSchema): Promise<avro.Resolver> {
+  private async resolverFor(
+    schemaId: number,
+    reader: LoadedSchema,
+  ): Promise<{ resolver: avro.Resolver; writer: avro.Type }> {
     const cacheKey = `${schemaId}:${reader.name}`
     const cached = this.resolvers.get(cacheKey)
     if (cached) return cached
-    let writer: unknown
-    try {
-      writer = await this.client.getSchema(schemaId)
-    } catch (err) {
-      if (statusOf(err) === 404) {
-        throw new DecodeError('unknown-schema', `schema id ${schemaId} is not in the registry`, {
-          cause: err,
-        })
-      }
-      if (statusOf(err) === null) {
-        // The registry answered with a schema the client cannot parse (not Avro, or broken).
-        throw new DecodeError('undecodable', `schema ${schemaId} is unusable: ${messageOf(err)}`, {
-          cause: err,
-        })
-      }
-      throw registryFailure(`fetching schema ${schemaId}`, err, null)
-    }
+    let writer: unknown = this.known.get(schemaId)
+    if (writer === undefined) writer = await this.fetchWriter(schemaId)
     if (!avro.Type.isType(writer)) {
       throw new DecodeError('undecodable', `schema ${schemaId} is not an Avro schema`)
     }
@@ -228,8 +225,29 @@ export class AvroSchemaRegistry {
         { cause: err },
       )
     }
-    this.resolvers.set(cacheKey, resolver)
-    return resolver
+    const resolved = { resolver, writer: writerType }
+    this.resolvers.set(cacheKey, resolved)
+    return resolved
+  }
+
+  /** The writer schema of `schemaId` from the registry, with its failures typed (a stand-in overrides it). */
+  protected async fetchWriter(schemaId: number): Promise<unknown> {
+    try {
+      return await this.client.getSchema(schemaId)
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        throw new DecodeError('unknown-schema', `schema id ${schemaId} is not in the registry`, {
+          cause: err,
+        })
+      }
+      if (statusOf(err) === null) {
+        // The registry answered with a schema the client cannot parse (not Avro, or broken).
+        throw new DecodeError('undecodable', `schema ${schemaId} is unusable: ${messageOf(err)}`, {
+          cause: err,
+        })
+      }
+      throw registryFailure(`fetching schema ${schemaId}`, err, null)
+    }
   }
 
   /** The subject's own compatibility level, or null when it has none (or does not exist). */
@@ -347,4 +365,43 @@ function invalidRecord(schemaId: number, paths: readonly string[][], err: unknow
     null,
     { cause: err },
   )
+}
+
+/**
+ * Writes records in the Confluent wire format through one reusable scratch buffer (64 KiB at
+ * first, grown to fit the largest record seen). avsc's `Type.encode(value, buf, pos)` does not
+ * throw on a short buffer: it returns minus the number of bytes still missing, so the size that
+ * fits is the buffer's length plus that count; the buffer grows to at least that (and at least
+ * doubles, so a stream of growing records reallocates a logarithmic number of times).
+ */
+export class WireEncoder {
+  private scratch: Buffer
+
+  constructor(initialBytes = 64 * 1024) {
+    this.scratch = Buffer.alloc(Math.max(initialBytes, HEADER_BYTES + 1))
+  }
+
+  /** The scratch buffer's current size (for tests and metrics). */
+  get capacity(): number {
+    return this.scratch.length
+  }
+
+  /** Throws what avsc throws for a value that does not match `type`. */
+  encode(type: avro.Type, schemaId: number, value: unknown): Buffer {
+    let end = type.encode(value, this.scratch, HEADER_BYTES)
+    if (end < 0) {
+      const needed = this.scratch.length - end
+      this.scratch = Buffer.alloc(Math.max(2 * this.scratch.length, needed + 1024))
+      end = type.encode(value, this.scratch, HEADER_BYTES)
+      if (end < 0) {
+        // Cannot happen with a buffer of the size avsc asked for; never copy a negative length.
+        throw new RangeError(`avsc still lacks ${-end} bytes after growing to ${needed}`)
+      }
+    }
+    const out = Buffer.allocUnsafe(end)
+    this.scratch.copy(out, 0, 0, end)
+    out[0] = MAGIC_BYTE
+    out.writeInt32BE(schemaId, 1)
+    return out
+  }
 }

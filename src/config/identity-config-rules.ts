@@ -5,7 +5,10 @@
  */
 import { isSupportedCountry } from 'libphonenumber-js'
 import {
+  DEFAULT_IDENTIFIER_MAX_LENGTH,
   DEFAULT_IDEMPOTENCE_WINDOW,
+  DEFAULT_MAX_ATTRIBUTE_LENGTH,
+  DEFAULT_MAX_NOTE_LENGTH,
   DEFAULT_TIMELINE_CAP,
   type IdentifierTypeConfig,
   type TenantIdentityConfig,
@@ -118,6 +121,7 @@ export function finalizeTenant(section: TenantSection): {
       priority: raw.priority ?? 0,
       blocked: raw.blocked ?? [],
       blockedPatterns: raw.blockedPatterns ?? [],
+      maxLength: raw.maxLength ?? DEFAULT_IDENTIFIER_MAX_LENGTH,
     }
   }
   if (Object.keys(identifiers).length === 0 && problems.length === 0)
@@ -153,6 +157,8 @@ export function finalizeTenant(section: TenantSection): {
       suppressForgotten: section.suppressForgotten ?? false,
       useDefaultDenyList: section.useDefaultDenyList ?? true,
       idempotenceWindow: section.idempotenceWindow ?? DEFAULT_IDEMPOTENCE_WINDOW,
+      maxAttributeLength: section.maxAttributeLength ?? DEFAULT_MAX_ATTRIBUTE_LENGTH,
+      maxNoteLength: section.maxNoteLength ?? DEFAULT_MAX_NOTE_LENGTH,
     },
   }
 }

@@ -16,6 +16,8 @@ export const identifierSectionSchema = z.strictObject({
   priority: z.number().int().optional(),
   blocked: z.array(z.string()).optional(),
   blockedPatterns: z.array(z.string()).optional(),
+  /** Longest value kept, in characters after normalisation (default 256). */
+  maxLength: z.number().int().positive().max(65_536).optional(),
 })
 
 /**
@@ -41,6 +43,10 @@ export const tenantSectionSchema = z.strictObject({
   suppressForgotten: z.boolean().optional(),
   useDefaultDenyList: z.boolean().optional(),
   idempotenceWindow: z.number().int().positive().optional(),
+  /** Longest string attribute value kept, in characters (default 4096). */
+  maxAttributeLength: z.number().int().positive().optional(),
+  /** Longest note kept on the timeline, in characters (default 16384); longer ones truncated. */
+  maxNoteLength: z.number().int().min(64).optional(),
 })
 
 export const identityFileSchema = z.strictObject({

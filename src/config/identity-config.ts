@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { LineCounter, parseDocument, type Document } from 'yaml'
 import type { IdentityConfig, TenantIdentityConfig } from '../core/config.js'
-import { KEY_SEPARATOR } from '../core/keys.js'
+import { hasControlCharacter } from '../core/text.js'
 import { finalizeTenant, mergeSections } from './identity-config-rules.js'
 import { identityFileSchema, RESERVED_NAMES } from './identity-config-schema.js'
 
@@ -143,8 +143,8 @@ export function parseIdentityConfig(text: string, origin = 'identity config'): I
   const tenants: Record<string, TenantIdentityConfig> = {}
   for (const [name, section] of Object.entries(sections)) {
     if (name === DEFAULTS_TENANT) continue
-    if (name.includes(KEY_SEPARATOR)) {
-      report(name, [], 'a tenant name must not contain control characters')
+    if (hasControlCharacter(name)) {
+      report(name, [], 'a tenant name must not contain control or format characters')
       continue
     }
     const r = finalizeTenant(mergeSections(base, section))

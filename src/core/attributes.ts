@@ -17,16 +17,21 @@ import type {
 
 const EMPTY = Symbol('empty')
 const MISMATCH = Symbol('mismatch')
+const TOO_LONG = Symbol('too-long')
 
 function parseValue(
   type: AttributeType,
   raw: RawAttributeValue,
-): AttributeValue | typeof EMPTY | typeof MISMATCH {
+  maxLength: number,
+): AttributeValue | typeof EMPTY | typeof MISMATCH | typeof TOO_LONG {
   if (raw === null || raw === undefined) return EMPTY
   if (typeof raw === 'string' && raw.trim().length === 0) return EMPTY
   switch (type) {
     case 'string':
-      if (typeof raw === 'string') return raw.trim()
+      if (typeof raw === 'string') {
+        const v = raw.trim()
+        return v.length > maxLength ? TOO_LONG : v
+      }
       if (typeof raw === 'number') return Number.isFinite(raw) ? String(raw) : MISMATCH
       return typeof raw === 'boolean' ? String(raw) : MISMATCH
     case 'number': {
@@ -68,10 +73,10 @@ export function parseAttributes(
       ;(dropped ??= []).push({ field, reason: 'unknown-field' })
       continue
     }
-    const v = parseValue(type, attributes[field] as RawAttributeValue)
+    const v = parseValue(type, attributes[field] as RawAttributeValue, t.maxAttributeLength)
     if (v === EMPTY) continue
-    if (v === MISMATCH) {
-      ;(dropped ??= []).push({ field, reason: 'type-mismatch' })
+    if (v === MISMATCH || v === TOO_LONG) {
+      ;(dropped ??= []).push({ field, reason: v === TOO_LONG ? 'too-long' : 'type-mismatch' })
       continue
     }
     values.push([field, v])

@@ -22,6 +22,11 @@ export interface IdentifierTypeConfig {
   readonly blocked: readonly string[]
   /** Regular expression sources, matched case-insensitively against the raw and normalised value. */
   readonly blockedPatterns: readonly string[]
+  /**
+   * Longest value kept, in characters after normalisation; longer values are dropped
+   * `too-long`. Omitted: DEFAULT_IDENTIFIER_MAX_LENGTH.
+   */
+  readonly maxLength?: number
 }
 
 export interface TenantIdentityConfig {
@@ -35,6 +40,10 @@ export interface TenantIdentityConfig {
   readonly useDefaultDenyList: boolean
   /** How many recent eventIds per tenant are remembered for idempotence (bounded memory). */
   readonly idempotenceWindow: number
+  /** Longest string attribute value kept (characters); longer ones are dropped `too-long`. */
+  readonly maxAttributeLength?: number
+  /** Longest note kept on the timeline (characters); longer notes are truncated. */
+  readonly maxNoteLength?: number
 }
 
 export interface IdentityConfig {
@@ -46,3 +55,6 @@ export interface IdentityConfig {
 
 export const DEFAULT_TIMELINE_CAP = 100
 export const DEFAULT_IDEMPOTENCE_WINDOW = 100_000
+export const DEFAULT_IDENTIFIER_MAX_LENGTH = 256
+export const DEFAULT_MAX_ATTRIBUTE_LENGTH = 4096
+export const DEFAULT_MAX_NOTE_LENGTH = 16 * 1024

@@ -3,7 +3,8 @@
  * here). Accepts ISO 8601 dates ("1990-05-01") and date-times with optional seconds, fraction
  * and zone ("2024-03-01T10:00:00+02:00"; no zone = UTC), and epoch milliseconds as numbers.
  * A date stays a date; a date-time becomes UTC "YYYY-MM-DDTHH:mm:ss.sssZ", so equal instants
- * compare equal whatever zone they came in.
+ * compare equal whatever zone they came in. Event timestamps use the same strict reading with
+ * a wider range (parseEventTimestamp).
  */
 
 const ISO =
@@ -59,19 +60,20 @@ export function formatEpochMillis(ms: number): string {
 const MAX_MS = daysFromCivil(10000, 1, 1) * MS_PER_DAY
 const MIN_MS = daysFromCivil(0, 1, 1) * MS_PER_DAY
 
-/** The canonical text of a datetime value, or null when it does not parse. */
-export function parseDatetime(raw: string | number): string | null {
-  if (typeof raw === 'number') {
-    if (!Number.isInteger(raw) || raw < MIN_MS || raw >= MAX_MS) return null
-    return formatEpochMillis(raw)
-  }
+/**
+ * The instant an ISO 8601 text names, strictly: real calendar dates only (no 2024-02-30, which
+ * Date.parse turns into March 1st), hours 00-23, minutes and seconds 00-59, zone offsets up to
+ * ±23:59. `date` is true when the text has no time part.
+ */
+function parseIso(raw: string): { readonly ms: number; readonly date: string | null } | null {
   const m = ISO.exec(raw.trim())
   if (m === null) return null
   const y = Number(m[1])
   const mo = Number(m[2])
   const d = Number(m[3])
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null
-  if (m[4] === undefined) return `${m[1]}-${m[2]}-${m[3]}`
+  if (m[4] === undefined)
+    return { ms: daysFromCivil(y, mo, d) * MS_PER_DAY, date: `${m[1]}-${m[2]}-${m[3]}` }
   const h = Number(m[4])
   const mi = Number(m[5])
   const s = m[6] === undefined ? 0 : Number(m[6])
@@ -89,6 +91,55 @@ export function parseDatetime(raw: string | number): string | null {
   }
   const ms =
     daysFromCivil(y, mo, d) * MS_PER_DAY + ((h * 60 + mi - offsetMin) * 60 + s) * 1000 + milli
-  if (ms < MIN_MS || ms >= MAX_MS) return null
-  return formatEpochMillis(ms)
+  return { ms, date: null }
+}
+
+/** The canonical text of a datetime value, or null when it does not parse. */
+export function parseDatetime(raw: string | number): string | null {
+  if (typeof raw === 'number') {
+    if (!Number.isInteger(raw) || raw < MIN_MS || raw >= MAX_MS) return null
+    return formatEpochMillis(raw)
+  }
+  const parsed = parseIso(raw)
+  if (parsed === null) return null
+  if (parsed.date !== null) return parsed.date
+  if (parsed.ms < MIN_MS || parsed.ms >= MAX_MS) return null
+  return formatEpochMillis(parsed.ms)
+}
+
+/**
+ * Event timestamps: whole epoch milliseconds within what a JavaScript Date can hold (±8.64e15
+ * ms, about ±273,790 years), so every consumer can format them. One rule for numbers and text:
+ * text is read strictly (parseIso) into milliseconds and then meets the same range check, so
+ * "0001-01-01" and -62135596800000 get the same verdict.
+ */
+export const MAX_EVENT_TIMESTAMP = 8.64e15
+
+/** Why `ms` is not a usable event timestamp (the message names the field), or null. */
+export function eventTimestampProblem(ms: unknown): string | null {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return 'timestamp is not a number'
+  if (!Number.isInteger(ms)) return 'timestamp is not a whole number of milliseconds'
+  if (ms < -MAX_EVENT_TIMESTAMP || ms > MAX_EVENT_TIMESTAMP)
+    return `timestamp ${ms} is outside the supported range (±${MAX_EVENT_TIMESTAMP} ms)`
+  return null
+}
+
+export type ParsedTimestamp =
+  { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly problem: string }
+
+/** An event timestamp given as epoch milliseconds or ISO 8601 text (a date alone = its UTC midnight). */
+export function parseEventTimestamp(raw: string | number): ParsedTimestamp {
+  let ms: number
+  if (typeof raw === 'number') ms = raw
+  else {
+    const parsed = parseIso(raw)
+    if (parsed === null)
+      return {
+        ok: false,
+        problem: `timestamp ${JSON.stringify(raw.slice(0, 64))} is not a valid ISO 8601 date or date-time`,
+      }
+    ms = parsed.ms
+  }
+  const problem = eventTimestampProblem(ms)
+  return problem === null ? { ok: true, ms } : { ok: false, problem }
 }

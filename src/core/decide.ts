@@ -5,24 +5,18 @@
  * slot, the profiles the links name and, when the event will create a profile, its new id;
  * (3+) only for union-find chains longer than one hop, which path compression keeps rare.
  */
+import { eventTimestampProblem } from './datetime.js'
 import { DecisionContext, type PreparedIdentifier } from './decision-context.js'
 import { normalizeIdentifier } from './identifiers.js'
 import { decideIdentify } from './identify.js'
-import {
-  KEY_SEPARATOR,
-  RING_CHUNK,
-  linkKey,
-  profileKey,
-  seenKey,
-  seenRingKey,
-  tenantMetaKey,
-} from './keys.js'
+import { RING_CHUNK, linkKey, profileKey, seenKey, seenRingKey, tenantMetaKey } from './keys.js'
 import { decideForget, decideNote, decideUnlink } from './maintenance-events.js'
 import { profileIdFor } from './profile-id.js'
 import type { Decision, StateReader } from './state.js'
 import type { StateRecord } from './state-records.js'
 import { StateView } from './state-view.js'
 import type { CompiledTenants } from './tenant-rules.js'
+import { hasControlCharacter } from './text.js'
 import type {
   ContactEvent,
   DeadLetterReason,
@@ -64,10 +58,10 @@ function invalidReason(event: ContactEvent, position: InputPosition): string | n
   if (typeof event !== 'object' || event === null) return 'event is not an object'
   if (typeof event.eventId !== 'string' || event.eventId.length === 0) return 'eventId is missing'
   if (typeof event.tenant !== 'string' || event.tenant.length === 0) return 'tenant is missing'
-  if (event.tenant.includes(KEY_SEPARATOR)) return 'tenant contains a control character'
+  if (hasControlCharacter(event.tenant)) return 'tenant contains a control character'
   if (typeof event.source !== 'string') return 'source is missing'
-  if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp))
-    return 'timestamp is not a number'
+  const timestampProblem = eventTimestampProblem(event.timestamp)
+  if (timestampProblem !== null) return timestampProblem
   if (!Array.isArray(event.identifiers)) return 'identifiers is not a list'
   if (event.note !== null && event.note !== undefined && typeof event.note !== 'string')
     return 'note is not text'

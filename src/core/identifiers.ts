@@ -1,11 +1,19 @@
 /**
- * Spec rule 1: normalise each identifier and drop blocked, invalid and unknown ones. Compiled
+ * Spec rule 1: normalise each identifier and drop blocked, invalid, too long and unknown ones.
+ * Every value is first cleaned (text.ts: NFC, no control or format characters), so invisible
+ * characters can neither make two keys of one value nor a key of an empty one. Compiled
  * once per tenant config: normalisers, blocked sets and regexes are built at start, and each
  * type's verdicts (phone parsing is the expensive part) are memoised in a bounded cache.
  */
-import type { IdentifierRole, IdentifierTypeConfig, NormalizerName } from './config.js'
+import {
+  DEFAULT_IDENTIFIER_MAX_LENGTH,
+  type IdentifierRole,
+  type IdentifierTypeConfig,
+  type NormalizerName,
+} from './config.js'
 import { isDefaultDenied } from './deny-list.js'
 import { createPhoneNormalizer } from './phone.js'
+import { cleanText } from './text.js'
 import type { DropReason } from './types.js'
 
 export interface CompiledIdentifierType {
@@ -13,7 +21,9 @@ export interface CompiledIdentifierType {
   readonly role: IdentifierRole
   readonly limit: number
   readonly priority: number
-  /** Returns the normalised value, or null when it is invalid. */
+  /** Longest normalised value kept (characters). */
+  readonly maxLength: number
+  /** Returns the normalised value, or null when it is invalid. Expects a cleaned value. */
   readonly normalize: (raw: string) => string | null
   /** Tests one form of the value (the raw one, then the normalised one if different). */
   readonly isBlocked: (lowered: string, original: string) => boolean
@@ -72,9 +82,10 @@ export function compileIdentifierType(
   const norm = normalizer(cfg.normalize, cfg.defaultCountry)
   const blockedExact = new Set<string>()
   for (const e of exact) {
-    const lowered = e.trim().toLowerCase()
+    const cleaned = cleanText(e)
+    const lowered = cleaned.trim().toLowerCase()
     blockedExact.add(lowered)
-    const n = norm(e)
+    const n = norm(cleaned)
     if (n !== null) blockedExact.add(n.toLowerCase())
   }
   const regexes = patterns.map((p) => new RegExp(p, 'i'))
@@ -90,6 +101,7 @@ export function compileIdentifierType(
     role: cfg.role,
     limit: cfg.role === 'anchor' ? 1 : (cfg.limit ?? Number.POSITIVE_INFINITY),
     priority: cfg.role === 'anchor' ? Number.NEGATIVE_INFINITY : cfg.priority,
+    maxLength: cfg.maxLength ?? DEFAULT_IDENTIFIER_MAX_LENGTH,
     normalize: norm,
     isBlocked,
     verdicts: new Map(),
@@ -98,6 +110,14 @@ export function compileIdentifierType(
 
 /** Per identifier type; the map is dropped when full (cheaper than LRU bookkeeping). */
 const VERDICT_CACHE_LIMIT = 100_000
+/** Longer raw values are judged every time: the cache must not hold hostile megabytes. */
+const CACHED_RAW_LENGTH = 1024
+/**
+ * A raw value this many times over maxLength is too long without cleaning it: cleaning only
+ * removes invisible characters, and a value made mostly of them is not an identifier either.
+ * Bounds the work a hostile value can cause.
+ */
+const RAW_LENGTH_FACTOR = 16
 
 export function normalizeIdentifier(
   types: ReadonlyMap<string, CompiledIdentifierType>,
@@ -109,6 +129,8 @@ export function normalizeIdentifier(
   // untyped JSON often carries numeric ids (customer_id: 12345): integers count as their text
   if (typeof raw === 'number' && Number.isSafeInteger(raw)) raw = String(raw)
   if (typeof raw !== 'string') return INVALID
+  if (raw.length > RAW_LENGTH_FACTOR * kind.maxLength) return TOO_LONG
+  if (raw.length > CACHED_RAW_LENGTH) return judge(kind, raw)
   const known = kind.verdicts.get(raw)
   if (known !== undefined) return known
   const verdict = judge(kind, raw)
@@ -119,14 +141,19 @@ export function normalizeIdentifier(
 
 const INVALID: NormalizeResult = { ok: false, reason: 'invalid' }
 const BLOCKED: NormalizeResult = { ok: false, reason: 'blocked' }
+const TOO_LONG: NormalizeResult = { ok: false, reason: 'too-long' }
 
-function judge(kind: CompiledIdentifierType, raw: string): NormalizeResult {
+function judge(kind: CompiledIdentifierType, original: string): NormalizeResult {
+  const raw = cleanText(original)
   const trimmed = raw.trim()
+  // Only invisible characters: invalid (a blank value stays a deny-listed placeholder below).
+  if (trimmed.length === 0 && raw.length !== original.length) return INVALID
   const trimmedLower = trimmed.toLowerCase()
   // Placeholders are reported as blocked even when they would also fail the syntax check.
   if (kind.isBlocked(trimmedLower, trimmed)) return BLOCKED
   const value = kind.normalize(raw)
   if (value === null || value.length === 0) return INVALID
+  if (value.length > kind.maxLength) return TOO_LONG
   if (value !== trimmed && value !== trimmedLower) {
     if (kind.isBlocked(value.toLowerCase(), value)) return BLOCKED
   }

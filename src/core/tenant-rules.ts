@@ -3,7 +3,13 @@
  * normalisers and blocked sets, source ranks, attribute types. Tenants not named in the config
  * share the compiled "*" defaults.
  */
-import type { AttributeType, IdentityConfig, TenantIdentityConfig } from './config.js'
+import {
+  DEFAULT_MAX_ATTRIBUTE_LENGTH,
+  DEFAULT_MAX_NOTE_LENGTH,
+  type AttributeType,
+  type IdentityConfig,
+  type TenantIdentityConfig,
+} from './config.js'
 import { compileIdentifierType, type CompiledIdentifierType } from './identifiers.js'
 
 export interface CompiledTenant {
@@ -15,6 +21,10 @@ export interface CompiledTenant {
   readonly timelineCap: number
   readonly suppressForgotten: boolean
   readonly idempotenceWindow: number
+  /** Longest string attribute value kept (characters). */
+  readonly maxAttributeLength: number
+  /** Longest note kept on the timeline (characters); longer ones are truncated. */
+  readonly maxNoteLength: number
 }
 
 export interface CompiledTenants {
@@ -39,6 +49,8 @@ export function compileTenant(cfg: TenantIdentityConfig): CompiledTenant {
     timelineCap: cfg.timelineCap,
     suppressForgotten: cfg.suppressForgotten,
     idempotenceWindow: Math.max(1, Math.floor(cfg.idempotenceWindow)),
+    maxAttributeLength: cfg.maxAttributeLength ?? DEFAULT_MAX_ATTRIBUTE_LENGTH,
+    maxNoteLength: cfg.maxNoteLength ?? DEFAULT_MAX_NOTE_LENGTH,
   }
 }
 

@@ -69,7 +69,14 @@ export interface ProfileSnapshot {
 }
 
 export type DropReason =
-  'blocked' | 'invalid' | 'unknown-type' | 'limit-exceeded' | 'anchor-not-linkable' | 'suppressed'
+  | 'blocked'
+  | 'invalid'
+  /** Longer than the type's maxLength after normalisation. */
+  | 'too-long'
+  | 'unknown-type'
+  | 'limit-exceeded'
+  | 'anchor-not-linkable'
+  | 'suppressed'
 
 export interface DroppedIdentifier {
   readonly identifier: Identifier
@@ -78,7 +85,8 @@ export interface DroppedIdentifier {
 
 export interface DroppedAttribute {
   readonly field: string
-  readonly reason: 'unknown-field' | 'type-mismatch'
+  /** too-long: a string value over the tenant's maxAttributeLength. */
+  readonly reason: 'unknown-field' | 'type-mismatch' | 'too-long'
 }
 
 export type DeadLetterReason =

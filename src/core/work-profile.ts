@@ -7,6 +7,7 @@
  */
 import { provenanceWins } from './attributes.js'
 import type { MergeEvidence, ProfileRecord } from './state-records.js'
+import { capNote } from './text.js'
 import type { CompiledTenant } from './tenant-rules.js'
 import {
   addMember,
@@ -286,7 +287,8 @@ export function addTimelineEntry(t: CompiledTenant, p: WorkProfile, entry: Timel
   while (i < p.timeline.length && newerFirst(p.timeline[i] as TimelineEntry, entry) <= 0) i++
   if (i >= t.timelineCap) return
   const timeline = ownTimeline(p)
-  timeline.splice(i, 0, entry)
+  const note = capNote(entry.note, t.maxNoteLength)
+  timeline.splice(i, 0, note === entry.note ? entry : { ...entry, note })
   if (timeline.length > t.timelineCap) timeline.length = t.timelineCap
   p.dirty = true
 }

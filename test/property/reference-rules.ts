@@ -37,7 +37,7 @@ export type NormalisedIdentifier =
 export type ParsedAttribute =
   | { readonly kind: 'value'; readonly value: AttributeValue }
   | { readonly kind: 'empty' }
-  | { readonly kind: 'dropped'; readonly reason: 'unknown-field' | 'type-mismatch' }
+  | { readonly kind: 'dropped'; readonly reason: 'unknown-field' | 'type-mismatch' | 'too-long' }
 
 /** The parts borrowed from the real code: how raw values become canonical ones. */
 export interface ModelHooks {
@@ -103,7 +103,10 @@ export interface ModelStep {
   readonly deadLetterReason: 'no-identifiers' | 'conflicting-anchors' | null
   readonly profileId: string | null
   readonly dropped: Array<{ key: string; reason: DropReason }>
-  readonly droppedAttributes: Array<{ field: string; reason: 'unknown-field' | 'type-mismatch' }>
+  readonly droppedAttributes: Array<{
+    field: string
+    reason: 'unknown-field' | 'type-mismatch' | 'too-long'
+  }>
   ambiguous: boolean
   readonly effects: ModelEffect[]
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander'
 import { loadIdentityConfig } from '../../config/identity-config.js'
+import { DEFAULT_MAX_LINE_BYTES } from '../ndjson.js'
 import { formatSummary, runResolve } from '../resolve-run.js'
 
 interface ResolveFlags {
@@ -10,6 +11,7 @@ interface ResolveFlags {
   readonly store: 'rocksdb' | 'memory'
   readonly flushEvery: string
   readonly cacheEntries: string
+  readonly maxLineBytes: string
 }
 
 function positiveInteger(name: string, text: string): number {
@@ -37,6 +39,11 @@ export function registerResolveCommand(program: Command): void {
     )
     .option('--flush-every <n>', 'events per state write batch', '1000')
     .option('--cache-entries <n>', 'decoded state records kept in memory', '200000')
+    .option(
+      '--max-line-bytes <n>',
+      'longest input line read; longer lines are dead-lettered line-too-long, never held in memory',
+      String(DEFAULT_MAX_LINE_BYTES),
+    )
     .action(async (flags: ResolveFlags) => {
       if (flags.store === 'memory' && flags.state !== undefined) {
         throw new Error(
@@ -52,6 +59,7 @@ export function registerResolveCommand(program: Command): void {
         store: flags.store,
         flushEvery: positiveInteger('--flush-every', flags.flushEvery),
         cacheEntries: positiveInteger('--cache-entries', flags.cacheEntries),
+        maxLineBytes: positiveInteger('--max-line-bytes', flags.maxLineBytes),
       })
       process.stderr.write(`${formatSummary(summary, flags.output)}\n`)
     })
