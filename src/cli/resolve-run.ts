@@ -162,8 +162,14 @@ export function formatSummary(summary: ResolveSummary, outputDir: string): strin
   const seconds = (summary.elapsedMs / 1000).toFixed(2)
   return [
     `resolved ${summary.events} events in ${seconds} s (${summary.eventsPerSecond} events/s)`,
-    `  applied ${summary.applied}, duplicates ${summary.duplicates}, dead letters ${summary.deadLetters}`,
+    `  applied ${summary.applied}, duplicates ${summary.duplicates}${conflicting(summary)}, dead letters ${summary.deadLetters}`,
     `  profiles ${summary.profiles}, merges ${summary.merges}, reassignments ${summary.reassignments}, refusals ${summary.refusals}, deletions ${summary.deletions}`,
     `  output in ${outputDir}`,
   ].join('\n')
+}
+
+/** Said only when there are some: an eventId repeated with other content (a producer bug). */
+function conflicting(summary: ResolveSummary): string {
+  const n = summary.conflictingDuplicates
+  return n === 0 ? '' : ` (${n} with other content than the first)`
 }

@@ -42,6 +42,8 @@ export interface ResolveStats {
   events: number
   applied: number
   duplicates: number
+  /** Duplicates whose eventId was first applied with other content (a subset of duplicates). */
+  conflictingDuplicates: number
   deadLetters: number
   merges: number
   reassignments: number
@@ -67,6 +69,7 @@ export class BatchResolver {
     events: 0,
     applied: 0,
     duplicates: 0,
+    conflictingDuplicates: 0,
     deadLetters: 0,
     merges: 0,
     reassignments: 0,
@@ -199,6 +202,7 @@ export class BatchResolver {
         break
       case 'duplicate':
         stats.duplicates++
+        if (decision.outcome.conflictingDuplicate) stats.conflictingDuplicates++
         break
       case 'dead-lettered':
         stats.deadLetters++

@@ -8,6 +8,7 @@ import type { TopicRole } from '../topology/roles.js'
 import { BatchResolver, type ResolverInput } from './batch-resolver.js'
 import { InvalidInputError } from './invalid-input.js'
 import { CommitGatedStore } from './commit-gated-store.js'
+import { reportConflictingDuplicate } from './conflicting-duplicate.js'
 import { NO_METRICS, type TaskMetrics } from './metrics.js'
 import type {
   ChangelogSource,
@@ -170,6 +171,7 @@ export class PartitionTask {
       const decideWindow = async (): Promise<void> => {
         await this.resolver.processWindow(window, async (input, decision) => {
           const { record } = input as WindowItem
+          reportConflictingDuplicate(decision.outcome, this.options.logger, this.metrics)
           for (const output of decision.outputs) {
             outgoing.push(await this.encode(output, record))
           }
