@@ -1,3 +1,4 @@
+import { OUTPUT_KINDS } from '../codecs/output-kinds.js'
 import type { Resolver, StateRecord } from '../core/resolver.js'
 import type { Decision } from '../core/state.js'
 import type { ContactEvent, InputPosition } from '../core/types.js'
@@ -210,10 +211,8 @@ export class BatchResolver {
     }
     if (decision.outcome.ambiguous) stats.ambiguous++
     for (const output of decision.outputs) {
-      if (output.kind === 'merged') stats.merges++
-      else if (output.kind === 'reassigned') stats.reassignments++
-      else if (output.kind === 'merge-refused') stats.refusals++
-      else if (output.kind === 'deleted') stats.deletions++
+      const stat = OUTPUT_KINDS[output.kind].stat
+      if (stat !== null) stats[stat]++
     }
   }
 }
