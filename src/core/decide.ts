@@ -20,7 +20,7 @@ import { profileKey, seenKey, tenantMetaKey } from './keys.js'
 import { decideForget, decideNote, decideUnlink } from './maintenance-events.js'
 import { prepareIdentifiers } from './prepare-identifiers.js'
 import { profileIdFor } from './profile-id.js'
-import { firstCandidateKey, firstRoundKeys } from './read-rounds.js'
+import { firstCandidateId, firstRoundKeys } from './read-rounds.js'
 import type { Decision, StateReader } from './state.js'
 import type { StateRecord } from './state-records.js'
 import { StateView } from './state-view.js'
@@ -85,12 +85,9 @@ async function readFirstRound(
   event: ContactEvent,
   ids: readonly PreparedIdentifier[],
 ): Promise<void> {
-  const reading = view.load(firstRoundKeys(event.tenant, event.eventId, keysOf(ids)))
+  const linkKeys = ids.map((id) => id.key)
+  const reading = view.load(firstRoundKeys(event.tenant, event.eventId, linkKeys))
   if (reading !== undefined) await reading
-}
-
-function* keysOf(ids: readonly PreparedIdentifier[]): Iterable<string> {
-  for (const id of ids) yield id.key
 }
 
 /** Identifiers forgotten with `suppressForgotten` are dropped `suppressed`. */
@@ -128,10 +125,8 @@ async function readProfiles(
   const predictedNew =
     (event.type ?? 'identify') === 'identify' &&
     (anchor !== null ? view.get(anchor.key)?.type !== 'link' : heldIds.length === 0)
-  const candidate = predictedNew ? profileIdFor(tenant, event.eventId, 0) : ''
-  const extraKeys = predictedNew
-    ? [ring.ringKey, firstCandidateKey(tenant, event.eventId)]
-    : [ring.ringKey]
+  const candidate = predictedNew ? firstCandidateId(tenant, event.eventId) : ''
+  const extraKeys = predictedNew ? [ring.ringKey, profileKey(tenant, candidate)] : [ring.ringKey]
   const roots = view.findRoots(tenant, heldIds, extraKeys, ctx)
   ctx.roots = roots instanceof Map ? roots : await roots
   const chains = ctx.roots.size > 0 ? view.loadChains(tenant, ctx.roots.values()) : undefined
@@ -171,7 +166,8 @@ async function decideKind(
     }
     default: {
       const unreachable: never = type
-      return unreachable
+      void unreachable
+      return null
     }
   }
 }

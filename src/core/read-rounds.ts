@@ -9,21 +9,18 @@
  *     or a profile id collision.
  */
 import { idempotenceKeys } from './idempotence.js'
-import { profileKey } from './keys.js'
 import { profileIdFor } from './profile-id.js'
 
 /** Round 1. */
 export function firstRoundKeys(
   tenant: string,
   eventId: string,
-  linkKeys: Iterable<string>,
+  linkKeys: readonly string[],
 ): string[] {
-  const keys = idempotenceKeys(tenant, eventId)
-  for (const key of linkKeys) keys.push(key)
-  return keys
+  return [...idempotenceKeys(tenant, eventId), ...linkKeys]
 }
 
-/** Round 2's guess for an event that creates a profile: the key of its ordinal-0 id. */
-export function firstCandidateKey(tenant: string, eventId: string): string {
-  return profileKey(tenant, profileIdFor(tenant, eventId, 0))
+/** Round 2's guess for an event that creates a profile: its ordinal-0 id (rule 10). */
+export function firstCandidateId(tenant: string, eventId: string): string {
+  return profileIdFor(tenant, eventId, 0)
 }

@@ -2,7 +2,7 @@ import type { IdentityConfig } from '../core/config.js'
 import { ringKeysAhead } from '../core/idempotence.js'
 import { parseKey, profileKey, tenantMetaKey } from '../core/keys.js'
 import { linkKeysOf } from '../core/prepare-identifiers.js'
-import { firstCandidateKey, firstRoundKeys } from '../core/read-rounds.js'
+import { firstCandidateId, firstRoundKeys } from '../core/read-rounds.js'
 import type { StateRecord } from '../core/state-records.js'
 import { compileTenants } from '../core/tenant-rules.js'
 import type { ContactEvent } from '../core/types.js'
@@ -53,7 +53,7 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
       for (const event of events) {
         const { tenant, eventId } = event
         for (const key of firstRoundKeys(tenant, eventId, linkKeysFor(event))) keys.add(key)
-        keys.add(firstCandidateKey(tenant, eventId))
+        keys.add(profileKey(tenant, firstCandidateId(tenant, eventId)))
       }
       return [...keys]
     },
