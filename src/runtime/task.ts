@@ -8,8 +8,8 @@ import type { TopicRole } from '../topology/roles.js'
 import { BatchResolver, type ResolverInput } from './batch-resolver.js'
 import { InvalidInputError } from './invalid-input.js'
 import { CommitGatedStore } from './commit-gated-store.js'
-import { reportConflictingDuplicate } from './conflicting-duplicate.js'
 import { NO_METRICS, type TaskMetrics } from './metrics.js'
+import { reportConflictingDuplicate } from './conflicting-duplicate.js'
 import type {
   ChangelogSource,
   CommittedPosition,

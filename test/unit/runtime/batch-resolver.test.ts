@@ -141,15 +141,4 @@ describe('BatchResolver', () => {
     const reopened = await BatchResolver.open({ resolver: createResolver(config), store })
     expect(reopened.storedSequence).toBe(30)
   })
-
-  it('counts conflicting duplicates apart, as a part of the duplicates', async () => {
-    const batch = await BatchResolver.open({
-      resolver: createResolver(config),
-      store: new MemoryStore(),
-    })
-    const [a, b] = stream(2) as [ResolverInput, ResolverInput]
-    const reusedId = { ...b, event: { ...b.event, eventId: a.event.eventId } }
-    const stats = await resolveAll(batch, [a, a, reusedId], () => undefined)
-    expect(stats).toMatchObject({ applied: 1, duplicates: 2, conflictingDuplicates: 1 })
-  })
 })
