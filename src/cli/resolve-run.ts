@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { OUTPUT_KINDS, outputKindOf } from '../codecs/output-kinds.js'
 import type { IdentityConfig } from '../core/config.js'
 import type { StateRecord } from '../core/resolver.js'
 import type { ContactEvent, OutputRecord } from '../core/types.js'
@@ -39,18 +40,28 @@ export interface ResolveSummary extends ResolveStats {
   readonly eventsPerSecond: number
 }
 
-/** The files `unifier resolve` writes, one per output kind (docs/cli.md). */
+/**
+ * The files `unifier resolve` writes (docs/cli.md): the live profiles at the end, and one file
+ * per output kind, named in src/codecs/output-kinds.ts (the names here are for readers).
+ */
 export const OUTPUT_FILES = {
   profiles: 'profiles.ndjson',
-  changelog: 'changelog.ndjson',
-  merges: 'merges.ndjson',
-  reassignments: 'reassignments.ndjson',
-  deletions: 'deletions.ndjson',
-  refused: 'refused.ndjson',
-  deadLetter: 'dead-letter.ndjson',
+  changelog: OUTPUT_KINDS.profile.file,
+  merges: OUTPUT_KINDS.merged.file,
+  reassignments: OUTPUT_KINDS.reassigned.file,
+  deletions: OUTPUT_KINDS.deleted.file,
+  refused: OUTPUT_KINDS['merge-refused'].file,
+  deadLetter: OUTPUT_KINDS['dead-letter'].file,
 } as const
 
-type OutputWriters = Record<keyof typeof OUTPUT_FILES, NdjsonWriter>
+/** A writer per file name. */
+type OutputWriters = ReadonlyMap<string, NdjsonWriter>
+
+function writerFor(writers: OutputWriters, file: string): NdjsonWriter {
+  const writer = writers.get(file)
+  if (writer === undefined) throw new Error(`no writer for ${file}`)
+  return writer
+}
 
 /** Runs NDJSON events through the resolver into NDJSON output files. Bad lines never stop it. */
 export async function runResolve(options: ResolveRunOptions): Promise<ResolveSummary> {
@@ -76,14 +87,13 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
             throw err
           },
         )
-  const writers = Object.fromEntries(
-    Object.entries(OUTPUT_FILES).map(([name, file]) => [
-      name,
-      new NdjsonWriter(join(options.outputDir, file)),
-    ]),
-  ) as OutputWriters
+  const files = new Set<string>([OUTPUT_FILES.profiles])
+  for (const row of Object.values(OUTPUT_KINDS)) files.add(row.file)
+  const writers: OutputWriters = new Map(
+    [...files].map((file) => [file, new NdjsonWriter(join(options.outputDir, file))]),
+  )
   const closeAll = async () => {
-    const closed = await Promise.allSettled(Object.values(writers).map((writer) => writer.close()))
+    const closed = await Promise.allSettled([...writers.values()].map((writer) => writer.close()))
     await store.close()
     await removeTemporaryState()
     const failed = closed.find((result) => result.status === 'rejected')
@@ -103,14 +113,14 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
       ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
       progress: new Progress('resolving', options.progressStream ?? process.stderr),
       onOutput: (line, event, output) => writeOutput(writers, line, event, output),
-      onBadLine: (bad) => writers.deadLetter.write(bad),
+      onBadLine: (bad) => writerFor(writers, OUTPUT_FILES.deadLetter).write(bad),
     })
     const badLines = stats.badLines
 
     let profiles = 0
     for await (const profile of liveProfiles(store, codec)) {
       profiles++
-      await writers.profiles.write(profile)
+      await writerFor(writers, OUTPUT_FILES.profiles).write(profile)
     }
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6
     const events = stats.events + badLines
@@ -139,27 +149,8 @@ async function writeOutput(
   event: ContactEvent,
   output: OutputRecord,
 ) {
-  const { kind: _kind, ...record } = output
-  switch (output.kind) {
-    case 'profile':
-      return writers.changelog.write({ line, eventId: event.eventId, ...record })
-    case 'merged':
-      return writers.merges.write({ line, ...record })
-    case 'reassigned':
-      return writers.reassignments.write({ line, ...record })
-    case 'deleted':
-      return writers.deletions.write({ line, ...record })
-    case 'merge-refused':
-      return writers.refused.write({ line, ...record })
-    case 'dead-letter':
-      return writers.deadLetter.write({
-        line,
-        eventId: output.eventId,
-        tenant: output.tenant,
-        reason: output.reason,
-        detail: output.detail,
-      })
-  }
+  const row = outputKindOf(output)
+  return writerFor(writers, row.file).write(row.line(output, line, event))
 }
 
 /** The end-of-run report on stderr: what a person checks first. */
@@ -167,8 +158,14 @@ export function formatSummary(summary: ResolveSummary, outputDir: string): strin
   const seconds = (summary.elapsedMs / 1000).toFixed(2)
   return [
     `resolved ${summary.events} events in ${seconds} s (${summary.eventsPerSecond} events/s)`,
-    `  applied ${summary.applied}, duplicates ${summary.duplicates}, dead letters ${summary.deadLetters}`,
+    `  applied ${summary.applied}, duplicates ${summary.duplicates}${conflicting(summary)}, dead letters ${summary.deadLetters}`,
     `  profiles ${summary.profiles}, merges ${summary.merges}, reassignments ${summary.reassignments}, refusals ${summary.refusals}, deletions ${summary.deletions}`,
     `  output in ${outputDir}`,
   ].join('\n')
+}
+
+/** Said only when there are some: an eventId repeated with other content (a producer bug). */
+function conflicting(summary: ResolveSummary): string {
+  const n = summary.conflictingDuplicates
+  return n === 0 ? '' : ` (${n} with other content than the first)`
 }

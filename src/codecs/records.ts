@@ -11,16 +11,15 @@ import type {
   RawAttributeValue,
   TimelineEntry,
 } from '../core/types.js'
-import { roleForOutput, type TopicRole } from '../topology/roles.js'
+import type { TopicRole } from '../topology/roles.js'
 import { DecodeError } from './errors.js'
+import { outputKindOf, type DeadLetterAvro } from './output-kinds.js'
 
 /**
  * Between the core's records and the Avro records in schemas/. The shapes are kept the same on
  * purpose; these functions add what the Avro side needs (keys, dead-letter provenance), drop the
  * `kind` tag (the topic carries it) and build plain objects from avsc's decoded instances.
  */
-
-/** The input record being processed: a dead letter carries it so it can be repaired and replayed. */
 
 /** An output record as Avro key and value objects for its topic. A null value is a tombstone. */
 export interface AvroMessage {
@@ -29,60 +28,11 @@ export interface AvroMessage {
   readonly value: object | null
 }
 
-export interface DeadLetterAvro {
-  readonly reason: string
-  readonly detail: string
-  readonly tenant: string | null
-  readonly eventId: string | null
-  readonly sourceTopic: string
-  readonly sourcePartition: number
-  readonly sourceOffset: number
-  readonly sourceTimestamp: number
-  readonly originalKey: Buffer | null
-  readonly originalValue: Buffer | null
-}
-
+/** The topic and Avro shapes of each kind are rows of src/codecs/output-kinds.ts. */
 export function outputToAvro(record: OutputRecord, input: InputRecord): AvroMessage {
-  const role = roleForOutput(record.kind)
-  switch (record.kind) {
-    case 'profile':
-      return {
-        role,
-        key: { tenant: record.tenant, profileId: record.profileId },
-        value: record.profile,
-      }
-    case 'merged': {
-      const { kind: _kind, ...value } = record
-      return { role, key: { tenant: record.tenant }, value }
-    }
-    case 'reassigned': {
-      const { kind: _kind, ...value } = record
-      return { role, key: { tenant: record.tenant }, value }
-    }
-    case 'deleted': {
-      const { kind: _kind, ...value } = record
-      return { role, key: { tenant: record.tenant }, value }
-    }
-    case 'merge-refused': {
-      const { kind: _kind, ...value } = record
-      return { role, key: { tenant: record.tenant }, value }
-    }
-    case 'dead-letter': {
-      const value: DeadLetterAvro = {
-        reason: record.reason,
-        detail: record.detail,
-        tenant: record.tenant,
-        eventId: record.eventId,
-        sourceTopic: input.topic,
-        sourcePartition: input.partition,
-        sourceOffset: Number(input.offset),
-        sourceTimestamp: input.timestamp,
-        originalKey: input.key,
-        originalValue: input.value,
-      }
-      return { role, key: record.tenant === null ? null : { tenant: record.tenant }, value }
-    }
-  }
+  const row = outputKindOf(record)
+  const { key, value } = row.avro(record, input)
+  return { role: row.role, key, value }
 }
 
 // ---- decoded Avro → plain core records ----------------------------------------------------

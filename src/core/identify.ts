@@ -1,16 +1,17 @@
 /**
- * Spec rules 3–8 for one `identify` event, after normalisation, dead-letter checks and state
- * reads. Identifiers are handled strongest priority first (the anchor, then links by priority,
- * type, value), so limits and refusals never depend on the order the event listed them in.
+ * Spec rules 3–4 for one `identify` event, after normalisation, dead-letter checks and state
+ * reads; the limits they consult (rule 5) are in limits.ts. Identifiers are handled strongest
+ * priority first (the anchor, then links by priority, type, value), so limits and refusals never
+ * depend on the order the event listed them in.
  */
 import { parseAttributes } from './attributes.js'
 import type { DecisionContext, PreparedIdentifier } from './decision-context.js'
+import { admits, mergeRefusal } from './limits.js'
 import type { DroppedAttribute } from './types.js'
 import {
   addChannel,
   addIdentifier,
   addTimelineEntry,
-  countType,
   isOlder,
   newWorkProfile,
   removeIdentifier,
@@ -25,21 +26,8 @@ export interface IdentifyResult {
   readonly droppedAttributes: readonly DroppedAttribute[]
 }
 
-/** The first identifier type whose limit the merged set would exceed, or null. */
-function exceededLimit(ctx: DecisionContext, a: WorkProfile, b: WorkProfile): string | null {
-  if (a.anchor !== null && b.anchor !== null) return 'anchor'
-  for (const kind of ctx.t.identifierTypes.values()) {
-    if (kind.limit === Number.POSITIVE_INFINITY) continue
-    if (countType(a, kind.type) + countType(b, kind.type) > kind.limit) return kind.type
-  }
-  return null
-}
-
 function attach(ctx: DecisionContext, target: WorkProfile, id: PreparedIdentifier): void {
-  if (countType(target, id.kind.type) >= id.kind.limit) {
-    ctx.dropped.push({ identifier: id.raw, reason: 'limit-exceeded' })
-    return
-  }
+  if (!admits(ctx, target, id)) return
   addIdentifier(target, id.identifier)
   if (id.kind.role === 'anchor') target.anchor = id.identifier
   ctx.writeLink(id, target)
@@ -53,7 +41,7 @@ function tryMerge(
   refused: Set<WorkProfile>,
 ): void {
   if (refused.has(other)) return
-  const limitType = exceededLimit(ctx, target, other)
+  const limitType = mergeRefusal(ctx.t, target, other)
   if (limitType !== null) {
     ctx.outputs.push({
       kind: 'merge-refused',
@@ -71,17 +59,14 @@ function tryMerge(
   ctx.merge(target, other, via.identifier)
 }
 
-/** Rule 3: a link held by another anchored profile moves to the target (limits permitting). */
+/** Rule 3: a link held by another anchored profile moves to the target (rule 5 permitting). */
 function reassign(
   ctx: DecisionContext,
   target: WorkProfile,
   from: WorkProfile,
   id: PreparedIdentifier,
 ): void {
-  if (countType(target, id.kind.type) >= id.kind.limit) {
-    ctx.dropped.push({ identifier: id.raw, reason: 'limit-exceeded' })
-    return
-  }
+  if (!admits(ctx, target, id)) return
   removeIdentifier(from, id.identifier.type, id.identifier.value)
   addIdentifier(target, id.identifier)
   ctx.writeLink(id, target)

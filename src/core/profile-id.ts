@@ -9,7 +9,8 @@
 const HEX = '0123456789abcdef'
 const BYTE_HEX = Array.from({ length: 256 }, (_, b) => HEX[b >>> 4]! + HEX[b & 15]!)
 
-function fmix(h: number): number {
+/** murmur3's finaliser; shared with idempotence.ts's content hash. */
+export function fmix(h: number): number {
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
@@ -18,7 +19,8 @@ function fmix(h: number): number {
   return h >>> 0
 }
 
-function mixIn(h: number, k: number): number {
+/** One murmur3 mixing step of `k` into the lane `h`. */
+export function mixIn(h: number, k: number): number {
   k = Math.imul(k, 0xcc9e2d51)
   k = (k << 15) | (k >>> 17)
   k = Math.imul(k, 0x1b873593)

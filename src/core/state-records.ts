@@ -120,6 +120,11 @@ export interface TenantMetaRecord {
 export interface SeenRecord {
   readonly type: 'seen'
   readonly slot: number
+  /**
+   * idempotence.ts's contentHash of the applied event, to tell a repeat with other content.
+   * Absent in marks written before it existed: their content is unknown.
+   */
+  readonly content?: number
 }
 
 /**

@@ -166,4 +166,9 @@ export interface EventOutcome {
   readonly droppedAttributes: readonly DroppedAttribute[]
   /** Two or more anchored profiles matched an un-anchored event (spec rule 4). */
   readonly ambiguous: boolean
+  /**
+   * A `duplicate` whose eventId was applied with other content (a producer reusing ids): still
+   * no effect (rule 9), but counted and logged. False for every other outcome.
+   */
+  readonly conflictingDuplicate: boolean
 }

@@ -1,3 +1,4 @@
+import { OUTPUT_KINDS } from '../codecs/output-kinds.js'
 import type { Resolver, StateRecord } from '../core/resolver.js'
 import type { Decision } from '../core/state.js'
 import type { ContactEvent, InputPosition } from '../core/types.js'
@@ -56,6 +57,8 @@ export interface ResolveStats {
   events: number
   applied: number
   duplicates: number
+  /** Duplicates whose eventId was first applied with other content (a subset of duplicates). */
+  conflictingDuplicates: number
   deadLetters: number
   merges: number
   reassignments: number
@@ -75,6 +78,7 @@ export class BatchResolver {
     events: 0,
     applied: 0,
     duplicates: 0,
+    conflictingDuplicates: 0,
     deadLetters: 0,
     merges: 0,
     reassignments: 0,
@@ -224,6 +228,7 @@ export class BatchResolver {
         break
       case 'duplicate':
         stats.duplicates++
+        if (decision.outcome.conflictingDuplicate) stats.conflictingDuplicates++
         break
       case 'dead-lettered':
         stats.deadLetters++
@@ -231,10 +236,8 @@ export class BatchResolver {
     }
     if (decision.outcome.ambiguous) stats.ambiguous++
     for (const output of decision.outputs) {
-      if (output.kind === 'merged') stats.merges++
-      else if (output.kind === 'reassigned') stats.reassignments++
-      else if (output.kind === 'merge-refused') stats.refusals++
-      else if (output.kind === 'deleted') stats.deletions++
+      const stat = OUTPUT_KINDS[output.kind].stat
+      if (stat !== null) stats[stat]++
     }
   }
 }

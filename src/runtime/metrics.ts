@@ -5,6 +5,8 @@ export interface TaskMetrics {
   events(partition: number, count: number): void
   outputs(kind: string, count: number): void
   deadLetters(reason: string, count: number): void
+  /** Events dropped as duplicates although their content differs from the first (rule 9). */
+  conflictingDuplicates(count: number): void
   batch(seconds: number): void
   commit(seconds: number): void
   /** A task failed with `code` (src/runtime/failure-policy.ts) and its transaction was aborted. */
@@ -19,6 +21,7 @@ export const NO_METRICS: TaskMetrics = {
   events: () => undefined,
   outputs: () => undefined,
   deadLetters: () => undefined,
+  conflictingDuplicates: () => undefined,
   batch: () => undefined,
   commit: () => undefined,
   aborts: () => undefined,
@@ -49,6 +52,11 @@ export class PrometheusMetrics implements TaskMetrics {
     name: 'unifier_dead_letters_total',
     help: 'Records sent to the dead-letter topic, by reason',
     labelNames: ['reason'],
+    registers: [this.registry],
+  })
+  private readonly conflictingDuplicatesTotal = new Counter({
+    name: 'unifier_conflicting_duplicates_total',
+    help: 'Events dropped as duplicates of an eventId first applied with other content (a producer reusing ids)',
     registers: [this.registry],
   })
   private readonly batchSeconds = new Histogram({
@@ -106,6 +114,9 @@ export class PrometheusMetrics implements TaskMetrics {
   }
   deadLetters(reason: string, count: number): void {
     this.deadLettersTotal.inc({ reason }, count)
+  }
+  conflictingDuplicates(count: number): void {
+    this.conflictingDuplicatesTotal.inc(count)
   }
   batch(seconds: number): void {
     this.batchSeconds.observe(seconds)

@@ -1,26 +1,20 @@
 import type { IdentityConfig } from '../core/config.js'
-import { normalizeIdentifier } from '../core/identifiers.js'
-import {
-  RING_CHUNK,
-  linkKey,
-  parseKey,
-  profileKey,
-  seenKey,
-  seenRingKey,
-  tenantMetaKey,
-} from '../core/keys.js'
-import { profileIdFor } from '../core/profile-id.js'
+import { ringKeysAhead } from '../core/idempotence.js'
+import { parseKey, profileKey, tenantMetaKey } from '../core/keys.js'
+import { linkKeysOf } from '../core/prepare-identifiers.js'
+import { firstCandidateId, firstRoundKeys } from '../core/read-rounds.js'
 import type { StateRecord } from '../core/state-records.js'
 import { compileTenants } from '../core/tenant-rules.js'
 import type { ContactEvent } from '../core/types.js'
 
 /**
  * Guesses which state keys a window of events will read, so the batch resolver can ask the
- * store for all of them in one round trip instead of two or three per event. It mirrors the
- * core's first read rounds (src/core/decide.ts): tenant meta, seen-event and idempotence-ring
- * keys, link keys of the normalised identifiers, the candidate profile key; then the profile
- * chains behind the links found. Only a hint: a wrong guess costs a wasted read, never a wrong
- * decision, because the core still reads everything it needs through the overlay.
+ * store for all of them in one round trip instead of two or three per event. It asks the
+ * core's src/core/read-rounds.ts and idempotence.ts for the keys of the first read rounds
+ * (tenant meta, seen mark, link keys, the candidate profile key, the idempotence-ring records),
+ * then reads the profile chains behind the links found. Only a hint: a wrong guess costs a
+ * wasted read, never a wrong decision, because the core still reads everything it needs
+ * through the overlay.
  */
 export interface StatePrefetcher {
   /** Keys the events will read before anything about the state is known. */
@@ -42,17 +36,14 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
   const tenants = compileTenants(config)
   // Normalising (phones above all) is not free: do it once per event for both rounds.
   const linkKeysSeen = new WeakMap<ContactEvent, string[]>()
-  const linkKeysOf = (event: ContactEvent): string[] => {
+  const linkKeysFor = (event: ContactEvent): string[] => {
     const known = linkKeysSeen.get(event)
     if (known !== undefined) return known
     const t = tenants.get(event.tenant)
-    const keys: string[] = []
-    if (t !== null && Array.isArray(event.identifiers)) {
-      for (const raw of event.identifiers) {
-        const r = normalizeIdentifier(t.identifierTypes, raw.type, raw.value)
-        if (r.ok) keys.push(linkKey(event.tenant, r.kind.type, r.value))
-      }
-    }
+    const keys =
+      t !== null && Array.isArray(event.identifiers)
+        ? linkKeysOf(t, event.tenant, event.identifiers)
+        : []
     linkKeysSeen.set(event, keys)
     return keys
   }
@@ -60,10 +51,9 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
     firstKeys(events) {
       const keys = new Set<string>()
       for (const event of events) {
-        keys.add(tenantMetaKey(event.tenant))
-        keys.add(seenKey(event.tenant, event.eventId))
-        keys.add(profileKey(event.tenant, profileIdFor(event.tenant, event.eventId, 0)))
-        for (const key of linkKeysOf(event)) keys.add(key)
+        const { tenant, eventId } = event
+        for (const key of firstRoundKeys(tenant, eventId, linkKeysFor(event))) keys.add(key)
+        keys.add(profileKey(tenant, firstCandidateId(tenant, eventId)))
       }
       return [...keys]
     },
@@ -72,7 +62,7 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
       const eventsPerTenant = new Map<string, number>()
       for (const event of events) {
         eventsPerTenant.set(event.tenant, (eventsPerTenant.get(event.tenant) ?? 0) + 1)
-        for (const key of linkKeysOf(event)) {
+        for (const key of linkKeysFor(event)) {
           const link = read.get(key)
           if (link?.type === 'link') keys.add(profileKey(event.tenant, link.profileId))
         }
@@ -80,14 +70,9 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
       // The idempotence-ring records the window will overwrite: one per RING_CHUNK events.
       for (const [tenant, count] of eventsPerTenant) {
         const t = tenants.get(tenant)
-        const meta = read.get(tenantMetaKey(tenant))
-        const applied = meta?.type === 'tenant-meta' ? meta.applied : 0
         if (t === null) continue
-        const slots = Math.min(count, t.idempotenceWindow)
-        for (let i = 0; i < slots; i += RING_CHUNK) {
-          keys.add(seenRingKey(tenant, (applied + i) % t.idempotenceWindow))
-        }
-        keys.add(seenRingKey(tenant, (applied + slots - 1) % t.idempotenceWindow))
+        const meta = read.get(tenantMetaKey(tenant))
+        for (const key of ringKeysAhead(t, tenant, meta, count)) keys.add(key)
       }
       return [...keys]
     },

@@ -10,6 +10,7 @@ import { StoreError } from '../state/store-error.js'
 import { TaskFailure, type FailureCode } from './failure-policy.js'
 import { InvalidInputError } from './invalid-input.js'
 import { NO_METRICS, type TaskMetrics } from './metrics.js'
+import { reportConflictingDuplicate } from './conflicting-duplicate.js'
 import type {
   ChangelogSource,
   CommittedPosition,
@@ -200,6 +201,7 @@ export class PartitionTask {
         try {
           await this.resolver.processWindow(window, async (input, decision) => {
             const { record } = input as WindowItem
+            reportConflictingDuplicate(decision.outcome, this.options.logger, this.metrics)
             for (const output of decision.outputs) {
               outgoing.push(await this.encode(output, record))
             }

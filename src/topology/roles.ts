@@ -1,5 +1,3 @@
-import type { OutputRecord } from '../core/types.js'
-
 /**
  * The topics the processor knows by role. The topology file names and sizes them; the role
  * fixes what they carry, so the key/value schemas are a code contract, not configuration.
@@ -47,24 +45,6 @@ export const ROLE_SCHEMAS: Readonly<Record<TopicRole, TopicSchemas | null>> = {
   'merge-refused': { key: 'TenantKey', value: 'MergeRefused' },
   'dead-letter': { key: 'TenantKey', value: 'DeadLetter' },
   'state-changelog': null,
-}
-
-/** Where each output record kind goes. */
-export function roleForOutput(kind: OutputRecord['kind']): TopicRole {
-  switch (kind) {
-    case 'profile':
-      return 'profile-changelog'
-    case 'merged':
-      return 'profile-merged'
-    case 'reassigned':
-      return 'link-reassigned'
-    case 'deleted':
-      return 'profile-deleted'
-    case 'merge-refused':
-      return 'merge-refused'
-    case 'dead-letter':
-      return 'dead-letter'
-  }
 }
 
 /** TopicNameStrategy: the registry subject for a topic's keys or values. */

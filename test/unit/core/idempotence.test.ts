@@ -71,3 +71,81 @@ describe('rule 9: eviction from the window', () => {
     expect(r.outcome.status).toBe('applied')
   })
 })
+
+// Issue 11: an eventId repeated with other content is a producer bug; rule 9 still drops it,
+// but the outcome says so (the runtime counts and logs it).
+describe('rule 9: conflicting duplicates', () => {
+  const first = {
+    eventId: 'e1',
+    timestamp: 1_700_000_000_000,
+    ids: { email: 'ann@x.com', phone: '+12125550100' },
+    attributes: { points: 1 },
+    note: 'hi',
+  }
+
+  it('a redelivery with the same content is a plain duplicate', async () => {
+    const d = await given(identityConfig(), [first])
+    const r = await d.send(first)
+    expect(r.outcome.status).toBe('duplicate')
+    expect(r.outcome.conflictingDuplicate).toBe(false)
+  })
+
+  it('the same content written differently (identifier order, case, attribute order) is a plain duplicate', async () => {
+    const d = await given(identityConfig(), [first])
+    const r = await d.send({
+      ...first,
+      ids: { phone: '(212) 555-0100', email: ' Ann@X.com ' },
+      attributes: { points: 1 },
+    })
+    expect(r.outcome.status).toBe('duplicate')
+    expect(r.outcome.conflictingDuplicate).toBe(false)
+  })
+
+  it.each([
+    ['another identifier', { ids: { email: 'bob@x.com' } }],
+    ['another attribute value', { attributes: { points: 2 } }],
+    ['another note', { note: 'bye' }],
+    ['another source', { source: 'store' }],
+    ['another timestamp', { timestamp: 1_700_000_000_001 }],
+    ['another kind (forget)', { type: 'forget' as const }],
+  ])(
+    'the same eventId with %s is a conflicting duplicate that changes nothing',
+    async (_, change) => {
+      const d = await given(identityConfig(), [first])
+      const before = [...d.state.map]
+      const r = await d.send({ ...first, ...change })
+      expect(r.outcome.status).toBe('duplicate')
+      expect(r.outcome.conflictingDuplicate).toBe(true)
+      expect(r.writes).toEqual([])
+      expect(r.outputs).toEqual([])
+      expect([...d.state.map]).toEqual(before)
+    },
+  )
+
+  it('the first content stays the reference: after a conflicting one, a redelivery of the first is plain', async () => {
+    const d = await given(identityConfig(), [first, { ...first, ids: { email: 'bob@x.com' } }])
+    expect(d.outcomes[1]?.conflictingDuplicate).toBe(true)
+    const r = await d.send(first)
+    expect(r.outcome.conflictingDuplicate).toBe(false)
+  })
+
+  it('a mark from state written before marks kept a content hash counts as a plain duplicate', async () => {
+    const d = await given(identityConfig(), [first])
+    const key = stateKeys.seenKey('acme', 'e1')
+    const mark = d.state.map.get(key)
+    expect(mark).toMatchObject({ type: 'seen', content: expect.any(Number) })
+    if (mark?.type !== 'seen') return
+    d.state.map.set(key, { type: 'seen', slot: mark.slot })
+    const r = await d.send({ ...first, ids: { email: 'bob@x.com' } })
+    expect(r.outcome.status).toBe('duplicate')
+    expect(r.outcome.conflictingDuplicate).toBe(false)
+  })
+
+  it('applied and dead-lettered events are never flagged', async () => {
+    const d = await given(identityConfig(), [first])
+    expect(d.outcomes[0]?.conflictingDuplicate).toBe(false)
+    const r = await d.send({ eventId: 'e2', ids: { email: 'null' } })
+    expect(r.outcome.status).toBe('dead-lettered')
+    expect(r.outcome.conflictingDuplicate).toBe(false)
+  })
+})

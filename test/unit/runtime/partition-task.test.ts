@@ -16,6 +16,8 @@ import { createResolver } from '../../../src/core/resolver.js'
 import { EmbeddedProcessorLog } from '../../../src/embedded/embedded-log.js'
 import { embeddedCodec } from '../../../src/embedded/json-codec.js'
 import { LocalLog } from '../../../src/embedded/local-log.js'
+import type { Logger } from '../../../src/ports/logger.js'
+import { PrometheusMetrics, type TaskMetrics } from '../../../src/runtime/metrics.js'
 import type { TransactionalSink } from '../../../src/runtime/ports.js'
 import { PartitionTask } from '../../../src/runtime/task.js'
 import { RocksDbStore } from '../../../src/state/rocksdb-store.js'
@@ -69,7 +71,7 @@ function failingSink(sink: TransactionalSink, failOn: number): TransactionalSink
 }
 
 async function openTask(
-  options: { failOn?: number; storeDir?: string } = {},
+  options: { failOn?: number; storeDir?: string; logger?: Logger; metrics?: TaskMetrics } = {},
 ): Promise<PartitionTask> {
   const p = ports()
   const sink = await p.openSink(0)
@@ -81,7 +83,8 @@ async function openTask(
     sink: options.failOn === undefined ? sink : failingSink(sink, options.failOn),
     changelog: p.changelog(0),
     position: p.position(0),
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     commitIntervalMs: 1_000_000,
     maxTransactionEvents: 4,
   })
@@ -162,5 +165,50 @@ describe('PartitionTask', () => {
     await second.close({ commit: true })
     expect(await outputs('profile-changelog')).toEqual(expected.changelog)
     expect(await outputs('profile-merged')).toEqual(expected.merged)
+  })
+})
+
+/** A Logger that keeps what it was given at warn level. */
+function recordingLogger(): Logger & { warnings: Array<{ obj: object; msg?: string }> } {
+  const warnings: Array<{ obj: object; msg?: string }> = []
+  const logger = {
+    warnings,
+    debug: () => undefined,
+    info: () => undefined,
+    error: () => undefined,
+    warn: (obj: object, msg?: string) => void warnings.push({ obj, ...(msg ? { msg } : {}) }),
+    child: () => logger,
+  }
+  return logger
+}
+
+describe('PartitionTask: conflicting duplicates', () => {
+  it('an eventId repeated with other content is counted and logged with tenant and eventId only', async () => {
+    const [firstLine] = (await readFile(DEFAULT_START.input, 'utf8')).split('\n')
+    const first = JSON.parse(firstLine!) as { eventId: string; identifiers: object }
+    const reused = { ...first, identifiers: { email: 'someone.else@x.com' } }
+    await log.commit([
+      { topic: 'contact-events', partition: 0, key: null, value: Buffer.from(firstLine!) },
+      {
+        topic: 'contact-events',
+        partition: 0,
+        key: null,
+        value: Buffer.from(JSON.stringify(reused)),
+      },
+    ])
+    const logger = recordingLogger()
+    const metrics = new PrometheusMetrics()
+    const task = await openTask({ logger, metrics })
+    await drive(task)
+    await task.close({ commit: true })
+
+    // the plain redelivery is silent; the one with other content is reported once
+    const reports = logger.warnings.filter((w) => JSON.stringify(w.obj).includes(first.eventId))
+    expect(reports).toEqual([
+      { obj: { tenant: 'acme', eventId: first.eventId }, msg: expect.any(String) },
+    ])
+    expect(JSON.stringify(reports)).not.toContain('someone.else')
+    const text = await metrics.registry.metrics()
+    expect(text).toMatch(/^unifier_conflicting_duplicates_total 1$/m)
   })
 })

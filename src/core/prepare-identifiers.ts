@@ -1,0 +1,76 @@
+/**
+ * Spec rule 1 for one event: normalise every identifier (identifiers.ts, deny-list.ts), drop
+ * what cannot identify anyone, remove repeats, and order the rest strongest first, so every
+ * later rule sees the same list whatever order the event listed them in.
+ */
+import type { PreparedIdentifier } from './decision-context.js'
+import { normalizeIdentifier } from './identifiers.js'
+import { linkKey } from './keys.js'
+import type { CompiledTenant } from './tenant-rules.js'
+import type { DroppedIdentifier, Identifier } from './types.js'
+
+export interface PreparedIdentifiers {
+  /** Usable identifiers, each once, strongest first (priority, then type, then value). */
+  readonly ids: PreparedIdentifier[]
+  /** Identifiers dropped by normalisation, in event order (later rules append to this list). */
+  readonly dropped: DroppedIdentifier[]
+}
+
+export function prepareIdentifiers(
+  t: CompiledTenant,
+  tenant: string,
+  raws: readonly Identifier[],
+): PreparedIdentifiers {
+  const dropped: DroppedIdentifier[] = []
+  const ids: PreparedIdentifier[] = []
+  // repeats: a linear scan for the usual handful of identifiers, a set for bulk events
+  let keys: Set<string> | null = null
+  for (const raw of raws) {
+    const r = normalizeIdentifier(t.identifierTypes, raw?.type, raw?.value)
+    if (!r.ok) {
+      const reported =
+        typeof raw?.type === 'string' && typeof raw.value === 'string'
+          ? raw
+          : { type: String(raw?.type ?? ''), value: String(raw?.value ?? '') }
+      dropped.push({ identifier: reported, reason: r.reason })
+      continue
+    }
+    const key = linkKey(tenant, r.kind.type, r.value)
+    if (keys === null && ids.length >= 16) keys = new Set(ids.map((id) => id.key))
+    if (keys !== null ? keys.has(key) : ids.some((id) => id.key === key)) continue
+    keys?.add(key)
+    ids.push({
+      kind: r.kind,
+      value: r.value,
+      key,
+      identifier: { type: r.kind.type, value: r.value },
+      raw,
+    })
+  }
+  ids.sort(strongestFirst)
+  return { ids, dropped }
+}
+
+/**
+ * The link keys of the identifiers that survive normalisation, in event order, repeats kept:
+ * what the state prefetch reads ahead without building the full prepared list.
+ */
+export function linkKeysOf(
+  t: CompiledTenant,
+  tenant: string,
+  raws: readonly Identifier[],
+): string[] {
+  const keys: string[] = []
+  for (const raw of raws) {
+    const r = normalizeIdentifier(t.identifierTypes, raw?.type, raw?.value)
+    if (r.ok) keys.push(linkKey(tenant, r.kind.type, r.value))
+  }
+  return keys
+}
+
+function strongestFirst(a: PreparedIdentifier, b: PreparedIdentifier): number {
+  if (a.kind.priority !== b.kind.priority) return a.kind.priority < b.kind.priority ? -1 : 1
+  if (a.kind.type !== b.kind.type) return a.kind.type < b.kind.type ? -1 : 1
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1
+  return 0
+}

@@ -1,0 +1,26 @@
+/**
+ * Which state keys an event reads, round by round, so that the core (decide.ts) and the
+ * runtime's read-ahead (src/runtime/state-prefetch.ts) cannot drift apart:
+ * (1) the tenant's ring position and the event's seen mark (rule 9) and every identifier's link
+ *     key; a duplicate stops here;
+ * (2) the idempotence ring record, the profiles the links name and, when the link records show
+ *     the event will create a profile, its first candidate id (rule 10);
+ * (3+) only for union-find chains longer than one hop, the membership chunks of large profiles,
+ *     or a profile id collision.
+ */
+import { idempotenceKeys } from './idempotence.js'
+import { profileIdFor } from './profile-id.js'
+
+/** Round 1. */
+export function firstRoundKeys(
+  tenant: string,
+  eventId: string,
+  linkKeys: readonly string[],
+): string[] {
+  return [...idempotenceKeys(tenant, eventId), ...linkKeys]
+}
+
+/** Round 2's guess for an event that creates a profile: its ordinal-0 id (rule 10). */
+export function firstCandidateId(tenant: string, eventId: string): string {
+  return profileIdFor(tenant, eventId, 0)
+}
