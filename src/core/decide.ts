@@ -207,7 +207,7 @@ export async function decideEvent(
   const chains = ctx.roots.size > 0 ? view.loadChains(tenant, ctx.roots.values()) : undefined
   if (chains !== undefined) await chains
 
-  let profileId: string | null = null
+  let profileId: string | null
   let ambiguous = false
   let droppedAttributes: readonly DroppedAttribute[] = NONE
   switch (type) {
