@@ -44,7 +44,7 @@ node_sh_main() {
     mkdir -p "$root/.node" || return 1
     tmp="$(mktemp -d "$root/.node/.install.XXXXXX")" || return 1
     # npm pack fetches the exact version and checks it against the registry's integrity hash.
-    if ! tarball="$(cd "$tmp" && npm pack --silent "node-$arch@$version")" ||
+    if ! tarball="$(cd "$tmp" && npm pack --loglevel=error "node-$arch@$version")" ||
       ! tar -xzf "$tmp/$tarball" -C "$tmp" ||
       [[ "$("$tmp/package/bin/node" --version 2>/dev/null)" != "v$version" ]]; then
       echo "scripts/node.sh: could not install node-$arch@$version" >&2
