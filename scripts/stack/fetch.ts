@@ -51,6 +51,7 @@ async function maven(args: string[], log: (line: string) => void): Promise<void>
     const output = error as { stdout?: string; stderr?: string }
     throw new Error(
       `Maven failed (${args.join(' ')}):\n${output.stdout ?? ''}${output.stderr ?? ''}`.trim(),
+      { cause: error },
     )
   }
 }
