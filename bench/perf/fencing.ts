@@ -90,7 +90,7 @@ async function oneKill(config: Config, run: number): Promise<{ stallMs: number; 
   })()
 
   let child: UnifierChild = await start()
-  let stallMs = Number.NaN
+  let stallMs: number
   try {
     // steady flow first
     const deadline = Date.now() + 120_000
