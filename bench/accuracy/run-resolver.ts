@@ -3,7 +3,7 @@
  * the processors use (NDJSON line parsing → batch resolver with prefetch → store), and its
  * final partition read back from the store.
  */
-import { parseEventLine } from '../../src/cli/event-line.js'
+import { parseEventLine } from '../../src/codecs/event-line.js'
 import { openLines } from '../../src/cli/ndjson.js'
 import { liveProfiles } from '../../src/state/profiles.js'
 import type { IdentityConfig } from '../../src/core/config.js'

@@ -11,7 +11,7 @@ import {
 } from '../runtime/batch-resolver.js'
 import { createStatePrefetcher } from '../runtime/state-prefetch.js'
 import type { RecordCodec } from '../state/record-codec.js'
-import { parseEventLine } from './event-line.js'
+import { parseEventLine } from '../codecs/event-line.js'
 import type { LineSource } from './ndjson.js'
 import { Progress } from './progress.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseEventLine } from '../../../src/cli/event-line.js'
+import { parseEventLine } from '../../../src/codecs/event-line.js'
 import {
   MAX_EVENT_TIMESTAMP,
   parseDatetime,

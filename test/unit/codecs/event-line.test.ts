@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseEventLine } from '../../../src/cli/event-line.js'
+import { parseEventLine } from '../../../src/codecs/event-line.js'
 
 const line = (fields: Record<string, unknown>) =>
   JSON.stringify({
