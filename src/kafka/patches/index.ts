@@ -3,6 +3,7 @@ import { KafkajsPatchError } from './errors.js'
 import { checkFetchedOffset } from './fetched-offset.js'
 import { installPartitionGrouping } from './partition-grouping.js'
 import { installFastProduceEncoding } from './produce-encoding.js'
+import { installRequestQueueTimeout } from './request-queue-timeout.js'
 
 /**
  * The one way src/kafka gets kafkajs: every patch of kafkajs's internals is installed here,
@@ -43,6 +44,7 @@ export function loadKafkajs(): Kafkajs {
   installPartitionGrouping()
   const kafkajs = require('kafkajs') as Kafkajs
   installFastProduceEncoding()
+  installRequestQueueTimeout()
   checkFetchedOffset()
   loaded = kafkajs
   return kafkajs
