@@ -1,4 +1,5 @@
 import type { DeadLetterReason } from '../core/types.js'
+import { CodedError } from '../ports/coded-error.js'
 
 /**
  * Why a record could not be decoded. The runtime dead-letters these (the record itself is
@@ -6,15 +7,10 @@ import type { DeadLetterReason } from '../core/types.js'
  */
 export type DecodeFailure = Extract<DeadLetterReason, 'undecodable' | 'unknown-schema'>
 
-export class DecodeError extends Error {
+export class DecodeError extends CodedError<DecodeFailure> {
   override readonly name = 'DecodeError'
-  readonly retriable = false
-  constructor(
-    readonly code: DecodeFailure,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
+  constructor(code: DecodeFailure, message: string, options?: { cause?: unknown }) {
+    super(code, message, false, options)
   }
 }
 
@@ -30,16 +26,14 @@ export type RegistryFailure =
   | 'registry-rejected'
   | 'invalid-record'
 
-export class SchemaRegistryError extends Error {
+export class SchemaRegistryError extends CodedError<RegistryFailure> {
   override readonly name = 'SchemaRegistryError'
-  readonly retriable: boolean
   constructor(
-    readonly code: RegistryFailure,
+    code: RegistryFailure,
     message: string,
     readonly subject: string | null = null,
     options?: { cause?: unknown },
   ) {
-    super(message, options)
-    this.retriable = code === 'registry-unavailable'
+    super(code, message, code === 'registry-unavailable', options)
   }
 }

@@ -10,6 +10,7 @@ import type { IdentityConfig, TenantIdentityConfig } from '../core/config.js'
 import { hasControlCharacter } from '../core/text.js'
 import { finalizeTenant, mergeSections } from './identity-config-rules.js'
 import { identityFileSchema, RESERVED_NAMES } from './identity-config-schema.js'
+import { CodedError } from '../ports/coded-error.js'
 
 export const DEFAULTS_TENANT = '*'
 
@@ -20,15 +21,13 @@ export interface ConfigIssue {
   readonly message: string
 }
 
-export class IdentityConfigError extends Error {
-  readonly code = 'invalid-identity-config'
-  readonly retriable = false
-
+export class IdentityConfigError extends CodedError<'invalid-identity-config'> {
   constructor(
     readonly origin: string,
     readonly issues: readonly ConfigIssue[],
   ) {
     super(
+      'invalid-identity-config',
       `${origin}: invalid identity config\n` +
         issues
           .map(
@@ -36,6 +35,7 @@ export class IdentityConfigError extends Error {
               `  ${origin}:${i.line ?? '?'}: ${i.path === '' ? '(root)' : i.path}: ${i.message}`,
           )
           .join('\n'),
+      false,
     )
     this.name = 'IdentityConfigError'
   }

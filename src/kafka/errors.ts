@@ -1,3 +1,5 @@
+import { CodedError } from '../ports/coded-error.js'
+
 /** Why the processor's Kafka log cannot open. Neither is retriable: the topics need changing. */
 export type ProcessorTopicsFailure =
   /** An input, state or output topic does not exist (`unifier topology apply` creates it). */
@@ -5,14 +7,10 @@ export type ProcessorTopicsFailure =
   /** The state changelog has not as many partitions as the input (each task owns one of each). */
   | 'topics-not-copartitioned'
 
-export class ProcessorTopicsError extends Error {
+export class ProcessorTopicsError extends CodedError<ProcessorTopicsFailure> {
   override readonly name = 'ProcessorTopicsError'
-  readonly retriable = false
-  constructor(
-    readonly code: ProcessorTopicsFailure,
-    message: string,
-  ) {
-    super(message)
+  constructor(code: ProcessorTopicsFailure, message: string) {
+    super(code, message, false)
   }
 }
 

@@ -1,22 +1,11 @@
 import { stateKeys, type StateRecord } from '../core/resolver.js'
 import type { MembersRecord, ProfileRecord } from '../core/state-records.js'
-import type { AttributeValue, Identifier, TimelineEntry } from '../core/types.js'
+import type { Identifier, ProfileSnapshot } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import type { RecordCodec } from './record-codec.js'
 
-/** One line of profiles.ndjson: the live profile as a downstream user sees it. */
-export interface ExportedProfile {
-  readonly tenant: string
-  readonly profileId: string
-  readonly anchor: Identifier | null
-  readonly identifiers: readonly Identifier[]
-  readonly channels: readonly string[]
-  readonly attributes: Readonly<Record<string, AttributeValue>>
-  readonly timeline: readonly TimelineEntry[]
-  readonly mergedFrom: readonly string[]
-  readonly createdAt: number
-  readonly updatedAt: number
-}
+/** One line of profiles.ndjson: the live profile as a downstream user sees it (no provenance). */
+export type ExportedProfile = Omit<ProfileSnapshot, 'provenance'>
 
 const byTypeThenValue = (a: Identifier, b: Identifier): number =>
   a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0

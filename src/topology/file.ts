@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { parseDocument } from 'yaml'
 import { z } from 'zod'
 import { TOPIC_ROLES, type TopicRole } from './roles.js'
+import { CodedError } from '../ports/coded-error.js'
 
 /**
  * The topology file (topology/topics.yaml): every topic by role with its size and configs.
@@ -32,10 +33,11 @@ export interface TopologyOverrides {
   readonly replicationFactor?: number
 }
 
-export class TopologyFileError extends Error {
+export class TopologyFileError extends CodedError<'invalid-topology'> {
   override readonly name = 'TopologyFileError'
-  readonly code = 'invalid-topology' as const
-  readonly retriable = false
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid-topology', message, false, options)
+  }
 }
 
 // Kafka's own rule for topic names.

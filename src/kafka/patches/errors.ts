@@ -1,3 +1,5 @@
+import { CodedError } from '../../ports/coded-error.js'
+
 /**
  * Why kafkajs could not be loaded with our patches. None is retriable: each needs a code or
  * dependency change (see "Patches of third-party internals" in docs/ARCHITECTURE.md).
@@ -10,13 +12,9 @@ export type KafkajsPatchFailure =
   /** An internal the patches rely on is missing or has another shape. */
   | 'kafkajs-internals-changed'
 
-export class KafkajsPatchError extends Error {
+export class KafkajsPatchError extends CodedError<KafkajsPatchFailure> {
   override readonly name = 'KafkajsPatchError'
-  readonly retriable = false
-  constructor(
-    readonly code: KafkajsPatchFailure,
-    message: string,
-  ) {
-    super(message)
+  constructor(code: KafkajsPatchFailure, message: string) {
+    super(code, message, false)
   }
 }
