@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto'
+import type { Consumer, Kafka, PartitionAssigner } from 'kafkajs'
+import type { ChangelogRecord } from '../runtime/ports.js'
+import { loadKafkajs } from './patches/index.js'
+
+/** A group of one that takes every partition of the topic (kafkajs has no manual assignment). */
+function allPartitions(topic: string, partitions: number): PartitionAssigner {
+  const { AssignerProtocol } = loadKafkajs()
+  const every = Array.from({ length: partitions }, (_, p) => p)
+  return () => ({
+    name: 'UnifierReplica',
+    version: 1,
+    protocol: ({ topics }) => ({
+      name: 'UnifierReplica',
+      metadata: AssignerProtocol.MemberMetadata.encode({
+        version: 1,
+        topics,
+        userData: Buffer.alloc(0),
+      }),
+    }),
+    assign: async ({ members }) =>
+      members.map((member, i) => ({
+        memberId: member.memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: i === 0 ? { [topic]: every } : {},
+          userData: Buffer.alloc(0),
+        }),
+      })),
+  })
+}
+
+export interface FollowedBatch {
+  readonly partition: number
+  readonly records: readonly ChangelogRecord[]
+  /** The last offset the batch covered (transaction markers included). */
+  readonly lastOffset: string
+  readonly highWatermark: string
+  /** Broker timestamp of the batch's last record (ms), when it has one. */
+  readonly lastTimestamp: number | null
+}
+
+export interface ChangelogFollowerOptions {
+  readonly kafka: Kafka
+  readonly topic: string
+  readonly partitions: number
+  /** Per partition, the offset to read from (null: the log start). */
+  readonly from: ReadonlyMap<number, string | null>
+  readonly groupPrefix: string
+  readonly onBatch: (batch: FollowedBatch) => Promise<void>
+}
+
+/**
+ * Follows every partition of the state changelog with read_committed, without end: what a
+ * standby replica of Kafka Streams does, for a read side (the Profile API in Kafka mode). Its
+ * throwaway group commits nothing; the caller keeps its own positions with the state.
+ */
+export class ChangelogFollower {
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async start(options: ChangelogFollowerOptions): Promise<ChangelogFollower> {
+    const { kafka, topic, partitions } = options
+    const consumer = kafka.consumer({
+      groupId: `${options.groupPrefix}-replica-${randomUUID()}`,
+      partitionAssigners: [allPartitions(topic, partitions)],
+      readUncommitted: false,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxWaitTimeInMs: 100,
+    })
+    // A fetch of nothing but transaction markers never reaches eachBatch: the position still
+    // moves past them (else a partition ending in a marker would look one behind for ever).
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0) return
+      void options.onBatch({
+        partition: payload.partition,
+        records: [],
+        lastOffset: payload.lastOffset,
+        highWatermark: payload.highWatermark,
+        lastTimestamp: null,
+      })
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat }) => {
+        const records: ChangelogRecord[] = []
+        for (const m of batch.messages) {
+          if (m.key === null) continue
+          records.push({ offset: m.offset, key: m.key.toString('utf8'), value: m.value })
+        }
+        const last = batch.messages.at(-1)
+        await options.onBatch({
+          partition: batch.partition,
+          records,
+          lastOffset: batch.lastOffset(),
+          highWatermark: batch.highWatermark,
+          lastTimestamp: last === undefined ? null : Number(last.timestamp),
+        })
+        await heartbeat()
+      },
+    })
+    for (const [partition, offset] of options.from) {
+      if (offset !== null) consumer.seek({ topic, partition, offset })
+    }
+    return new ChangelogFollower(consumer)
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect()
+  }
+}
+
+/** The runtime's FollowChangelog over Kafka (src/runtime/state-replica.ts). */
+export function kafkaChangelogFollower(options: {
+  readonly kafka: Kafka
+  readonly topic: string
+  readonly partitions: number
+  readonly groupPrefix: string
+}): (
+  from: ReadonlyMap<number, string | null>,
+  onBatch: (batch: FollowedBatch) => Promise<void>,
+) => Promise<ChangelogFollower> {
+  return (from, onBatch) => ChangelogFollower.start({ ...options, from, onBatch })
+}
