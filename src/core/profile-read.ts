@@ -126,6 +126,21 @@ async function readProfileSet(
   return set === null ? { kind: 'unknown' } : { kind: 'set', set }
 }
 
+/** The live profile holding a normalised identifier, or null when none does. */
+export async function readByIdentifier(
+  tenant: string,
+  identifier: Identifier,
+  state: StateReader<StateRecord>,
+): Promise<ProfileSnapshot | null> {
+  const view = new StateView(state)
+  const key = linkKey(tenant, identifier.type, identifier.value)
+  await view.load([key])
+  const link = view.get(key)
+  if (link?.type !== 'link') return null
+  const set = await readSet(view, tenant, link.profileId)
+  return set === null ? null : toSnapshot(tenant, set.record, set.members)
+}
+
 /** One identifier of a profile and why it is there. */
 export interface HeldIdentifier {
   readonly identifier: Identifier
