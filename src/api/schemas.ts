@@ -65,11 +65,6 @@ export const SHARED_SCHEMAS = {
     'a merge: `merged` retired into `survivor` by an event, through the identifier `via`',
   ),
   TimelineEntry: object({ eventId: str, timestamp: millis, source: str, note: str }),
-  Profile: object(
-    profileProperties,
-    undefined,
-    'a live profile, as one line of profiles.ndjson (`unifier resolve`)',
-  ),
   ProfileAnswer: object(
     {
       ...profileProperties,
@@ -80,6 +75,7 @@ export const SHARED_SCHEMAS = {
       ),
     },
     Object.keys(profileProperties),
+    'a live profile, as one line of profiles.ndjson (`unifier resolve`), plus `resolvedFrom` for a merged-away id',
   ),
   IdentifierAnswer: object({
     ...profileProperties,
@@ -207,7 +203,6 @@ export type SharedSchemaName =
   | 'Evidence'
   | 'Merge'
   | 'TimelineEntry'
-  | 'Profile'
   | 'ProfileAnswer'
   | 'IdentifierAnswer'
   | 'HeldIdentifier'
