@@ -93,6 +93,8 @@ class SharedStore implements KeyValueStore {
  * Killed midway, the next start continues from the last commit.
  */
 export class EmbeddedService {
+  private appending: Promise<void> = Promise.resolve()
+
   private constructor(
     private readonly log: LocalLog,
     private readonly processor: Processor,
@@ -154,16 +156,40 @@ export class EmbeddedService {
   }
 
   /**
-   * Resolves once everything the input log held at start is committed and its state is in
+   * Resolves once the input up to `until` (default: what the log held at start) is committed and its state is in
    * `store` (the task applies it just after the commit: the store's changelog checkpoint then
    * reaches the log's state-changelog end); throws EmbeddedProcessorFailed if the processor
    * fails first.
    */
-  async caughtUp(pollMs = 20): Promise<void> {
-    while ((await committed(this.log)) < this.inputEnd || !(await this.storeCurrent())) {
+  async caughtUp(until: bigint = this.inputEnd, pollMs = 20): Promise<void> {
+    while ((await committed(this.log)) < until || !(await this.storeCurrent())) {
       if (this.processor.health().status === 'failed') throw new EmbeddedProcessorFailed()
       await new Promise((r) => setTimeout(r, pollMs))
     }
+  }
+
+  /**
+   * Appends NDJSON event lines to the input log (the processor picks them up as it polls);
+   * returns the input end after them, for `caughtUp`. Appends are serialised: the local log
+   * assigns offsets from its end, so two at once would collide.
+   */
+  append(lines: readonly string[]): Promise<bigint> {
+    const run = this.appending.then(async () => {
+      await this.log.commit(
+        lines.map((line) => ({
+          topic: INPUT,
+          partition: 0,
+          key: null,
+          value: Buffer.from(line, 'utf8'),
+        })),
+      )
+      return this.log.endOffset(INPUT, 0)
+    })
+    this.appending = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
   }
 
   /** The store holds every state write the log has committed. */

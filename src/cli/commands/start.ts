@@ -40,6 +40,8 @@ export interface StartOptions {
 export interface StartedEmbedded {
   /** The API's base URL, or null with --no-serve. */
   readonly url: string | null
+  /** The running service (null with --no-serve, which has stopped it). */
+  readonly service: EmbeddedService | null
   /** Closes the server, commits what is open and closes the state. */
   stop(): Promise<void>
 }
@@ -74,7 +76,7 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
     options.out(formatEmbeddedReport(await service.report()))
     if (options.port === null) {
       await service.stop()
-      return { url: null, stop: async () => undefined }
+      return { url: null, service: null, stop: async () => undefined }
     }
     const readSide = new ProfileReadSide(config, service.store)
     const server = await startApiServer({
@@ -102,6 +104,7 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
     let stopping: Promise<void> | null = null
     return {
       url,
+      service,
       stop: () =>
         (stopping ??= (async () => {
           try {
