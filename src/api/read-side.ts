@@ -265,7 +265,7 @@ export class ProfileReadSide {
   ): Answer<Identifier> {
     const q: QueryIdentifier = normalizeQuery(this.tenants, tenant, type, value)
     if (q.ok) return ok(q.identifier)
-    const which = name === undefined ? 'the identifier' : name
+    const prefix = name === undefined ? '' : `${name}: `
     switch (q.reason) {
       case 'unknown-tenant':
         return fail(404, 'tenant-not-found', 'the tenant is not configured')
@@ -273,19 +273,19 @@ export class ProfileReadSide {
         return fail(
           422,
           'unknown-type',
-          `${which}: the tenant has no identifier type ${JSON.stringify(type)}`,
+          `${prefix}the tenant has no identifier type ${JSON.stringify(type)} (resolution rule 1)`,
         )
       case 'blocked':
         return fail(
           422,
           'blocked',
-          `${which}: the value is blocked (a placeholder on the deny-list or the tenant's blocked values; resolution rule 1)`,
+          `${prefix}the ${type} value is blocked: a placeholder on the built-in deny-list or one of the tenant's blocked values or patterns (resolution rule 1)`,
         )
       case 'invalid':
         return fail(
           422,
           'invalid',
-          `${which}: the value is not a valid ${type} after normalisation (resolution rule 1)`,
+          `${prefix}the value is not a valid ${type} after normalisation (resolution rule 1)`,
         )
     }
   }
