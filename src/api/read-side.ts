@@ -392,7 +392,8 @@ function reasonJson(r: ApartReason): ReasonJson {
     case 'not-connected':
       return {
         kind: r.kind,
-        message: 'no event named identifiers of both profiles',
+        message:
+          'nothing in the state joins them: no merge between their profiles, no identifier that left one for the other, no rule that keeps them apart',
       }
   }
 }

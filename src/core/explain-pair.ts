@@ -8,7 +8,10 @@
  *  2. different anchors: a profile holds at most one anchor, no event can merge the two;
  *  3. a limit: the two together would hold more identifiers of a type than its limit allows,
  *     so any merge of them is refused (rule 5);
- *  4. not connected: no event named identifiers of both (as far as state shows).
+ *  4. not connected: nothing in state joins them (no merge between the two sets, no identifier
+ *     that left one for the other) and no rule keeps them apart.
+ * State keeps a link's latest attachment only: a reassignment and an unlink followed by a new
+ * attachment look the same, and 1. names the later event in both cases.
  * Read-only; identifiers must be normalised already (profile-read.ts normalizeQuery).
  */
 import { linkKey } from './keys.js'
