@@ -48,6 +48,14 @@ function parameters(route: RouteSpec): Json[] {
   return out
 }
 
+/** Fastify's `:param` → `{param}`; its `::` (a literal colon, as in `identifiers:batchGet`) → `:`. */
+export function openApiPath(url: string): string {
+  return url
+    .split('::')
+    .map((part) => part.replace(/:([A-Za-z]+)/g, '{$1}'))
+    .join(':')
+}
+
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK',
   400: 'Malformed request (`bad-request`)',
@@ -59,7 +67,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 export function openApiDocument(options: OpenApiOptions): Json {
   const paths: { [path: string]: { [method: string]: Json } } = {}
   for (const route of ROUTES) {
-    const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}')
+    const path = openApiPath(route.url)
     const responses: { [status: string]: Json } = {}
     for (const [status, schema] of Object.entries(route.schema.response)) {
       responses[status] = {
@@ -69,11 +77,20 @@ export function openApiDocument(options: OpenApiOptions): Json {
       }
     }
     const params = parameters(route)
+    const body = route.schema.body
     ;(paths[path] ??= {})[route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
       description: route.description,
       ...(params.length > 0 ? { parameters: params } : {}),
+      ...(body === undefined
+        ? {}
+        : {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: toDocument(body) } },
+            },
+          }),
       responses,
     }
   }

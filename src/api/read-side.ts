@@ -10,6 +10,7 @@ import { explainPair, type ApartReason, type ExplainStep } from '../core/explain
 import {
   normalizeQuery,
   readByIdentifier,
+  readManyByIdentifier,
   readProfile,
   readProfileIdentifiers,
   type QueryIdentifier,
@@ -129,6 +130,19 @@ export type ExplainAnswer =
       readonly reason: ReasonJson
     }
 
+/** At most this many identifiers per batchGet. */
+export const BATCH_GET_MAX = 1000
+
+/** One entry of a batchGet answer, aligned with the request's identifiers. */
+export type BatchGetResult = Identifier &
+  (
+    | { readonly status: 200; readonly profile: IdentifierAnswer }
+    | {
+        readonly status: 404 | 422
+        readonly error: { readonly code: ApiErrorCode; readonly message: string }
+      }
+  )
+
 export class ProfileReadSide {
   private readonly tenants: CompiledTenants
   private readonly codec: RecordCodec<StateRecord> = msgpackCodec<StateRecord>()
@@ -166,6 +180,38 @@ export class ProfileReadSide {
       const p = await readByIdentifier(tenant, q.body, state)
       if (p === null) return fail(404, 'not-found', 'no profile holds this identifier')
       return ok({ ...exported(p), matched: q.body })
+    })
+  }
+
+  /**
+   * Many identifiers in one call (one snapshot, batched reads): each result carries the
+   * identifier as sent and either the profile (status 200) or the error the single lookup
+   * would have answered (404, 422).
+   */
+  batchGet(
+    tenant: string,
+    identifiers: readonly Identifier[],
+  ): Promise<Answer<{ readonly results: readonly BatchGetResult[] }>> {
+    return this.reading(tenant, async (state) => {
+      const queries = identifiers.map((id) => this.normalize(tenant, id.type, id.value))
+      const valid: Identifier[] = []
+      for (const q of queries) if (q.ok) valid.push(q.body)
+      const found = await readManyByIdentifier(tenant, valid, state)
+      let next = 0
+      const results = identifiers.map((sent, i): BatchGetResult => {
+        const q = queries[i] as Answer<Identifier>
+        const asSent = { type: sent.type, value: sent.value }
+        if (!q.ok) return { ...asSent, status: 422, error: { code: q.code, message: q.message } }
+        const profile = found[next++] ?? null
+        if (profile === null)
+          return {
+            ...asSent,
+            status: 404,
+            error: { code: 'not-found', message: 'no profile holds this identifier' },
+          }
+        return { ...asSent, status: 200, profile: { ...exported(profile), matched: q.body } }
+      })
+      return ok({ results })
     })
   }
 

@@ -3,12 +3,13 @@
  * registers these (server.ts) and /openapi.json is generated from the same table (openapi.ts),
  * so the document cannot drift from what is served.
  */
-import { PARAMS, QUERIES, ref, type JsonSchema } from './schemas.js'
+import { BODIES, PARAMS, QUERIES, ref, type JsonSchema } from './schemas.js'
 
 export type OperationId =
   | 'getProfile'
   | 'getProfileIdentifiers'
   | 'getIdentifier'
+  | 'batchGetIdentifiers'
   | 'explain'
   | 'health'
   | 'metrics'
@@ -16,14 +17,16 @@ export type OperationId =
 
 export interface RouteSpec {
   readonly operationId: OperationId
-  readonly method: 'GET'
-  /** Fastify syntax (`:param`). */
+  readonly method: 'GET' | 'POST'
+  /** Fastify syntax (`:param`; `::` is a literal colon). */
   readonly url: string
   readonly summary: string
   readonly description: string
   readonly schema: {
     readonly params?: JsonSchema
     readonly querystring?: JsonSchema
+    /** A JSON request body. */
+    readonly body?: JsonSchema
     /** Status → schema of its JSON body. */
     readonly response: Readonly<Record<number, JsonSchema>>
   }
@@ -71,6 +74,19 @@ export const ROUTES: readonly RouteSpec[] = [
     schema: {
       params: PARAMS.identifier,
       response: { 200: ref('IdentifierAnswer'), ...errors(400, 404, 422, 503) },
+    },
+  },
+  {
+    operationId: 'batchGetIdentifiers',
+    method: 'POST',
+    url: `${TENANT_PREFIX}/identifiers::batchGet`,
+    summary: 'Up to 1,000 identifiers in one call',
+    description:
+      'Each identifier is looked up as by GET /identifiers/{type}/{value}, all from one snapshot of the state. The results are in the order asked, each with the identifier as sent and either the profile (status 200) or the error the single lookup would answer (404, 422).',
+    schema: {
+      params: PARAMS.tenant,
+      body: BODIES.batchGet,
+      response: { 200: ref('BatchGetAnswer'), ...errors(400, 404, 503) },
     },
   },
   {

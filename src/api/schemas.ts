@@ -81,6 +81,25 @@ export const SHARED_SCHEMAS = {
     ...profileProperties,
     matched: { ...ref('Identifier'), description: 'the identifier after normalisation' },
   }),
+  BatchGetAnswer: object({
+    results: {
+      type: 'array',
+      description: 'one per identifier asked, in the same order',
+      items: object(
+        {
+          type: { ...str, description: 'as sent' },
+          value: { ...str, description: 'as sent' },
+          status: { type: 'integer', enum: [200, 404, 422] },
+          profile: ref('IdentifierAnswer'),
+          error: {
+            ...ref('ErrorDetail'),
+            description: '404 and 422: the error the single lookup would answer',
+          },
+        },
+        ['type', 'value', 'status'],
+      ),
+    },
+  }),
   HeldIdentifier: object({
     type: str,
     value: str,
@@ -159,26 +178,25 @@ export const SHARED_SCHEMAS = {
     },
     ['together', 'a', 'b'],
   ),
-  Error: object({
-    error: object({
-      code: {
-        type: 'string',
-        enum: [
-          'bad-request',
-          'not-found',
-          'deleted',
-          'tenant-not-found',
-          'unknown-type',
-          'blocked',
-          'invalid',
-          'route-not-found',
-          'unavailable',
-          'internal',
-        ],
-      },
-      message: str,
-    }),
+  ErrorDetail: object({
+    code: {
+      type: 'string',
+      enum: [
+        'bad-request',
+        'not-found',
+        'deleted',
+        'tenant-not-found',
+        'unknown-type',
+        'blocked',
+        'invalid',
+        'route-not-found',
+        'unavailable',
+        'internal',
+      ],
+    },
+    message: str,
   }),
+  Error: object({ error: ref('ErrorDetail') }),
   Health: object(
     {
       status: { type: 'string', enum: ['starting', 'running', 'stopping', 'stopped', 'failed'] },
@@ -205,6 +223,7 @@ export type SharedSchemaName =
   | 'TimelineEntry'
   | 'ProfileAnswer'
   | 'IdentifierAnswer'
+  | 'BatchGetAnswer'
   | 'HeldIdentifier'
   | 'DepartedIdentifier'
   | 'IdentifiersAnswer'
@@ -212,6 +231,7 @@ export type SharedSchemaName =
   | 'ExplainStep'
   | 'ApartReason'
   | 'ExplainAnswer'
+  | 'ErrorDetail'
   | 'Error'
   | 'Health'
 
@@ -237,6 +257,20 @@ const pairPart = (name: string): JsonSchema => ({
   pattern: '^[^:]+:',
   description: `${name} identifier as type:value (URL-encoded), e.g. email:ann@x.com`,
 })
+
+export const BODIES = {
+  batchGet: object({
+    identifiers: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      items: object({
+        type: { ...str, minLength: 1 },
+        value: { ...str, description: 'as sent; normalised by the tenant before looking' },
+      }),
+    },
+  }),
+}
 
 export const QUERIES = {
   explain: object({ a: pairPart('the first'), b: pairPart('the second') }),

@@ -125,6 +125,14 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         ? reply
         : answer(reply, await side.identifier(p.tenant ?? '', p.type ?? '', p.value ?? ''))
     },
+    batchGetIdentifiers: async (request, reply) => {
+      const p = request.params as Params
+      const body = request.body as { identifiers: Array<{ type: string; value: string }> }
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.batchGet(p.tenant ?? '', body.identifiers))
+    },
     explain: async (request, reply) => {
       const p = request.params as Params
       const q = request.query as Query

@@ -141,6 +141,42 @@ export async function readByIdentifier(
   return set === null ? null : toSnapshot(tenant, set.record, set.members)
 }
 
+/**
+ * The live profile of each normalised identifier (null where none), aligned with the input:
+ * one read round for all link records, one per union-find hop level and per chunk depth for
+ * all their profiles together, however many identifiers are asked.
+ */
+export async function readManyByIdentifier(
+  tenant: string,
+  identifiers: readonly Identifier[],
+  state: StateReader<StateRecord>,
+): Promise<Array<ProfileSnapshot | null>> {
+  const view = new StateView(state)
+  const keys = identifiers.map((id) => linkKey(tenant, id.type, id.value))
+  await view.load(keys)
+  const ids: string[] = []
+  for (const key of keys) {
+    const link = view.get(key)
+    if (link?.type === 'link') ids.push(link.profileId)
+  }
+  const roots = await view.findRoots(tenant, [...new Set(ids)])
+  await view.loadChains(tenant, roots.values())
+  const snapshots = new Map<string, ProfileSnapshot>()
+  return keys.map((key) => {
+    const link = view.get(key)
+    if (link?.type !== 'link') return null
+    const found = roots.get(link.profileId)
+    if (found === undefined) return null
+    let snapshot = snapshots.get(found.rootId)
+    if (snapshot === undefined) {
+      const members = membershipOf(tenant, found.record, (k) => view.get(k))
+      snapshot = toSnapshot(tenant, found.record, members)
+      snapshots.set(found.rootId, snapshot)
+    }
+    return snapshot
+  })
+}
+
 /** One identifier of a profile and why it is there. */
 export interface HeldIdentifier {
   readonly identifier: Identifier

@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openApiPath } from '../../../src/api/openapi.js'
 import { ROUTES } from '../../../src/api/routes.js'
 import { buildApiServer } from '../../../src/api/server.js'
 import { PrometheusMetrics } from '../../../src/runtime/metrics.js'
@@ -58,7 +59,7 @@ describe('GET /openapi.json', () => {
       ROUTES.map((r) => r.operationId).sort(),
     )
     for (const route of ROUTES) {
-      const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}')
+      const path = openApiPath(route.url)
       const op = doc.paths[path]?.[route.method.toLowerCase()]
       expect(op, path).toBeDefined()
       const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1])
@@ -99,8 +100,8 @@ describe('GET /openapi.json', () => {
   it("holds valid JSON Schemas, and the server's answers match them", async () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true })
     ajv.addSchema({ $id: 'doc', components: doc.components })
-    const schemaOf = (path: string, status: number) => {
-      const s = doc.paths[path].get.responses[String(status)].content['application/json'].schema
+    const schemaOf = (path: string, status: number, method = 'get') => {
+      const s = doc.paths[path][method].responses[String(status)].content['application/json'].schema
       return ajv.compile(
         JSON.parse(JSON.stringify(s).replaceAll('"#/components', '"doc#/components')),
       )
@@ -125,6 +126,19 @@ describe('GET /openapi.json', () => {
       ['/v1/tenants/{tenant}/explain', `${T}/explain?a=nope`, 400],
       ['/health', '/health', 200],
     ]
+    const batch = await app.inject({
+      method: 'POST',
+      url: `${T}/identifiers:batchGet`,
+      payload: {
+        identifiers: [
+          { type: 'email', value: 'ann@x.com' },
+          { type: 'email', value: 'nobody@x.com' },
+          { type: 'email', value: 'x' },
+        ],
+      },
+    })
+    const validateBatch = schemaOf('/v1/tenants/{tenant}/identifiers:batchGet', 200, 'post')
+    expect(validateBatch(batch.json()), ajv.errorsText(validateBatch.errors)).toBe(true)
     const mergedAway = (await app.inject({ url: `${T}/profiles/${c1}` })).json().mergedFrom[0]
     cases.push(['/v1/tenants/{tenant}/profiles/{profileId}', `${T}/profiles/${mergedAway}`, 200])
     for (const [path, url, status] of cases) {

@@ -108,6 +108,65 @@ describe('the Profile API over the worked example (inject)', () => {
     expect(replaced.headers['x-request-id']).not.toContain(' ')
   })
 
+  it('looks up many identifiers in one call, each answered as the single lookup would', async () => {
+    const sent = [
+      { type: 'email', value: ' Ann@X.com ' },
+      { type: 'phone', value: '+1 (212) 555-0100' },
+      { type: 'loyalty_card', value: 'L9' },
+      { type: 'email', value: 'test@test.com' },
+      { type: 'email', value: 'nobody@x.com' },
+      { type: 'shoe_size', value: '42' },
+    ]
+    const r = await app.inject({
+      method: 'POST',
+      url: `${T}/identifiers:batchGet`,
+      payload: { identifiers: sent },
+    })
+    expect(r.statusCode).toBe(200)
+    expect(r.headers['x-request-id']).toBeDefined()
+    const results = r.json().results as Array<Record<string, any>> // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(results.map((x) => [x.type, x.value, x.status, x.error?.code])).toEqual([
+      ['email', ' Ann@X.com ', 200, undefined],
+      ['phone', '+1 (212) 555-0100', 200, undefined],
+      ['loyalty_card', 'L9', 200, undefined],
+      ['email', 'test@test.com', 422, 'blocked'],
+      ['email', 'nobody@x.com', 404, 'not-found'],
+      ['shoe_size', '42', 422, 'unknown-type'],
+    ])
+    expect(results[0]?.profile.profileId).toBe(c1)
+    expect(results[1]?.profile).toEqual({
+      ...results[0]?.profile,
+      matched: { type: 'phone', value: '+12125550100' },
+    })
+    expect(results[2]?.profile.anchor).toEqual({ type: 'customer_id', value: 'C7' })
+
+    const tooMany = await app.inject({
+      method: 'POST',
+      url: `${T}/identifiers:batchGet`,
+      payload: {
+        identifiers: Array.from({ length: 1001 }, (_, i) => ({
+          type: 'email',
+          value: `u${i}@x.com`,
+        })),
+      },
+    })
+    expect([tooMany.statusCode, tooMany.json().error.code]).toEqual([400, 'bad-request'])
+    const thousand = await app.inject({
+      method: 'POST',
+      url: `${T}/identifiers:batchGet`,
+      payload: {
+        identifiers: Array.from({ length: 1000 }, (_, i) => ({
+          type: 'email',
+          value: `u${i}@x.com`,
+        })),
+      },
+    })
+    expect(thousand.statusCode).toBe(200)
+    expect(thousand.json().results).toHaveLength(1000)
+    const noBody = await app.inject({ method: 'POST', url: `${T}/identifiers:batchGet` })
+    expect([noBody.statusCode, noBody.json().error.code]).toEqual([400, 'bad-request'])
+  })
+
   it('answers a deleted profile id with 404 `deleted`', async () => {
     const { profileOf } = await sampleReadSide()
     const eve = await profileOf('customer_id', 'C3')
