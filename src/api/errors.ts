@@ -18,6 +18,12 @@ export type ApiErrorCode =
   | 'blocked'
   /** ...or it is not valid for its type after normalisation. */
   | 'invalid'
+  /** 401: no bearer token, or one the tokens file does not list. */
+  | 'unauthorized'
+  /** 403: the token does not name the tenant, or lacks the route's scope. */
+  | 'forbidden'
+  /** 429: the token's rate limit is used up; Retry-After says when to try again. */
+  | 'rate-limited'
   /** No route has this method and path. */
   | 'route-not-found'
   /** The read side is not ready (the embedded service is starting or stopping). */

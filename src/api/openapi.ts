@@ -60,7 +60,10 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK',
   400: 'Malformed request (`bad-request`)',
   404: 'Not found (`not-found`, `deleted`, `tenant-not-found`)',
+  401: 'No token, or one the tokens file does not list (`unauthorized`)',
+  403: 'The token does not name the tenant or lacks the scope (`forbidden`)',
   422: 'Refused by resolution rule 1 (`unknown-type`, `blocked`, `invalid`)',
+  429: "The token's rate limit is used up (`rate-limited`); see Retry-After",
   503: 'Not serving (`unavailable`), or the processor is not running',
 }
 
@@ -83,6 +86,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
       summary: route.summary,
       description: route.description,
       ...(params.length > 0 ? { parameters: params } : {}),
+      ...(route.scope === undefined ? {} : { security: [{ bearer: [] }] }),
       ...(body === undefined
         ? {}
         : {
@@ -102,11 +106,19 @@ export function openApiDocument(options: OpenApiOptions): Json {
       title: 'Profile Unifier Profile API',
       version: options.version,
       description:
-        'Look up and explain unified profiles. Loopback only, no tokens yet (docs/api.md).',
+        'Look up and explain unified profiles (docs/api.md). With a tokens file, tenant routes need a bearer token; without one the server listens on loopback only.',
     },
     paths,
     components: {
       schemas,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'a token from the tokens file (scope profiles:read); a server started without one listens on loopback only and checks nothing',
+        },
+      },
       headers: {
         RequestId: {
           description: 'the id of this request (echoed when the request sent a well-formed one)',

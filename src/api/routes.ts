@@ -4,6 +4,7 @@
  * so the document cannot drift from what is served.
  */
 import { BODIES, PARAMS, QUERIES, ref, type JsonSchema } from './schemas.js'
+import type { Scope } from './tokens.js'
 
 export type OperationId =
   | 'getProfile'
@@ -30,6 +31,8 @@ export interface RouteSpec {
     /** Status → schema of its JSON body. */
     readonly response: Readonly<Record<number, JsonSchema>>
   }
+  /** The scope a token needs (tenant routes), when the server has a tokens file. */
+  readonly scope?: Scope
   /** Bodies that are not JSON (the Prometheus text). */
   readonly produces?: string
 }
@@ -49,8 +52,9 @@ export const ROUTES: readonly RouteSpec[] = [
       'The live profile, in the shape of a profiles.ndjson line. A merged-away id answers the survivor with `resolvedFrom` (the retired id and the merges to the survivor); a deleted id answers 404 `deleted`.',
     schema: {
       params: PARAMS.profile,
-      response: { 200: ref('ProfileAnswer'), ...errors(400, 404, 503) },
+      response: { 200: ref('ProfileAnswer'), ...errors(400, 401, 403, 404, 429, 503) },
     },
+    scope: 'profiles:read',
   },
   {
     operationId: 'getProfileIdentifiers',
@@ -61,8 +65,9 @@ export const ROUTES: readonly RouteSpec[] = [
       'Each identifier with the event that attached it and the merges that carried it into the profile; `departed`: identifiers a merge brought in that have left since (reassigned to another profile, or detached).',
     schema: {
       params: PARAMS.profile,
-      response: { 200: ref('IdentifiersAnswer'), ...errors(400, 404, 503) },
+      response: { 200: ref('IdentifiersAnswer'), ...errors(400, 401, 403, 404, 429, 503) },
     },
+    scope: 'profiles:read',
   },
   {
     operationId: 'getIdentifier',
@@ -73,8 +78,9 @@ export const ROUTES: readonly RouteSpec[] = [
       "The value is normalised with the tenant's rules first (`+1 (212) 555-0100` finds `+12125550100`). A blocked, invalid or unknown-type value answers 422 naming the rule; an identifier nobody holds, 404.",
     schema: {
       params: PARAMS.identifier,
-      response: { 200: ref('IdentifierAnswer'), ...errors(400, 404, 422, 503) },
+      response: { 200: ref('IdentifierAnswer'), ...errors(400, 401, 403, 404, 422, 429, 503) },
     },
+    scope: 'profiles:read',
   },
   {
     operationId: 'batchGetIdentifiers',
@@ -86,8 +92,9 @@ export const ROUTES: readonly RouteSpec[] = [
     schema: {
       params: PARAMS.tenant,
       body: BODIES.batchGet,
-      response: { 200: ref('BatchGetAnswer'), ...errors(400, 404, 503) },
+      response: { 200: ref('BatchGetAnswer'), ...errors(400, 401, 403, 404, 429, 503) },
     },
+    scope: 'profiles:read',
   },
   {
     operationId: 'explain',
@@ -99,8 +106,9 @@ export const ROUTES: readonly RouteSpec[] = [
     schema: {
       params: PARAMS.tenant,
       querystring: QUERIES.explain,
-      response: { 200: ref('ExplainAnswer'), ...errors(400, 404, 422, 503) },
+      response: { 200: ref('ExplainAnswer'), ...errors(400, 401, 403, 404, 422, 429, 503) },
     },
+    scope: 'profiles:read',
   },
   {
     operationId: 'health',

@@ -8,6 +8,7 @@ import { openApiDocument } from './openapi.js'
 import type { Answer, ProfileReadSide } from './read-side.js'
 import { ROUTES, type OperationId } from './routes.js'
 import { SHARED_SCHEMAS } from './schemas.js'
+import type { AccessControl, Scope } from './tokens.js'
 
 export interface ApiAppOptions {
   readonly health: () => ProcessorHealth
@@ -20,6 +21,12 @@ export interface ApiAppOptions {
   readonly profiles?: () => ProfileReadSide | null
   /** One info line per request: method, route pattern, status, time; never the URL's values. */
   readonly logger?: Logger
+  /**
+   * Tokens (tokens.ts): with them, routes with a scope answer 401/403/429 unless the bearer
+   * token may; without them (null or absent) there is no access control, and the caller must
+   * listen on loopback only.
+   */
+  readonly access?: AccessControl | null
   /** The document's info.version. */
   readonly version?: string
 }
@@ -27,6 +34,13 @@ export interface ApiAppOptions {
 export interface ApiServerOptions extends ApiAppOptions {
   readonly host: string
   readonly port: number
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The name of the token that authorised the request (access control on). */
+    tokenName?: string
+  }
 }
 
 /** An incoming x-request-id is echoed only when it looks like an id (no log injection). */
@@ -59,12 +73,46 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  const access = options.access ?? null
+  if (access !== null) {
+    app.addHook('onRequest', async (request, reply) => {
+      const scope = (request.routeOptions.config as { scope?: Scope }).scope
+      if (scope === undefined) return
+      const tenant = (request.params as Params).tenant ?? ''
+      const header = request.headers.authorization
+      const decision = access.check(typeof header === 'string' ? header : undefined, tenant, scope)
+      if (decision.ok) {
+        request.tokenName = decision.token.name
+        return
+      }
+      switch (decision.status) {
+        case 401:
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="profile-unifier"')
+            .send(errorBody('unauthorized', decision.message))
+        case 403:
+          return reply.code(403).send(errorBody('forbidden', decision.message))
+        case 429:
+          return reply
+            .code(429)
+            .header('retry-after', String(decision.retryAfterSeconds))
+            .send(
+              errorBody(
+                'rate-limited',
+                `the token's rate limit is used up; retry after ${decision.retryAfterSeconds} s`,
+              ),
+            )
+      }
+    })
+  }
   const log = options.logger
   if (log !== undefined) {
     app.addHook('onResponse', async (request, reply) => {
       log.info(
         {
           reqId: request.id,
+          ...(request.tokenName === undefined ? {} : { token: request.tokenName }),
           method: request.method,
           route: request.routeOptions.url ?? 'unmatched',
           status: reply.statusCode,
@@ -158,6 +206,7 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
       method: route.method,
       url: route.url,
       schema: route.schema,
+      config: { scope: route.scope },
       handler: handlers[route.operationId],
     })
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { pino } from 'pino'
 import { ProfileReadSide } from '../../api/read-side.js'
 import { startApiServer } from '../../api/server.js'
+import { AccessControl, loadTokensFile } from '../../api/tokens.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
 import type { Logger } from '../../ports/logger.js'
 import { formatEmbeddedReport } from '../../embedded/report.js'
@@ -16,6 +17,8 @@ interface StartFlags {
   /** The older name of --state-dir. */
   readonly state?: string
   readonly port: string
+  readonly host: string
+  readonly tokens?: string
   /** commander's --no-serve: false when given. */
   readonly serve: boolean
 }
@@ -23,8 +26,8 @@ interface StartFlags {
 /** Embedded state lives apart from `unifier resolve --state` stores (a different layout). */
 const DEFAULT_STATE = '.state/embedded'
 export const DEFAULT_PORT = 8080
-/** Loopback only: there are no API tokens yet (docs/api.md). */
-const HOST = '127.0.0.1'
+/** Without a tokens file the API listens here only (docs/api.md, "Access"). */
+const LOOPBACK = '127.0.0.1'
 
 export interface StartOptions {
   readonly config: string
@@ -32,6 +35,10 @@ export interface StartOptions {
   readonly stateDir: string
   /** null: no server (--no-serve); 0 picks a free port. */
   readonly port: number | null
+  /** Default 127.0.0.1; another address only with `tokens`. */
+  readonly host?: string
+  /** The tokens file: tenant routes then need a bearer token. */
+  readonly tokens?: string | null
   readonly out: (text: string) => void
   readonly logger: Logger
   readonly version?: string
@@ -53,7 +60,14 @@ export interface StartedEmbedded {
  * receives. The caller stops it (the CLI on SIGINT/SIGTERM).
  */
 export async function startEmbedded(options: StartOptions): Promise<StartedEmbedded> {
+  const host = options.host ?? LOOPBACK
+  const tokensFile = options.tokens ?? null
+  if (tokensFile === null && !isLoopback(host))
+    throw new Error(
+      `--host ${host} needs --tokens FILE: without tokens the API listens on loopback only`,
+    )
   const config = await loadIdentityConfig(options.config)
+  const tokens = tokensFile === null ? null : await loadTokensFile(tokensFile)
   options.out(
     [
       'Profile Unifier, embedded mode (no Kafka)',
@@ -80,7 +94,8 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
     }
     const readSide = new ProfileReadSide(config, service.store)
     const server = await startApiServer({
-      host: HOST,
+      host,
+      access: tokens === null ? null : new AccessControl(tokens),
       port: options.port,
       health: () => service.health(),
       metrics: metrics.registry,
@@ -89,7 +104,8 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
       ...(options.version === undefined ? {} : { version: options.version }),
     })
     const address = server.server.address()
-    const url = `http://${HOST}:${typeof address === 'object' && address !== null ? address.port : options.port}`
+    const shownHost = host.includes(':') ? `[${host}]` : host
+    const url = `http://${shownHost}:${typeof address === 'object' && address !== null ? address.port : options.port}`
     options.out(
       [
         '',
@@ -97,7 +113,9 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
         `  ${url}/v1/tenants/acme/identifiers/email/ann%40x.com`,
         `  ${url}/v1/tenants/acme/explain?a=customer_id:C1&b=loyalty_card:L9`,
         `  ${url}/openapi.json   ${url}/health`,
-        '  loopback only: there are no API tokens yet (docs/api.md)',
+        tokens === null
+          ? '  no tokens file: listening on loopback only, every tenant readable by anyone on this machine (docs/api.md)'
+          : `  ${tokens.length} token(s) from ${shown(tokensFile as string)}: tenant routes need Authorization: Bearer <token>`,
         '',
       ].join('\n'),
     )
@@ -118,6 +136,10 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
     await service.stop().catch(() => undefined)
     throw err
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 /**
@@ -141,6 +163,12 @@ export function registerStartCommand(program: Command): void {
     )
     .option('--state <dir>', 'the same as --state-dir (its older name)')
     .option('--port <n>', 'Profile API port on 127.0.0.1; 0 picks a free one', String(DEFAULT_PORT))
+    .option(
+      '--host <address>',
+      'address to listen on; other than loopback only with --tokens',
+      LOOPBACK,
+    )
+    .option('--tokens <file>', 'API tokens file (hashes): tenant routes then need a bearer token')
     .option('--no-serve', 'print the summary and exit instead of serving the API')
     .action(async (flags: StartFlags) => {
       const port = Number(flags.port)
@@ -152,6 +180,8 @@ export function registerStartCommand(program: Command): void {
         input: flags.input,
         stateDir: flags.stateDir ?? flags.state ?? DEFAULT_STATE,
         port: flags.serve ? port : null,
+        host: flags.host,
+        tokens: flags.tokens ?? null,
         out: (text) => process.stdout.write(text),
         logger,
       })

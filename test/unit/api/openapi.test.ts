@@ -72,6 +72,13 @@ describe('GET /openapi.json', () => {
         expect(Object.values(response.content).length).toBe(1)
       }
     }
+    for (const op of operations)
+      for (const requirement of op.security ?? [])
+        for (const scheme of Object.keys(requirement))
+          expect(doc.components.securitySchemes[scheme], scheme).toBeDefined()
+    expect(operations.filter((o) => o.security !== undefined)).toHaveLength(
+      ROUTES.filter((r) => r.scope !== undefined).length,
+    )
     const explain = doc.paths['/v1/tenants/{tenant}/explain'].get
     expect(
       explain.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.required]),

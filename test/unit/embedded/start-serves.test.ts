@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { newToken } from '../../../src/api/tokens.js'
 import { startEmbedded } from '../../../src/cli/commands/start.js'
 import { packageRoot } from '../../../src/cli/package-root.js'
 import { DEFAULT_START } from '../../../src/cli/sample-defaults.js'
@@ -76,7 +77,7 @@ describe('unifier start serves the Profile API', () => {
     })
     // the summary comes first, as with --no-serve
     expect(out).toContain('Merges this run (2)')
-    expect(out).toContain('no API tokens yet')
+    expect(out).toContain('no tokens file: listening on loopback only')
 
     const get = overHttp(url)
     await assertWorkedExampleAnswers(get)
@@ -146,6 +147,33 @@ describe('unifier start serves the Profile API', () => {
         type: 'customer_id',
         value: 'C1',
       })
+    } finally {
+      await started.stop()
+    }
+  })
+
+  it('with a tokens file, tenant routes need a listed bearer token; without one, only loopback', async () => {
+    const { token, sha256 } = newToken()
+    const tokens = join(dir, 'tokens.yaml')
+    await writeFile(
+      tokens,
+      `tokens:\n  - { name: desk, sha256: ${sha256}, tenants: [acme], scopes: [profiles:read] }\n`,
+    )
+    const base = {
+      config: DEFAULT_START.config,
+      input,
+      stateDir: join(dir, 'state'),
+      port: 0,
+      out: () => undefined,
+      logger: pino({ level: 'silent' }),
+    }
+    await expect(startEmbedded({ ...base, host: '0.0.0.0' })).rejects.toThrow(/--tokens/)
+    const started = await startEmbedded({ ...base, tokens })
+    try {
+      const url = `${started.url}/v1/tenants/acme/identifiers/loyalty_card/L9`
+      expect((await fetch(url)).status).toBe(401)
+      const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
+      expect(ok.status).toBe(200)
     } finally {
       await started.stop()
     }
