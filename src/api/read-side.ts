@@ -22,6 +22,7 @@ import type { Identifier, ProfileSnapshot } from '../core/types.js'
 import { msgpackCodec, type RecordCodec } from '../state/record-codec.js'
 import type { ExportedProfile } from '../state/profiles.js'
 import type { ApiErrorCode } from './errors.js'
+import type { HistoryEntry, HistoryIndex } from './history.js'
 
 /** What the read side needs of a store: point reads, and a consistent view if it has one. */
 export interface StateSource {
@@ -37,7 +38,7 @@ export type Answer<T> =
   | { readonly ok: true; readonly body: T }
   | {
       readonly ok: false
-      readonly status: 400 | 404 | 422
+      readonly status: 400 | 404 | 422 | 503
       readonly code: ApiErrorCode
       readonly message: string
     }
@@ -84,6 +85,12 @@ export interface IdentifiersAnswer {
       readonly movedBy: EvidenceJson | null
     }
   >
+}
+
+export interface HistoryAnswer {
+  readonly tenant: string
+  readonly profileId: string
+  readonly entries: readonly HistoryEntry[]
 }
 
 export interface SideJson extends Identifier {
@@ -150,6 +157,8 @@ export class ProfileReadSide {
   constructor(
     config: IdentityConfig,
     private readonly source: StateSource,
+    /** The identity-event index the history route reads (history.ts); null: no history here. */
+    private readonly historyIndex: HistoryIndex | null = null,
   ) {
     this.tenants = compileTenants(config)
   }
@@ -243,6 +252,31 @@ export class ProfileReadSide {
           return fail(404, 'deleted', 'the profile was deleted (a forget event)')
         case 'unknown':
           return fail(404, 'not-found', 'no profile has this id')
+      }
+    })
+  }
+
+  /**
+   * Merges into the profile, reassignments from and to it, refused merges involving it, for
+   * every id of its set, oldest first. A merged-away id answers its survivor's history.
+   */
+  history(tenant: string, profileId: string): Promise<Answer<HistoryAnswer>> {
+    return this.reading(tenant, async (state) => {
+      const index = this.historyIndex
+      if (index === null)
+        return fail(503, 'unavailable', 'this server keeps no history index (docs/api.md)')
+      const r = await readProfile(tenant, profileId, state)
+      switch (r.kind) {
+        case 'deleted':
+          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
+        case 'unknown':
+          return fail(404, 'not-found', 'no profile has this id')
+        case 'live':
+        case 'retired': {
+          await index.catchUp()
+          const ids = [r.profile.profileId, ...r.profile.mergedFrom]
+          return ok({ tenant, profileId: r.profile.profileId, entries: index.entries(tenant, ids) })
+        }
       }
     })
   }
@@ -363,7 +397,7 @@ function ok<T>(body: T): Answer<T> {
   return { ok: true, body }
 }
 
-function fail(status: 400 | 404 | 422, code: ApiErrorCode, message: string): Answer<never> {
+function fail(status: 400 | 404 | 422 | 503, code: ApiErrorCode, message: string): Answer<never> {
   return { ok: false, status, code, message }
 }
 

@@ -9,6 +9,7 @@ import type { Scope } from './tokens.js'
 export type OperationId =
   | 'getProfile'
   | 'getProfileIdentifiers'
+  | 'getProfileHistory'
   | 'getIdentifier'
   | 'batchGetIdentifiers'
   | 'explain'
@@ -66,6 +67,19 @@ export const ROUTES: readonly RouteSpec[] = [
     schema: {
       params: PARAMS.profile,
       response: { 200: ref('IdentifiersAnswer'), ...errors(400, 401, 403, 404, 429, 503) },
+    },
+    scope: 'profiles:read',
+  },
+  {
+    operationId: 'getProfileHistory',
+    method: 'GET',
+    url: `${TENANT_PREFIX}/profiles/:profileId/history`,
+    summary: "A profile's merges, reassignments and refused merges",
+    description:
+      "Merges into it, reassignments from and to it, refused merges involving it: for every id of its set, by event time, oldest first, each with eventId, timestamp and the identifier it went through. A merged-away id answers its survivor's history.",
+    schema: {
+      params: PARAMS.profile,
+      response: { 200: ref('HistoryAnswer'), ...errors(400, 401, 403, 404, 429, 503) },
     },
     scope: 'profiles:read',
   },

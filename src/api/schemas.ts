@@ -32,6 +32,8 @@ const evidence = {
   timestamp: millis,
 }
 
+const eventAndTime = { eventId: str, timestamp: millis }
+
 const profileProperties = {
   tenant: str,
   profileId: str,
@@ -98,6 +100,37 @@ export const SHARED_SCHEMAS = {
         },
         ['type', 'value', 'status'],
       ),
+    },
+  }),
+  HistoryEntry: object(
+    {
+      kind: { type: 'string', enum: ['merged', 'reassigned', 'merge-refused'] },
+      ...eventAndTime,
+      survivor: { ...str, description: 'merged' },
+      merged: { ...str, description: 'merged: the id merged away' },
+      via: {
+        ...nullable(ref('Identifier')),
+        description: 'merged, merge-refused: the identifier the event connected them through',
+      },
+      identifier: { ...ref('Identifier'), description: 'reassigned: the identifier that moved' },
+      from: { ...str, description: 'reassigned' },
+      to: { ...str, description: 'reassigned' },
+      target: { ...str, description: 'merge-refused: the profile the event went to' },
+      refused: { ...str, description: 'merge-refused: the profile kept apart' },
+      limitType: {
+        ...str,
+        description: "merge-refused: the identifier type whose limit it would break, or 'anchor'",
+      },
+    },
+    ['kind', 'eventId', 'timestamp'],
+  ),
+  HistoryAnswer: object({
+    tenant: str,
+    profileId: str,
+    entries: {
+      type: 'array',
+      items: ref('HistoryEntry'),
+      description: "every id of the profile's set, by event time, oldest first",
     },
   }),
   HeldIdentifier: object({
@@ -227,6 +260,8 @@ export type SharedSchemaName =
   | 'ProfileAnswer'
   | 'IdentifierAnswer'
   | 'BatchGetAnswer'
+  | 'HistoryEntry'
+  | 'HistoryAnswer'
   | 'HeldIdentifier'
   | 'DepartedIdentifier'
   | 'IdentifiersAnswer'

@@ -166,6 +166,13 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         ? reply
         : answer(reply, await side.identifiers(p.tenant ?? '', p.profileId ?? ''))
     },
+    getProfileHistory: async (request, reply) => {
+      const p = request.params as Params
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.history(p.tenant ?? '', p.profileId ?? ''))
+    },
     getIdentifier: async (request, reply) => {
       const p = request.params as Params
       const side = readSide(reply)

@@ -150,6 +150,21 @@ export class EmbeddedService {
     return this.processor.health()
   }
 
+  /**
+   * The committed identity-event topics (merged, reassigned, merge-refused) of the local log,
+   * for the API's history index. The processor writes outputs only in committed batches, so
+   * what is read here is committed.
+   */
+  identityEvents(): {
+    read(
+      topic: 'profile-merged' | 'link-reassigned' | 'merge-refused',
+      from: bigint,
+      max: number,
+    ): Promise<ReadonlyArray<{ readonly offset: string; readonly value: Uint8Array | null }>>
+  } {
+    return { read: (topic, from, max) => this.log.read(topic, 0, from, max) }
+  }
+
   /** The committed input position (the next input offset to process). */
   committedOffset(): Promise<bigint> {
     return committed(this.log)

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { pino } from 'pino'
+import { HistoryIndex } from '../../api/history.js'
 import { ProfileReadSide } from '../../api/read-side.js'
 import { startApiServer } from '../../api/server.js'
 import { AccessControl, loadTokensFile } from '../../api/tokens.js'
@@ -92,7 +93,11 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
       await service.stop()
       return { url: null, service: null, stop: async () => undefined }
     }
-    const readSide = new ProfileReadSide(config, service.store)
+    const readSide = new ProfileReadSide(
+      config,
+      service.store,
+      new HistoryIndex(service.identityEvents()),
+    )
     const server = await startApiServer({
       host,
       access: tokens === null ? null : new AccessControl(tokens),

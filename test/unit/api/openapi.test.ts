@@ -131,6 +131,7 @@ describe('GET /openapi.json', () => {
       ['/v1/tenants/{tenant}/explain', `${T}/explain?a=email:ann@x.com&b=phone:2125550100`, 200],
       ['/v1/tenants/{tenant}/explain', `${T}/explain?a=customer_id:C1&b=loyalty_card:L9`, 200],
       ['/v1/tenants/{tenant}/explain', `${T}/explain?a=nope`, 400],
+      ['/v1/tenants/{tenant}/profiles/{profileId}/history', `${T}/profiles/${c1}/history`, 200],
       ['/health', '/health', 200],
     ]
     const batch = await app.inject({

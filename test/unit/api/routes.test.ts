@@ -78,6 +78,7 @@ describe('the Profile API over the worked example (inject)', () => {
     const cases: Array<[string, number, string]> = [
       [`${T}/profiles/p_nobody`, 404, 'not-found'],
       [`${T}/profiles/p_nobody/identifiers`, 404, 'not-found'],
+      [`${T}/profiles/p_nobody/history`, 404, 'not-found'],
       [`${T}/identifiers/email/nobody%40x.com`, 404, 'not-found'],
       [`${T}/identifiers/loyalty_card/a%2Fb`, 404, 'not-found'],
       [`${T}/identifiers/email/test%40test.com`, 422, 'blocked'],
@@ -165,6 +166,52 @@ describe('the Profile API over the worked example (inject)', () => {
     expect(thousand.json().results).toHaveLength(1000)
     const noBody = await app.inject({ method: 'POST', url: `${T}/identifiers:batchGet` })
     expect([noBody.statusCode, noBody.json().error.code]).toEqual([400, 'bad-request'])
+  })
+
+  it("gives a profile's history: merges into it, reassignments from and to it, refused merges", async () => {
+    const h = await get(`${T}/profiles/${c1}/history`)
+    expect(h.status).toBe(200)
+    const card = await get(`${T}/identifiers/loyalty_card/L9`)
+    const c7 = card.body.profileId as string
+    expect(
+      h.body.entries.map((e: Record<string, unknown>) => [
+        e.kind,
+        e.eventId,
+        e.via ?? e.identifier,
+      ]),
+    ).toEqual([
+      ['merged', 'web-0002', { type: 'phone', value: '+12125550100' }],
+      ['merged', 'web-0002', { type: 'loyalty_card', value: 'L9' }],
+      ['reassigned', 'store-0002', { type: 'loyalty_card', value: 'L9' }],
+    ])
+    expect(h.body.entries[2]).toMatchObject({ from: c1, to: c7 })
+    // a merged-away id answers its survivor's history
+    const retired = (await get(`${T}/profiles/${c1}`)).body.mergedFrom[0]
+    expect((await get(`${T}/profiles/${retired}/history`)).body).toEqual(h.body)
+    const other = await get(`${T}/profiles/${c7}/history`)
+    expect(other.body.entries).toEqual([h.body.entries[2]])
+
+    // a refused merge, on both sides (loyalty_card's limit is 1)
+    const { readSide, profileOf } = await sampleReadSide([
+      { eventId: 'r1', source: 'store', ids: { loyalty_card: 'L30' } },
+      { eventId: 'r2', source: 'store', ids: { loyalty_card: 'L31' } },
+      { eventId: 'r3', source: 'store', ids: { loyalty_card: ['L30', 'L31'] } },
+    ])
+    const target = await profileOf('loyalty_card', 'L30')
+    const refused = await profileOf('loyalty_card', 'L31')
+    for (const id of [target, refused]) {
+      const r = await readSide.history('acme', id)
+      if (!r.ok) throw new Error(r.code)
+      expect(r.body.entries).toEqual([
+        expect.objectContaining({
+          kind: 'merge-refused',
+          eventId: 'r3',
+          target,
+          refused,
+          limitType: 'loyalty_card',
+        }),
+      ])
+    }
   })
 
   it('answers a deleted profile id with 404 `deleted`', async () => {

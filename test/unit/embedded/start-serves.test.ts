@@ -85,6 +85,13 @@ describe('unifier start serves the Profile API', () => {
     expect([blocked.status, blocked.body.error.code]).toEqual([422, 'blocked'])
     const bad = await get('/v1/tenants/acme/explain?a=nocolon&b=email:ann@x.com')
     expect([bad.status, bad.body.error.code]).toEqual([400, 'bad-request'])
+    const c1 = (await get('/v1/tenants/acme/identifiers/customer_id/C1')).body.profileId
+    const history = await get(`/v1/tenants/acme/profiles/${c1}/history`)
+    expect(history.body.entries.map((e: { eventId: string }) => e.eventId)).toEqual([
+      'web-0002',
+      'web-0002',
+      'store-0002',
+    ])
     const health = await get('/health')
     expect(health.body).toMatchObject({ status: 'running' })
     const doc = await get('/openapi.json')
