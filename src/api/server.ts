@@ -1,30 +1,227 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
+import type { Logger } from '../ports/logger.js'
 import type { ProcessorHealth } from '../runtime/processor.js'
+import { errorBody } from './errors.js'
+import { openApiDocument } from './openapi.js'
+import type { Answer, ProfileReadSide } from './read-side.js'
+import { ROUTES, type OperationId } from './routes.js'
+import { SHARED_SCHEMAS } from './schemas.js'
+import type { AccessControl, Scope } from './tokens.js'
 
-export interface ApiServerOptions {
-  readonly host: string
-  readonly port: number
+export interface ApiAppOptions {
   readonly health: () => ProcessorHealth
   readonly metrics: Registry
+  /**
+   * The read side the tenant routes answer from; null (or absent) while there is none (the
+   * embedded service starting, or `unifier run`, whose Kafka read replica is not built yet):
+   * those routes then answer 503 `unavailable`.
+   */
+  readonly profiles?: () => ProfileReadSide | null
+  /** One info line per request: method, route pattern, status, time; never the URL's values. */
+  readonly logger?: Logger
+  /**
+   * Tokens (tokens.ts): with them, routes with a scope answer 401/403/429 unless the bearer
+   * token may; without them (null or absent) there is no access control, and the caller must
+   * listen on loopback only.
+   */
+  readonly access?: AccessControl | null
+  /** The document's info.version. */
+  readonly version?: string
 }
 
+export interface ApiServerOptions extends ApiAppOptions {
+  readonly host: string
+  readonly port: number
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The name of the token that authorised the request (access control on). */
+    tokenName?: string
+  }
+}
+
+/** An incoming x-request-id is echoed only when it looks like an id (no log injection). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+type Params = Record<string, string>
+type Query = Record<string, string>
+
 /**
- * GET /health: 200 while the processor runs (partitions restoring included, with their state),
- * 503 once it failed or is stopping, so an orchestrator restarts or drains it.
- * GET /metrics: Prometheus text format.
+ * The HTTP API, not listening yet (tests use `inject`). Routes come from the route table
+ * (routes.ts) with their schemas: fastify validates each request against them and serialises
+ * each response through them; /openapi.json is generated from the same table.
+ * GET /health: 200 while the processor runs (partitions restoring included), 503 once it failed
+ * or is stopping. GET /metrics: Prometheus text. Tenant routes: docs/api.md.
  */
+export async function buildApiServer(options: ApiAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id']
+      return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
+    },
+    // identifier values travel in the path: allow long ones (fastify's default is 100)
+    routerOptions: { maxParamLength: 2048 },
+  })
+  for (const [name, schema] of Object.entries(SHARED_SCHEMAS))
+    app.addSchema({ $id: name, ...schema })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  const access = options.access ?? null
+  if (access !== null) {
+    app.addHook('onRequest', async (request, reply) => {
+      const scope = (request.routeOptions.config as { scope?: Scope }).scope
+      if (scope === undefined) return
+      const tenant = (request.params as Params).tenant ?? ''
+      const header = request.headers.authorization
+      const decision = access.check(typeof header === 'string' ? header : undefined, tenant, scope)
+      if (decision.ok) {
+        request.tokenName = decision.token.name
+        return
+      }
+      switch (decision.status) {
+        case 401:
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="profile-unifier"')
+            .send(errorBody('unauthorized', decision.message))
+        case 403:
+          return reply.code(403).send(errorBody('forbidden', decision.message))
+        case 429:
+          return reply
+            .code(429)
+            .header('retry-after', String(decision.retryAfterSeconds))
+            .send(
+              errorBody(
+                'rate-limited',
+                `the token's rate limit is used up; retry after ${decision.retryAfterSeconds} s`,
+              ),
+            )
+      }
+    })
+  }
+  const log = options.logger
+  if (log !== undefined) {
+    app.addHook('onResponse', async (request, reply) => {
+      log.info(
+        {
+          reqId: request.id,
+          ...(request.tokenName === undefined ? {} : { token: request.tokenName }),
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request',
+      )
+    })
+  }
+  app.setNotFoundHandler(async (_request, reply) =>
+    reply.code(404).send(errorBody('route-not-found', 'no route has this method and path')),
+  )
+  app.setErrorHandler(
+    async (error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+      const status = error.statusCode ?? 500
+      if (error.validation !== undefined || (status >= 400 && status < 500))
+        // validation messages name the parameter and the rule, never the value sent
+        return reply.code(400).send(errorBody('bad-request', error.message))
+      log?.error({ reqId: request.id, err: error.message }, 'request failed')
+      return reply.code(500).send(errorBody('internal', 'the request failed; see the server log'))
+    },
+  )
+
+  const document = openApiDocument({ version: options.version ?? '0' })
+  const readSide = (reply: FastifyReply): ProfileReadSide | null => {
+    const side = options.profiles?.() ?? null
+    if (side === null)
+      void reply
+        .code(503)
+        .send(errorBody('unavailable', 'no profile state is served here (yet); see docs/api.md'))
+    return side
+  }
+  const answer = <T>(reply: FastifyReply, a: Answer<T>) =>
+    a.ok ? reply.code(200).send(a.body) : reply.code(a.status).send(errorBody(a.code, a.message))
+
+  const handlers: Record<
+    OperationId,
+    (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
+  > = {
+    getProfile: async (request, reply) => {
+      const p = request.params as Params
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.profile(p.tenant ?? '', p.profileId ?? ''))
+    },
+    getProfileIdentifiers: async (request, reply) => {
+      const p = request.params as Params
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.identifiers(p.tenant ?? '', p.profileId ?? ''))
+    },
+    getProfileHistory: async (request, reply) => {
+      const p = request.params as Params
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.history(p.tenant ?? '', p.profileId ?? ''))
+    },
+    getIdentifier: async (request, reply) => {
+      const p = request.params as Params
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.identifier(p.tenant ?? '', p.type ?? '', p.value ?? ''))
+    },
+    batchGetIdentifiers: async (request, reply) => {
+      const p = request.params as Params
+      const body = request.body as { identifiers: Array<{ type: string; value: string }> }
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.batchGet(p.tenant ?? '', body.identifiers))
+    },
+    explain: async (request, reply) => {
+      const p = request.params as Params
+      const q = request.query as Query
+      const side = readSide(reply)
+      return side === null
+        ? reply
+        : answer(reply, await side.explain(p.tenant ?? '', q.a ?? '', q.b ?? ''))
+    },
+    health: async (_request, reply) => {
+      const health = options.health()
+      const ok = health.status === 'running' || health.status === 'starting'
+      return reply.code(ok ? 200 : 503).send(health)
+    },
+    metrics: async (_request, reply) => {
+      const body = await options.metrics.metrics()
+      return reply.type(options.metrics.contentType).send(body)
+    },
+    openapi: async (_request, reply) => reply.send(document),
+  }
+
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      config: { scope: route.scope },
+      handler: handlers[route.operationId],
+    })
+  }
+  return app
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false })
-  app.get('/health', async (_request, reply) => {
-    const health = options.health()
-    const ok = health.status === 'running' || health.status === 'starting'
-    return reply.code(ok ? 200 : 503).send(health)
-  })
-  app.get('/metrics', async (_request, reply) => {
-    const body = await options.metrics.metrics()
-    return reply.type(options.metrics.contentType).send(body)
-  })
+  const app = await buildApiServer(options)
   await app.listen({ host: options.host, port: options.port })
   return app
 }

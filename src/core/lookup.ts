@@ -5,10 +5,10 @@
  */
 import { normalizeIdentifier } from './identifiers.js'
 import { linkKey } from './keys.js'
-import { membershipOf, retiredBy } from './membership.js'
+import { mergesToLive, readSet } from './profile-read.js'
 import type { IdentifierExplanation, ProfileLookup } from './resolver.js'
 import type { StateReader } from './state.js'
-import type { MergeEvidence, StateRecord } from './state-records.js'
+import type { StateRecord } from './state-records.js'
 import { StateView } from './state-view.js'
 import type { CompiledTenants } from './tenant-rules.js'
 import type { Identifier } from './types.js'
@@ -20,17 +20,13 @@ async function resolveId(
   requestedId: string | null,
   profileId: string,
 ): Promise<ProfileLookup | null> {
-  const roots = await view.findRoots(tenant, [profileId])
-  const found = roots.get(profileId)
-  if (found === undefined) return null
-  const record = found.record
-  await view.loadChains(tenant, [found])
-  const members = membershipOf(tenant, record, (key) => view.get(key))
+  const set = await readSet(view, tenant, profileId)
+  if (set === null) return null
   return {
     requestedId,
-    profileId: record.profileId,
-    retired: requestedId !== null && requestedId !== record.profileId,
-    profile: toSnapshot(tenant, record, members),
+    profileId: set.record.profileId,
+    retired: requestedId !== null && requestedId !== set.record.profileId,
+    profile: toSnapshot(tenant, set.record, set.members),
   }
 }
 
@@ -91,26 +87,13 @@ export async function explainIdentifier(
   const held = await readLink(tenants, tenant, identifier, state)
   if (held === null) return null
   const { view, link, normalized } = held
-  const found = (await view.findRoots(tenant, [link.profileId])).get(link.profileId)
-  if (found === undefined) return null
-  const root = found.record
-  const merges: MergeEvidence[] = []
-  const chains = view.loadChains(tenant, [found])
-  if (chains !== undefined) await chains
-  const members = membershipOf(tenant, root, (k) => view.get(k))
-  let current = link.profileId
-  // each id is merged away at most once and the set has `size` ids: the walk ends within size steps
-  for (let step = 0; current !== root.profileId && step < root.size; step++) {
-    const m = retiredBy(members, current)
-    if (m === null) break
-    merges.push(m)
-    current = m.survivor
-  }
+  const set = await readSet(view, tenant, link.profileId)
+  if (set === null) return null
   return {
     identifier: normalized,
-    profileId: root.profileId,
+    profileId: set.record.profileId,
     attachedTo: link.profileId,
     attachedBy: link.attachedBy,
-    merges,
+    merges: mergesToLive(set, link.profileId),
   }
 }

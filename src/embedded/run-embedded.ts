@@ -4,11 +4,14 @@ import { join } from 'node:path'
 import { COMMIT_DEFAULTS } from '../config/app-config.js'
 import type { IdentityConfig } from '../core/config.js'
 import { createResolver, type StateRecord } from '../core/resolver.js'
+import type { KeyValueStore, KeyValueWrite } from '../ports/key-value-store.js'
+import type { Logger } from '../ports/logger.js'
+import type { TaskMetrics } from '../runtime/metrics.js'
+import { Processor, type ProcessorHealth } from '../runtime/processor.js'
+import { createStatePrefetcher } from '../runtime/state-prefetch.js'
+import { CHANGELOG_CHECKPOINT_KEY } from '../runtime/task.js'
 import type { ExportedProfile } from '../state/profiles.js'
 import { liveProfiles } from '../state/profiles.js'
-import type { Logger } from '../ports/logger.js'
-import { Processor } from '../runtime/processor.js'
-import { createStatePrefetcher } from '../runtime/state-prefetch.js'
 import { msgpackCodec } from '../state/record-codec.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
 import { loadTopology } from '../topology/file.js'
@@ -25,6 +28,7 @@ export interface EmbeddedRunOptions {
   readonly input: string | null
   readonly stateDir: string
   readonly logger: Logger
+  readonly metrics?: TaskMetrics
   readonly commitIntervalMs?: number
   readonly maxTransactionEvents?: number
 }
@@ -47,78 +51,220 @@ export interface EmbeddedRunReport {
   >
 }
 
+/** The embedded processor failed while catching up (its health says `failed`). */
+export class EmbeddedProcessorFailed extends Error {
+  readonly code = 'embedded-processor-failed'
+  constructor() {
+    super('the embedded processor failed (see its log lines)')
+  }
+}
+
 const GROUP = 'embedded'
 const INPUT: TopicRole = 'contact-events'
+const STATE: TopicRole = 'state-changelog'
 const REPORTED = ['profile-merged', 'link-reassigned', 'merge-refused', 'dead-letter'] as const
 
 /**
- * Embedded mode: the Kafka processor's PartitionTask over a local level log and RocksDB under
- * `stateDir`, no Kafka. Imports the input file once, processes whatever the log holds beyond
- * the committed position, stops cleanly and reports. Killed midway, the next run continues
- * from the last commit; its outputs and state were written atomically with that position.
+ * The task's view of the service's store: everything but close, which the service does once
+ * the processor has stopped. A task that fails and reopens finds the same store, as in Kafka
+ * mode, where the partitions share one RocksDB (src/state/prefixed-store.ts).
  */
-export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunReport> {
-  const log = await LocalLog.open(join(options.stateDir, 'log'))
-  try {
-    const imported = options.input === null ? 0 : await importOnce(log, options.input)
-    const end = await log.endOffset(INPUT, 0)
-    const committedBefore = BigInt((await log.committed(GROUP, INPUT, 0)) ?? '0')
-    const outputEnds = new Map<string, bigint>()
-    for (const role of REPORTED) outputEnds.set(role, await log.endOffset(role, 0))
+class SharedStore implements KeyValueStore {
+  constructor(private readonly base: KeyValueStore) {}
+  getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return this.base.getMany(keys)
+  }
+  write(batch: readonly KeyValueWrite[]): Promise<void> {
+    return this.base.write(batch)
+  }
+  scan(prefix: string): AsyncIterable<readonly [string, Uint8Array]> {
+    return this.base.scan(prefix)
+  }
+  async close(): Promise<void> {}
+}
 
-    const processor = new Processor({
-      log: new EmbeddedProcessorLog({
-        log,
-        group: GROUP,
-        inputTopic: INPUT,
-        stateTopic: 'state-changelog',
-      }),
-      resolver: createResolver(options.config),
-      prefetch: createStatePrefetcher(options.config),
-      codec: embeddedCodec,
-      openStore: (partition) => RocksDbStore.open(join(options.stateDir, `store-${partition}`)),
-      logger: options.logger,
-      commitIntervalMs: options.commitIntervalMs ?? COMMIT_DEFAULTS.intervalMs,
-      maxTransactionEvents: options.maxTransactionEvents ?? COMMIT_DEFAULTS.maxTransactionEvents,
-      // the limits the same records would meet on Kafka (topics named by role here)
-      maxRecordBytes: recordLimits((await loadTopology(defaultTopologyFile())).topics),
-    })
-    await processor.start()
+/**
+ * Embedded mode as a long-lived service: the Kafka processor's PartitionTask over a local level
+ * log and one RocksDB store under `stateDir`, no Kafka. `start` imports the input file once and
+ * starts processing whatever the log holds beyond the committed position, and goes on
+ * processing what is appended later until `stop`. `store` holds exactly the committed state
+ * (the task applies a transaction's state writes to it only after the commit, in one atomic
+ * batch), so a reader (the Profile API) reads it directly, each answer from one snapshot.
+ * Killed midway, the next start continues from the last commit.
+ */
+export class EmbeddedService {
+  private appending: Promise<void> = Promise.resolve()
+
+  private constructor(
+    private readonly log: LocalLog,
+    private readonly processor: Processor,
+    /** The committed state: read it, never write it. */
+    readonly store: RocksDbStore,
+    /** Input records appended by this start's import (0 when the file was imported before). */
+    readonly imported: number,
+    /** The input log's end when the service started: `caughtUp` waits for it. */
+    readonly inputEnd: bigint,
+    private readonly committedBefore: bigint,
+    private readonly outputEnds: ReadonlyMap<string, bigint>,
+  ) {}
+
+  static async start(options: EmbeddedRunOptions): Promise<EmbeddedService> {
+    const log = await LocalLog.open(join(options.stateDir, 'log'))
+    let store: RocksDbStore | null = null
     try {
-      while (BigInt((await log.committed(GROUP, INPUT, 0)) ?? '0') < end) {
-        if (processor.health().status === 'failed') throw new Error('the processor failed')
-        await new Promise((r) => setTimeout(r, 20))
-      }
-    } finally {
-      await processor.stop()
+      const imported = options.input === null ? 0 : await importOnce(log, options.input)
+      const end = await log.endOffset(INPUT, 0)
+      const committedBefore = await committed(log)
+      const outputEnds = new Map<string, bigint>()
+      for (const role of REPORTED) outputEnds.set(role, await log.endOffset(role, 0))
+      const opened = await RocksDbStore.open(join(options.stateDir, 'store-0'))
+      store = opened
+      const processor = new Processor({
+        log: new EmbeddedProcessorLog({
+          log,
+          group: GROUP,
+          inputTopic: INPUT,
+          stateTopic: STATE,
+        }),
+        resolver: createResolver(options.config),
+        prefetch: createStatePrefetcher(options.config),
+        codec: embeddedCodec,
+        openStore: async () => new SharedStore(opened),
+        logger: options.logger,
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+        commitIntervalMs: options.commitIntervalMs ?? COMMIT_DEFAULTS.intervalMs,
+        maxTransactionEvents: options.maxTransactionEvents ?? COMMIT_DEFAULTS.maxTransactionEvents,
+        // the limits the same records would meet on Kafka (topics named by role here)
+        maxRecordBytes: recordLimits((await loadTopology(defaultTopologyFile())).topics),
+      })
+      await processor.start()
+      return new EmbeddedService(log, processor, opened, imported, end, committedBefore, outputEnds)
+    } catch (err) {
+      await store?.close()
+      await log.close()
+      throw err
     }
+  }
 
+  health(): ProcessorHealth {
+    return this.processor.health()
+  }
+
+  /**
+   * The committed identity-event topics (merged, reassigned, merge-refused) of the local log,
+   * for the API's history index. The processor writes outputs only in committed batches, so
+   * what is read here is committed.
+   */
+  identityEvents(): {
+    read(
+      topic: 'profile-merged' | 'link-reassigned' | 'merge-refused',
+      from: bigint,
+      max: number,
+    ): Promise<ReadonlyArray<{ readonly offset: string; readonly value: Uint8Array | null }>>
+  } {
+    return { read: (topic, from, max) => this.log.read(topic, 0, from, max) }
+  }
+
+  /** The committed input position (the next input offset to process). */
+  committedOffset(): Promise<bigint> {
+    return committed(this.log)
+  }
+
+  /**
+   * Resolves once the input up to `until` (default: what the log held at start) is committed and its state is in
+   * `store` (the task applies it just after the commit: the store's changelog checkpoint then
+   * reaches the log's state-changelog end); throws EmbeddedProcessorFailed if the processor
+   * fails first.
+   */
+  async caughtUp(until: bigint = this.inputEnd, pollMs = 20): Promise<void> {
+    while ((await committed(this.log)) < until || !(await this.storeCurrent())) {
+      if (this.processor.health().status === 'failed') throw new EmbeddedProcessorFailed()
+      await new Promise((r) => setTimeout(r, pollMs))
+    }
+  }
+
+  /**
+   * Appends NDJSON event lines to the input log (the processor picks them up as it polls);
+   * returns the input end after them, for `caughtUp`. Appends are serialised: the local log
+   * assigns offsets from its end, so two at once would collide.
+   */
+  append(lines: readonly string[]): Promise<bigint> {
+    const run = this.appending.then(async () => {
+      await this.log.commit(
+        lines.map((line) => ({
+          topic: INPUT,
+          partition: 0,
+          key: null,
+          value: Buffer.from(line, 'utf8'),
+        })),
+      )
+      return this.log.endOffset(INPUT, 0)
+    })
+    this.appending = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  /** The store holds every state write the log has committed. */
+  private async storeCurrent(): Promise<boolean> {
+    const end = await this.log.endOffset(STATE, 0)
+    if (end === 0n) return true
+    const [checkpoint] = await this.store.getMany([CHANGELOG_CHECKPOINT_KEY])
+    return checkpoint !== undefined && BigInt(new TextDecoder().decode(checkpoint)) >= end - 1n
+  }
+
+  /** What this start did: outputs written since it began, and every live profile now. */
+  async report(): Promise<EmbeddedRunReport> {
     const outputs = {} as Record<(typeof REPORTED)[number], LoggedOutput[]>
     for (const role of REPORTED) {
-      const from = outputEnds.get(role) ?? 0n
-      const records = await log.read(role, 0, from, Number.MAX_SAFE_INTEGER)
+      const from = this.outputEnds.get(role) ?? 0n
+      const records = await this.log.read(role, 0, from, Number.MAX_SAFE_INTEGER)
       outputs[role] = records.map((r) => ({
         ...(JSON.parse((r.value ?? Buffer.from('{}')).toString('utf8')) as Record<string, unknown>),
         offset: r.offset,
       }))
     }
-    const store = await RocksDbStore.open(join(options.stateDir, 'store-0'))
     const profiles: ExportedProfile[] = []
-    try {
-      for await (const p of liveProfiles(store, msgpackCodec<StateRecord>())) profiles.push(p)
-    } finally {
-      await store.close()
-    }
+    for await (const p of liveProfiles(this.store, msgpackCodec<StateRecord>())) profiles.push(p)
+    const now = await committed(this.log)
     return {
-      imported,
-      inputRecords: Number(end),
-      processed: Number(end - committedBefore),
+      imported: this.imported,
+      inputRecords: Number(this.inputEnd),
+      processed: Number((now < this.inputEnd ? now : this.inputEnd) - this.committedBefore),
       profiles,
       outputs,
     }
-  } finally {
-    await log.close()
   }
+
+  /** Commits what is open, then closes the processor, the store and the log. */
+  async stop(): Promise<void> {
+    try {
+      await this.processor.stop()
+    } finally {
+      await this.store.close()
+      await this.log.close()
+    }
+  }
+}
+
+/**
+ * `unifier run --embedded`, and `unifier start --no-serve`: start, process everything the log
+ * holds, report, stop.
+ */
+export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunReport> {
+  const service = await EmbeddedService.start(options)
+  try {
+    await service.caughtUp()
+    return await service.report()
+  } finally {
+    await service.stop()
+  }
+}
+
+async function committed(log: LocalLog): Promise<bigint> {
+  return BigInt((await log.committed(GROUP, INPUT, 0)) ?? '0')
 }
 
 /** Appends the file's non-empty lines in one batch with a marker of its content hash. */

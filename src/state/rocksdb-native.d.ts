@@ -38,6 +38,8 @@ declare module 'rocksdb-native' {
   class RocksDB {
     constructor(path: string, opts?: OpenOptions)
     ready(): Promise<void>
+    /** A session reading at a snapshot taken now; close() releases it. */
+    snapshot(): RocksDB
     read(opts?: { capacity?: number; autoDestroy?: boolean }): ReadBatch
     write(opts?: { capacity?: number; autoDestroy?: boolean }): WriteBatch
     iterator(range?: IteratorRange): AsyncIterable<{ key: Buffer; value: Buffer }>

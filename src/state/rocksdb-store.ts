@@ -27,13 +27,22 @@ export class RocksDbStore implements KeyValueStore {
     return new RocksDbStore(db, path)
   }
 
-  async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
-    if (keys.length === 0) return []
-    const batch = this.db.read({ capacity: keys.length, autoDestroy: true })
-    const pending = keys.map((key) => batch.get(key))
-    batch.tryFlush()
-    const values = await Promise.all(pending)
-    return values.map((value) => value ?? undefined)
+  getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return readMany(this.db, keys)
+  }
+
+  /**
+   * A consistent read view: every getMany on it sees the store as it was when the snapshot was
+   * taken, whatever is written meanwhile (a RocksDB snapshot). Readers that need several rounds
+   * for one answer (the Profile API) use it so the rounds cannot straddle a write batch.
+   * Close it when done: it pins the versions it sees.
+   */
+  snapshot(): StoreSnapshot {
+    const session = this.db.snapshot()
+    return {
+      getMany: (keys) => readMany(session, keys),
+      close: () => session.close(),
+    }
   }
 
   async write(batch: readonly KeyValueWrite[]): Promise<void> {
@@ -59,6 +68,24 @@ export class RocksDbStore implements KeyValueStore {
   async close(): Promise<void> {
     await this.db.close()
   }
+}
+
+/** A point-in-time read view of a store (RocksDbStore.snapshot). */
+export interface StoreSnapshot {
+  getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>
+  close(): Promise<void>
+}
+
+async function readMany(
+  db: RocksDB,
+  keys: readonly string[],
+): Promise<Array<Uint8Array | undefined>> {
+  if (keys.length === 0) return []
+  const batch = db.read({ capacity: keys.length, autoDestroy: true })
+  const pending = keys.map((key) => batch.get(key))
+  batch.tryFlush()
+  const values = await Promise.all(pending)
+  return values.map((value) => value ?? undefined)
 }
 
 /** The smallest key greater than every key starting with `prefix`, or null if none exists. */

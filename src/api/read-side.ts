@@ -1,0 +1,485 @@
+/**
+ * The Profile API's read side: answers for one tenant from a byte store holding the processor's
+ * committed state (the embedded mode's RocksDB store; later a Kafka read replica's), with the
+ * core's own read functions (src/core/profile-read.ts, explain-pair.ts). Each answer reads one
+ * snapshot when the store offers one, so its several read rounds see one committed state.
+ * Answers are plain JSON in the API's shapes (schemas.ts); HTTP lives in routes.ts.
+ */
+import type { IdentityConfig } from '../core/config.js'
+import { explainPair, type ApartReason, type ExplainStep } from '../core/explain-pair.js'
+import {
+  normalizeQuery,
+  readByIdentifier,
+  readManyByIdentifier,
+  readProfile,
+  readProfileIdentifiers,
+  type QueryIdentifier,
+} from '../core/profile-read.js'
+import type { StateReader } from '../core/state.js'
+import type { Evidence, MergeEvidence, StateRecord } from '../core/state-records.js'
+import { compileTenants, type CompiledTenants } from '../core/tenant-rules.js'
+import type { Identifier, ProfileSnapshot } from '../core/types.js'
+import { msgpackCodec, type RecordCodec } from '../state/record-codec.js'
+import type { ExportedProfile } from '../state/profiles.js'
+import type { ApiErrorCode } from './errors.js'
+import type { HistoryEntry, HistoryIndex } from './history.js'
+
+/** What the read side needs of a store: point reads, and a consistent view if it has one. */
+export interface StateSource {
+  getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>
+  snapshot?(): {
+    getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>
+    close(): Promise<void>
+  }
+}
+
+/** An answer, or the error the route turns into `{"error": {code, message}}`. */
+export type Answer<T> =
+  | { readonly ok: true; readonly body: T }
+  | {
+      readonly ok: false
+      readonly status: 400 | 404 | 422 | 503
+      readonly code: ApiErrorCode
+      readonly message: string
+    }
+
+export interface EvidenceJson {
+  readonly eventId: string
+  readonly source: string
+  readonly timestamp: number
+}
+
+export interface MergeJson extends EvidenceJson {
+  readonly survivor: string
+  readonly merged: string
+  readonly via: Identifier | null
+}
+
+export type ProfileJson = ExportedProfile
+
+export interface ProfileAnswer extends ProfileJson {
+  /** Present when the requested id was merged away: it and the merges to this profile. */
+  readonly resolvedFrom?: { readonly retiredId: string; readonly chain: readonly MergeJson[] }
+}
+
+export interface IdentifierAnswer extends ProfileJson {
+  /** The identifier as the tenant's normalisation made it. */
+  readonly matched: Identifier
+}
+
+export interface IdentifiersAnswer {
+  readonly tenant: string
+  readonly profileId: string
+  readonly identifiers: ReadonlyArray<
+    Identifier & {
+      readonly attachedTo: string
+      readonly attachedBy: EvidenceJson
+      readonly merges: readonly MergeJson[]
+    }
+  >
+  readonly departed: ReadonlyArray<
+    Identifier & {
+      readonly kind: 'reassigned' | 'detached'
+      readonly arrived: MergeJson
+      readonly heldBy: string | null
+      readonly movedBy: EvidenceJson | null
+    }
+  >
+}
+
+export interface HistoryAnswer {
+  readonly tenant: string
+  readonly profileId: string
+  readonly entries: readonly HistoryEntry[]
+}
+
+export interface SideJson extends Identifier {
+  readonly profileId: string
+  readonly attachedTo: string
+  readonly attachedBy: EvidenceJson
+  readonly merges: readonly MergeJson[]
+}
+
+export interface StepJson extends EvidenceJson {
+  readonly action: ExplainStep['action']
+  readonly identifier: Identifier | null
+  readonly profileId: string
+  readonly merged: string | null
+}
+
+export interface ReasonJson {
+  readonly kind: ApartReason['kind']
+  readonly message: string
+  readonly identifier?: Identifier
+  readonly from?: string
+  readonly to?: string
+  readonly eventId?: string
+  readonly source?: string
+  readonly timestamp?: number
+  readonly anchors?: readonly Identifier[]
+  readonly identifierType?: string
+  readonly limit?: number
+  readonly held?: readonly number[]
+}
+
+export type ExplainAnswer =
+  | {
+      readonly together: true
+      readonly profileId: string
+      readonly a: SideJson
+      readonly b: SideJson
+      readonly steps: readonly StepJson[]
+    }
+  | {
+      readonly together: false
+      readonly a: SideJson
+      readonly b: SideJson
+      readonly reason: ReasonJson
+    }
+
+/** At most this many identifiers per batchGet. */
+export const BATCH_GET_MAX = 1000
+
+/** One entry of a batchGet answer, aligned with the request's identifiers. */
+export type BatchGetResult = Identifier &
+  (
+    | { readonly status: 200; readonly profile: IdentifierAnswer }
+    | {
+        readonly status: 404 | 422
+        readonly error: { readonly code: ApiErrorCode; readonly message: string }
+      }
+  )
+
+export class ProfileReadSide {
+  private readonly tenants: CompiledTenants
+  private readonly codec: RecordCodec<StateRecord> = msgpackCodec<StateRecord>()
+
+  constructor(
+    config: IdentityConfig,
+    private readonly source: StateSource,
+    /** The identity-event index the history route reads (history.ts); null: no history here. */
+    private readonly historyIndex: HistoryIndex | null = null,
+  ) {
+    this.tenants = compileTenants(config)
+  }
+
+  profile(tenant: string, profileId: string): Promise<Answer<ProfileAnswer>> {
+    return this.reading(tenant, async (state) => {
+      const r = await readProfile(tenant, profileId, state)
+      switch (r.kind) {
+        case 'live':
+          return ok(exported(r.profile))
+        case 'retired':
+          return ok({
+            ...exported(r.profile),
+            resolvedFrom: { retiredId: r.retiredId, chain: r.chain.map(mergeJson) },
+          })
+        case 'deleted':
+          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
+        case 'unknown':
+          return fail(404, 'not-found', 'no profile has this id')
+      }
+    })
+  }
+
+  identifier(tenant: string, type: string, value: string): Promise<Answer<IdentifierAnswer>> {
+    return this.reading(tenant, async (state) => {
+      const q = this.normalize(tenant, type, value)
+      if (!q.ok) return q
+      const p = await readByIdentifier(tenant, q.body, state)
+      if (p === null) return fail(404, 'not-found', 'no profile holds this identifier')
+      return ok({ ...exported(p), matched: q.body })
+    })
+  }
+
+  /**
+   * Many identifiers in one call (one snapshot, batched reads): each result carries the
+   * identifier as sent and either the profile (status 200) or the error the single lookup
+   * would have answered (404, 422).
+   */
+  batchGet(
+    tenant: string,
+    identifiers: readonly Identifier[],
+  ): Promise<Answer<{ readonly results: readonly BatchGetResult[] }>> {
+    return this.reading(tenant, async (state) => {
+      const queries = identifiers.map((id) => this.normalize(tenant, id.type, id.value))
+      const valid: Identifier[] = []
+      for (const q of queries) if (q.ok) valid.push(q.body)
+      const found = await readManyByIdentifier(tenant, valid, state)
+      let next = 0
+      const results = identifiers.map((sent, i): BatchGetResult => {
+        const q = queries[i] as Answer<Identifier>
+        const asSent = { type: sent.type, value: sent.value }
+        if (!q.ok) return { ...asSent, status: 422, error: { code: q.code, message: q.message } }
+        const profile = found[next++] ?? null
+        if (profile === null)
+          return {
+            ...asSent,
+            status: 404,
+            error: { code: 'not-found', message: 'no profile holds this identifier' },
+          }
+        return { ...asSent, status: 200, profile: { ...exported(profile), matched: q.body } }
+      })
+      return ok({ results })
+    })
+  }
+
+  identifiers(tenant: string, profileId: string): Promise<Answer<IdentifiersAnswer>> {
+    return this.reading(tenant, async (state) => {
+      const r = await readProfileIdentifiers(tenant, profileId, state)
+      switch (r.kind) {
+        case 'found':
+          return ok({
+            tenant,
+            profileId: r.profileId,
+            identifiers: r.identifiers.map((h) => ({
+              type: h.identifier.type,
+              value: h.identifier.value,
+              attachedTo: h.attachedTo,
+              attachedBy: evidenceJson(h.attachedBy),
+              merges: h.merges.map(mergeJson),
+            })),
+            departed: r.departed.map((d) => ({
+              type: d.identifier.type,
+              value: d.identifier.value,
+              kind: d.kind,
+              arrived: mergeJson(d.arrived),
+              heldBy: d.heldBy,
+              movedBy: d.movedBy === null ? null : evidenceJson(d.movedBy),
+            })),
+          })
+        case 'deleted':
+          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
+        case 'unknown':
+          return fail(404, 'not-found', 'no profile has this id')
+      }
+    })
+  }
+
+  /**
+   * Merges into the profile, reassignments from and to it, refused merges involving it, for
+   * every id of its set, oldest first. A merged-away id answers its survivor's history.
+   */
+  history(tenant: string, profileId: string): Promise<Answer<HistoryAnswer>> {
+    return this.reading(tenant, async (state) => {
+      const index = this.historyIndex
+      if (index === null)
+        return fail(503, 'unavailable', 'this server keeps no history index (docs/api.md)')
+      const r = await readProfile(tenant, profileId, state)
+      switch (r.kind) {
+        case 'deleted':
+          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
+        case 'unknown':
+          return fail(404, 'not-found', 'no profile has this id')
+        case 'live':
+        case 'retired': {
+          await index.catchUp()
+          const ids = [r.profile.profileId, ...r.profile.mergedFrom]
+          return ok({ tenant, profileId: r.profile.profileId, entries: index.entries(tenant, ids) })
+        }
+      }
+    })
+  }
+
+  /** `a` and `b` as `type:value` (the value may contain ':'). */
+  explain(tenant: string, a: string, b: string): Promise<Answer<ExplainAnswer>> {
+    return this.reading(tenant, async (state): Promise<Answer<ExplainAnswer>> => {
+      const qa = this.parseQuery(tenant, 'a', a)
+      if (!qa.ok) return qa
+      const qb = this.parseQuery(tenant, 'b', b)
+      if (!qb.ok) return qb
+      const r = await explainPair(this.tenantRules(tenant), tenant, qa.body, qb.body, state)
+      switch (r.kind) {
+        case 'unheld':
+          return fail(
+            404,
+            'not-found',
+            `no profile holds ${r.identifiers.map((i) => (i === qa.body ? 'a' : 'b')).join(' or ')}`,
+          )
+        case 'together':
+          return ok({
+            together: true,
+            profileId: r.profileId,
+            a: sideJson(r.a),
+            b: sideJson(r.b),
+            steps: r.steps.map((s) => ({
+              action: s.action,
+              eventId: s.eventId,
+              source: s.source,
+              timestamp: s.timestamp,
+              identifier: s.identifier,
+              profileId: s.profileId,
+              merged: s.merged,
+            })),
+          })
+        case 'apart':
+          return ok({
+            together: false,
+            a: sideJson(r.a),
+            b: sideJson(r.b),
+            reason: reasonJson(r.reason),
+          })
+      }
+    })
+  }
+
+  private tenantRules(tenant: string) {
+    const t = this.tenants.get(tenant)
+    // reading() answered 404 for an unconfigured tenant already
+    if (t === null) throw new Error('tenant is not configured')
+    return t
+  }
+
+  private parseQuery(tenant: string, name: 'a' | 'b', text: string): Answer<Identifier> {
+    const colon = text.indexOf(':')
+    if (colon <= 0)
+      return fail(400, 'bad-request', `${name} must be written type:value (e.g. email:ann@x.com)`)
+    return this.normalize(tenant, text.slice(0, colon), text.slice(colon + 1), name)
+  }
+
+  private normalize(
+    tenant: string,
+    type: string,
+    value: string,
+    name?: string,
+  ): Answer<Identifier> {
+    const q: QueryIdentifier = normalizeQuery(this.tenants, tenant, type, value)
+    if (q.ok) return ok(q.identifier)
+    const prefix = name === undefined ? '' : `${name}: `
+    switch (q.reason) {
+      case 'unknown-tenant':
+        return fail(404, 'tenant-not-found', 'the tenant is not configured')
+      case 'unknown-type':
+        return fail(
+          422,
+          'unknown-type',
+          `${prefix}the tenant has no identifier type ${JSON.stringify(type)} (resolution rule 1)`,
+        )
+      case 'blocked':
+        return fail(
+          422,
+          'blocked',
+          `${prefix}the ${type} value is blocked: a placeholder on the built-in deny-list or one of the tenant's blocked values or patterns (resolution rule 1)`,
+        )
+      case 'invalid':
+        return fail(
+          422,
+          'invalid',
+          `${prefix}the value is not a valid ${type} after normalisation (resolution rule 1)`,
+        )
+      case 'too-long':
+        return fail(
+          422,
+          'too-long',
+          `${prefix}the ${type} value is longer than the type's maxLength (resolution rule 1)`,
+        )
+    }
+  }
+
+  /** Runs one answer over one snapshot of the store; an unconfigured tenant is a 404. */
+  private async reading<T>(
+    tenant: string,
+    answer: (state: StateReader<StateRecord>) => Promise<Answer<T>>,
+  ): Promise<Answer<T>> {
+    if (this.tenants.get(tenant) === null)
+      return fail(404, 'tenant-not-found', 'the tenant is not configured')
+    const snap = this.source.snapshot?.() ?? null
+    const reader = snap ?? this.source
+    const state: StateReader<StateRecord> = {
+      getMany: async (keys) =>
+        (await reader.getMany(keys)).map((b) =>
+          b === undefined ? undefined : this.codec.decode(b),
+        ),
+    }
+    try {
+      return await answer(state)
+    } finally {
+      await snap?.close()
+    }
+  }
+}
+
+function ok<T>(body: T): Answer<T> {
+  return { ok: true, body }
+}
+
+function fail(status: 400 | 404 | 422 | 503, code: ApiErrorCode, message: string): Answer<never> {
+  return { ok: false, status, code, message }
+}
+
+/** The profiles.ndjson line of `unifier resolve` (src/state/profiles.ts). */
+export function exported(p: ProfileSnapshot): ProfileJson {
+  return {
+    tenant: p.tenant,
+    profileId: p.profileId,
+    anchor: p.anchor,
+    identifiers: p.identifiers,
+    channels: p.channels,
+    attributes: p.attributes,
+    timeline: p.timeline,
+    mergedFrom: p.mergedFrom,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  }
+}
+
+function evidenceJson(e: Evidence): EvidenceJson {
+  return { eventId: e.eventId, source: e.source, timestamp: e.timestamp }
+}
+
+function mergeJson(m: MergeEvidence): MergeJson {
+  return { survivor: m.survivor, merged: m.merged, via: m.via, ...evidenceJson(m.by) }
+}
+
+function sideJson(h: {
+  readonly identifier: Identifier
+  readonly profileId: string
+  readonly attachedTo: string
+  readonly attachedBy: Evidence
+  readonly merges: readonly MergeEvidence[]
+}): SideJson {
+  return {
+    type: h.identifier.type,
+    value: h.identifier.value,
+    profileId: h.profileId,
+    attachedTo: h.attachedTo,
+    attachedBy: evidenceJson(h.attachedBy),
+    merges: h.merges.map(mergeJson),
+  }
+}
+
+const shown = (i: Identifier): string => `${i.type} ${i.value}`
+
+function reasonJson(r: ApartReason): ReasonJson {
+  switch (r.kind) {
+    case 'reassigned':
+      return {
+        kind: r.kind,
+        message: `${shown(r.identifier)} was in ${r.from} and moved to ${r.to} at event ${r.by.eventId} (an anchored profile claimed it, resolution rule 3)`,
+        identifier: r.identifier,
+        from: r.from,
+        to: r.to,
+        ...evidenceJson(r.by),
+      }
+    case 'different-anchors':
+      return {
+        kind: r.kind,
+        message: `the two profiles have different anchors (${shown(r.anchors[0])}, ${shown(r.anchors[1])}); a profile holds at most one`,
+        anchors: r.anchors,
+      }
+    case 'limit':
+      return {
+        kind: r.kind,
+        message: `together they would hold ${r.held[0] + r.held[1]} ${r.identifierType} identifiers, over the limit of ${r.limit}: a merge is refused (resolution rule 5)`,
+        identifierType: r.identifierType,
+        limit: r.limit,
+        held: r.held,
+      }
+    case 'not-connected':
+      return {
+        kind: r.kind,
+        message:
+          'nothing in the state joins them: no merge between their profiles, no identifier that left one for the other, no rule that keeps them apart',
+      }
+  }
+}
