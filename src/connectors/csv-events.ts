@@ -81,6 +81,14 @@ export function parseTimestamp(text: string): number | null {
   return Number.isNaN(ms) ? null : ms
 }
 
+/** The event being built from a row (wide) or a customer's rows (long). */
+interface Draft {
+  identifiers: Identifier[]
+  attributes: Record<string, RawAttributeValue>
+  timestamp: number | null
+  source: string | null
+}
+
 type CellOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: CsvRowProblem; readonly detail: string }
@@ -93,11 +101,7 @@ function addCell(
   target: FieldTarget,
   name: string,
   raw: string,
-  into: {
-    identifiers: Identifier[]
-    attributes: Record<string, RawAttributeValue>
-    timestamp: number | null
-  },
+  into: Draft,
 ): CellOutcome {
   if (raw.trim() === '') return OK
   switch (target.kind) {
@@ -137,6 +141,9 @@ function addCell(
       into.timestamp = ms
       return OK
     }
+    case 'source':
+      into.source = raw.trim()
+      return OK
     case 'ignore':
       return OK
   }
@@ -146,17 +153,15 @@ const event = (
   o: CsvMapperOptions,
   line: number,
   rows: readonly (readonly string[])[],
-  identifiers: readonly Identifier[],
-  attributes: Readonly<Record<string, RawAttributeValue>>,
-  timestamp: number | null,
+  draft: Draft,
 ): ContactEvent => ({
   eventId: o.eventId(line, rows),
   tenant: o.tenantName,
   type: 'identify',
-  source: o.source,
-  timestamp: timestamp ?? o.timestamp,
-  identifiers,
-  attributes,
+  source: draft.source ?? o.source,
+  timestamp: draft.timestamp ?? o.timestamp,
+  identifiers: draft.identifiers,
+  attributes: draft.attributes,
   note: null,
 })
 
@@ -173,18 +178,17 @@ export function longFormatMapper(o: CsvMapperOptions): CsvMapper {
   const targets = new Map<string, FieldTarget | null>()
   let first = true
   let header = 0
-  let group: {
-    customerId: string
-    /** null when the customerId itself is unusable: every row is reported */
-    usable: CellOutcome
-    line: number
-    lines: number[]
-    rows: string[][]
-    identifiers: Identifier[]
-    attributes: Record<string, RawAttributeValue>
-    timestamp: number | null
-    goodRows: number
-  } | null = null
+  let group:
+    | ({
+        customerId: string
+        /** null when the customerId itself is unusable: every row is reported */
+        usable: CellOutcome
+        line: number
+        lines: number[]
+        rows: string[][]
+        goodRows: number
+      } & Draft)
+    | null = null
 
   const finish = () => {
     if (group === null) return
@@ -192,14 +196,10 @@ export function longFormatMapper(o: CsvMapperOptions): CsvMapper {
     group = null
     if (g.goodRows === 0) return
     o.onEvent({
-      event: event(
-        o,
-        g.line,
-        g.rows,
-        [{ type: idType, value: g.customerId }, ...g.identifiers],
-        g.attributes,
-        g.timestamp,
-      ),
+      event: event(o, g.line, g.rows, {
+        ...g,
+        identifiers: [{ type: idType, value: g.customerId }, ...g.identifiers],
+      }),
       lines: g.lines,
     })
   }
@@ -245,6 +245,7 @@ export function longFormatMapper(o: CsvMapperOptions): CsvMapper {
           identifiers: [],
           attributes: {},
           timestamp: null,
+          source: null,
           goodRows: 0,
         }
       }
@@ -297,11 +298,7 @@ export function wideFormatMapper(o: CsvMapperOptions): CsvMapper {
           detail: `${fields.length} field(s); the header has ${header.names.length}`,
         })
       }
-      const into = {
-        identifiers: [] as Identifier[],
-        attributes: {} as Record<string, RawAttributeValue>,
-        timestamp: null as number | null,
-      }
+      const into: Draft = { identifiers: [], attributes: {}, timestamp: null, source: null }
       for (let i = 0; i < fields.length; i++) {
         const outcome = addCell(
           o,
@@ -320,7 +317,7 @@ export function wideFormatMapper(o: CsvMapperOptions): CsvMapper {
         })
       }
       o.onEvent({
-        event: event(o, line, [fields], into.identifiers, into.attributes, into.timestamp),
+        event: event(o, line, [fields], into),
         lines: [line],
       })
     },

@@ -12,6 +12,7 @@ import type { CompiledTenant } from '../core/tenant-rules.js'
  *     Email: email             # an identifier type of the tenant,
  *     FirstName: first_name    # an attribute of the tenant,
  *     UpdatedAt: timestamp     # the event time of the row (wide) or customer (long),
+ *     Channel: source          # the row's source, instead of --source,
  *     Internal: ignore         # or not imported.
  *
  * A field or column the file does not name keeps its own name.
@@ -63,9 +64,10 @@ export type FieldTarget =
   | { readonly kind: 'identifier'; readonly type: string }
   | { readonly kind: 'attribute'; readonly name: string; readonly type: AttributeType }
   | { readonly kind: 'timestamp' }
+  | { readonly kind: 'source' }
   | { readonly kind: 'ignore' }
 
-/** The tenant's own names first; then the reserved `timestamp` and `ignore`; else null. */
+/** The tenant's own names first; then the reserved `timestamp`, `source` and `ignore`; else null. */
 export function fieldTarget(
   tenant: CompiledTenant,
   mapping: CsvMapping,
@@ -76,6 +78,7 @@ export function fieldTarget(
   const type = tenant.attributeTypes.get(name)
   if (type !== undefined) return { kind: 'attribute', name, type }
   if (name === 'timestamp') return { kind: 'timestamp' }
+  if (name === 'source') return { kind: 'source' }
   if (name === 'ignore') return { kind: 'ignore' }
   return null
 }

@@ -166,24 +166,27 @@ describe('CSV long format (customerId,fieldName,fieldValue)', () => {
 })
 
 describe('CSV wide format (a header row)', () => {
-  it('makes one event per row; empty cells are absent; a timestamp column sets the time', () => {
+  it('makes one event per row; empty cells are absent; timestamp and source columns', () => {
     const { events, errors } = run(
       'wide',
       [
-        '\ufeffcustomer_id,email,phone,first_name,points,timestamp',
-        'C1,ann@x.com,,Ann,40,2024-05-01T09:00:00Z',
-        ',,"+1 212 555 0100",,,1714560000000',
+        '\ufeffcustomer_id,email,phone,first_name,points,timestamp,source',
+        'C1,ann@x.com,,Ann,40,2024-05-01T09:00:00Z,web',
+        ',,"+1 212 555 0100",,,1714560000000,',
       ].join('\r\n'),
     )
     expect(errors).toEqual([])
-    expect(events.map((e) => [e.lines, ids(e), e.event.attributes, e.event.timestamp])).toEqual([
+    expect(
+      events.map((e) => [e.lines, ids(e), e.event.attributes, e.event.timestamp, e.event.source]),
+    ).toEqual([
       [
         [2],
         ['customer_id:C1', 'email:ann@x.com'],
         { first_name: 'Ann', points: '40' },
         Date.parse('2024-05-01T09:00:00Z'),
+        'web',
       ],
-      [[3], ['phone:+1 212 555 0100'], {}, 1714560000000],
+      [[3], ['phone:+1 212 555 0100'], {}, 1714560000000, 'crm'],
     ])
   })
 
