@@ -111,7 +111,10 @@ function addCell(
         return {
           ok: false,
           reason: 'invalid-identifier',
-          detail: `${name}: ${JSON.stringify(raw)} is ${verdict.reason === 'blocked' ? 'blocked' : 'not a valid'} ${target.type}`,
+          detail:
+            verdict.reason === 'blocked'
+              ? `${name}: ${JSON.stringify(raw)} is a blocked ${target.type} value`
+              : `${name}: ${JSON.stringify(raw)} is not a valid ${target.type}`,
         }
       }
       into.identifiers.push({ type: target.type, value: raw })
@@ -237,7 +240,10 @@ export function longFormatMapper(o: CsvMapperOptions): CsvMapper {
             : {
                 ok: false,
                 reason: 'no-identifier',
-                detail: `customerId ${JSON.stringify(customerId)} is ${verdict.reason === 'blocked' ? 'blocked' : 'not a valid'} ${idType}`,
+                detail:
+                  verdict.reason === 'blocked'
+                    ? `customerId ${JSON.stringify(customerId)} is a blocked ${idType} value`
+                    : `customerId ${JSON.stringify(customerId)} is not a valid ${idType}`,
               },
           line,
           lines: [],

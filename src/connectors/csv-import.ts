@@ -27,10 +27,16 @@ export type CsvFormat = 'long' | 'wide'
 export interface CsvSink {
   /** True when this exact import (same id) completed before; the import then sends nothing. */
   completed(importId: string): Promise<boolean>
-  /** Writes the events in order; returns those it refused (too large), each with why. */
+  /**
+   * Writes the events in order. May return before they are stored (a bounded window in flight);
+   * returns the events found refused (too large) so far, each with why.
+   */
   write(events: readonly CsvEvent[]): Promise<readonly RefusedEvent[]>
-  /** Everything written: records the import as complete (when the sink keeps such marks). */
-  finish(importId: string | null): Promise<void>
+  /**
+   * Waits for everything written, records the import as complete (when the sink keeps such
+   * marks) and returns the events refused since the last write.
+   */
+  finish(importId: string | null): Promise<readonly RefusedEvent[]>
   close(): Promise<void>
 }
 
@@ -106,11 +112,18 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
   const basis = [options.tenant, options.source, options.format, JSON.stringify(options.mapping)]
   const contentHash = fromStdin ? null : await fileHash(options.input)
   const importId = contentHash === null ? null : `csv:${hex([...basis, contentHash])}`
+  // one hash of the basis, copied per event: a row costs one update and one digest
+  const base = createHash('sha256')
+  for (const p of [...basis, contentHash ?? 'stdin']) base.update(p).update('\u0000')
   const eventId: CsvMapperOptions['eventId'] =
     contentHash === null
       ? (line, rows) =>
-          `csv-${hex([...basis, 'stdin', String(line), JSON.stringify(rows)]).slice(0, 40)}`
-      : (line) => `csv-${hex([...basis, contentHash, String(line)]).slice(0, 40)}`
+          `csv-${base
+            .copy()
+            .update(`${line}\u0000${JSON.stringify(rows)}`)
+            .digest('hex')
+            .slice(0, 40)}`
+      : (line) => `csv-${base.copy().update(String(line)).digest('hex').slice(0, 40)}`
 
   const errors = new NdjsonWriter(options.errorsPath)
   let rows = 0
@@ -153,6 +166,15 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
     const reader = new CsvRecordReader(options.maxRowChars ?? 1024 * 1024)
     const batchEvents = options.batchEvents ?? 5_000
 
+    const report = async (refused: readonly RefusedEvent[]) => {
+      events -= refused.length
+      for (const { event, detail } of refused) {
+        for (const line of event.lines) {
+          await errors.write({ line, reason: 'event-too-large', detail } satisfies CsvRowError)
+          errorRows++
+        }
+      }
+    }
     const drain = async (force: boolean) => {
       for (const e of pendingErrors) await errors.write(e)
       errorRows += pendingErrors.length
@@ -160,14 +182,8 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
       if (pendingEvents.length >= batchEvents || (force && pendingEvents.length > 0)) {
         const batch = pendingEvents
         pendingEvents = []
-        const refused = await options.sink.write(batch)
-        events += batch.length - refused.length
-        for (const { event, detail } of refused) {
-          for (const line of event.lines) {
-            await errors.write({ line, reason: 'event-too-large', detail } satisfies CsvRowError)
-            errorRows++
-          }
-        }
+        events += batch.length
+        await report(await options.sink.write(batch))
       }
     }
     const feed = (records: ReturnType<CsvRecordReader['push']>) => {
@@ -187,7 +203,7 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
     feed(reader.end())
     mapper.end()
     await drain(true)
-    await options.sink.finish(importId)
+    await report(await options.sink.finish(importId))
     progress.done()
     rows -= mapper.headerRows()
     const elapsedMs = Date.now() - started

@@ -31,34 +31,59 @@ export async function embeddedCsvSink(stateDir: string): Promise<CsvSink> {
     },
     async finish(importId) {
       if (importId !== null) await log.commit([], { importId })
+      return []
     },
     close: () => log.close(),
   }
 }
 
 /**
- * Kafka through the producer library (keyed by tenant, idempotent, acks all). An event the
- * topic cannot take is refused and reported; any other failure stops the import: running it
- * again is safe (the same ids).
+ * Kafka through the producer library (keyed by tenant, idempotent, acks all), with up to
+ * `maxInFlight` events sent and not yet acknowledged, so reading the file overlaps sending it.
+ * An event the topic cannot take is refused and reported; any other failure stops the import:
+ * running it again is safe (the same ids).
  */
-export function kafkaCsvSink(producer: Producer): CsvSink {
+export function kafkaCsvSink(producer: Producer, maxInFlight = 20_000): CsvSink {
+  const inFlight: { count: number; refused: Promise<RefusedEvent[]> }[] = []
+  let count = 0
+  const oldest = async (): Promise<RefusedEvent[]> => {
+    const batch = inFlight.shift()
+    if (batch === undefined) return []
+    count -= batch.count
+    return batch.refused
+  }
+  const sent = async (events: readonly CsvEvent[]): Promise<RefusedEvent[]> => {
+    const outcomes = await Promise.allSettled(events.map(({ event }) => producer.send(event)))
+    const refused: RefusedEvent[] = []
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') return
+      const err = outcome.reason as unknown
+      if (err instanceof ProducerError && err.code === 'event-too-large') {
+        refused.push({ event: events[i] as CsvEvent, detail: err.message })
+      } else {
+        throw err
+      }
+    })
+    return refused
+  }
   return {
     completed: async () => false,
     async write(events) {
-      const outcomes = await Promise.allSettled(events.map(({ event }) => producer.send(event)))
-      const refused: RefusedEvent[] = []
-      outcomes.forEach((outcome, i) => {
-        if (outcome.status === 'fulfilled') return
-        const err = outcome.reason as unknown
-        if (err instanceof ProducerError && err.code === 'event-too-large') {
-          refused.push({ event: events[i] as CsvEvent, detail: err.message })
-        } else {
-          throw err
-        }
-      })
-      return refused
+      const refused = sent(events)
+      // a failure surfaces when its batch is awaited; never as an unhandled rejection before
+      refused.catch(() => undefined)
+      inFlight.push({ count: events.length, refused })
+      count += events.length
+      const found: RefusedEvent[] = []
+      while (count > maxInFlight) found.push(...(await oldest()))
+      return found
     },
-    finish: () => producer.flush(),
+    async finish() {
+      await producer.flush()
+      const found: RefusedEvent[] = []
+      while (inFlight.length > 0) found.push(...(await oldest()))
+      return found
+    },
     close: () => producer.close(),
   }
 }

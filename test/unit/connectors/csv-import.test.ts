@@ -17,7 +17,8 @@ import {
   type CsvImportOptions,
   type CsvSink,
 } from '../../../src/connectors/csv-import.js'
-import { embeddedCsvSink } from '../../../src/connectors/csv-sinks.js'
+import { embeddedCsvSink, kafkaCsvSink } from '../../../src/connectors/csv-sinks.js'
+import { producerOver } from '../../../src/connectors/producer.js'
 import { LocalLog } from '../../../src/embedded/local-log.js'
 import { runEmbedded } from '../../../src/embedded/run-embedded.js'
 
@@ -168,5 +169,56 @@ describe('CSV import to the embedded log', () => {
     const report = await resolveEmbedded(state)
     expect(report.processed).toBe(3)
     expect((await logEnds(state)).changelog).toBe(before.changelog)
+  })
+})
+
+describe('CSV import through the producer library', () => {
+  it('reports an event the topic cannot take on each of its rows, and sends the others in order', async () => {
+    const sent: string[] = []
+    const producer = producerOver(
+      {
+        topic: 'contact-events',
+        encode: async (event) => ({
+          topic: 'contact-events',
+          key: Buffer.from(event.tenant),
+          value: Buffer.from(JSON.stringify(event)),
+        }),
+        sink: {
+          send: async (_topic, records) => {
+            for (const r of records) sent.push(JSON.parse(r.value.toString()).identifiers[0].value)
+          },
+          close: async () => undefined,
+        },
+      },
+      { maxEventBytes: 300 },
+    )
+    const summary = await runCsvImport({
+      input: csv,
+      tenant: 'acme',
+      source: 'crm',
+      format: 'long',
+      mapping: EMPTY_MAPPING,
+      identity: await loadIdentityConfig(DEFAULT_START.config),
+      errorsPath: join(dir, 'errors.ndjson'),
+      // C1's event (3 good rows, 315 bytes as JSON) is over 300; one event per write, two in flight
+      sink: kafkaCsvSink(producer, 2),
+      batchEvents: 1,
+    })
+    await producer.close()
+    expect(sent).toEqual(['C7', 'C8'])
+    expect(summary).toMatchObject({ events: 2, errorRows: 5 })
+    const errors = (await readFile(join(dir, 'errors.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; reason: string })
+    expect(
+      errors.map((e) => [e.line, e.reason]).sort((a, b) => Number(a[0]) - Number(b[0])),
+    ).toEqual([
+      [2, 'event-too-large'],
+      [3, 'event-too-large'],
+      [4, 'type-mismatch'],
+      [5, 'event-too-large'],
+      [9, 'unknown-field'],
+    ])
   })
 })
