@@ -4,7 +4,7 @@
  */
 export class CsvProgress {
   private lastDraw = 0
-  private readonly started = Date.now()
+  private readonly started: number
   private readonly enabled: boolean
 
   constructor(
@@ -13,6 +13,7 @@ export class CsvProgress {
     private readonly clock: () => number = Date.now,
   ) {
     this.enabled = stream.isTTY === true
+    this.started = clock()
   }
 
   /** Redraws at most ten times a second. */
