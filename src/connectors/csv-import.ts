@@ -125,7 +125,6 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
             .slice(0, 40)}`
       : (line) => `csv-${base.copy().update(String(line)).digest('hex').slice(0, 40)}`
 
-  const errors = new NdjsonWriter(options.errorsPath)
   let rows = 0
   let events = 0
   let errorRows = 0
@@ -142,22 +141,24 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
     onEvent: (e) => pendingEvents.push(e),
     onError: (e) => pendingErrors.push(e),
   }
-  try {
-    // Configuration problems (no anchor type, a bad mapping) stop here, before anything is read.
-    const mapper =
-      options.format === 'long' ? longFormatMapper(mapperOptions) : wideFormatMapper(mapperOptions)
-    if (importId !== null && (await options.sink.completed(importId))) {
-      return {
-        rows: 0,
-        events: 0,
-        errorRows: 0,
-        bytes: 0,
-        elapsedMs: Date.now() - started,
-        rowsPerSecond: 0,
-        alreadyImported: true,
-        errorsPath: options.errorsPath,
-      }
+  // Configuration problems (no anchor type, a bad mapping) stop here, before anything is read.
+  const mapper =
+    options.format === 'long' ? longFormatMapper(mapperOptions) : wideFormatMapper(mapperOptions)
+  if (importId !== null && (await options.sink.completed(importId))) {
+    // the errors file of the import that completed stays as it was
+    return {
+      rows: 0,
+      events: 0,
+      errorRows: 0,
+      bytes: 0,
+      elapsedMs: Date.now() - started,
+      rowsPerSecond: 0,
+      alreadyImported: true,
+      errorsPath: options.errorsPath,
     }
+  }
+  const errors = new NdjsonWriter(options.errorsPath)
+  try {
     const totalBytes = fromStdin ? null : (await stat(options.input)).size
     const input: Readable = fromStdin
       ? (options.stdin ?? process.stdin)
