@@ -23,6 +23,8 @@ const args = benchArgs('bench:csv', {
   rows: integer('rows to generate', { default: 200_000, min: 1 }),
   format: choice('CSV format', ['wide', 'long'], 'wide'),
   file: string('import this CSV instead of generating one (with --format; tenant acme)'),
+  'batch-events': integer('events per write to the log', { default: 1_000, min: 1 }),
+  'chunk-kib': integer('KiB read from the file at a time', { default: 64, min: 1 }),
   keep: flag('keep the generated file and the embedded log (their directory is printed)'),
 })
 
@@ -102,6 +104,8 @@ try {
       timestamp: 1_700_000_000_000,
       errorsPath: join(dir, 'errors.ndjson'),
       sink,
+      batchEvents: args['batch-events'],
+      chunkBytes: args['chunk-kib'] * 1024,
     })
   } finally {
     await sink.close()
@@ -111,6 +115,8 @@ try {
   const seconds = summary.elapsedMs / 1000
   const results = {
     format: args.format,
+    batchEvents: args['batch-events'],
+    chunkKiB: args['chunk-kib'],
     rows: summary.rows,
     events: summary.events,
     badRows: summary.errorRows,

@@ -63,6 +63,8 @@ export interface CsvImportOptions {
   readonly maxRowChars?: number
   /** Events per sink write. */
   readonly batchEvents?: number
+  /** Bytes read from the file at a time. */
+  readonly chunkBytes?: number
   /** stdin for '-' (tests give their own). */
   readonly stdin?: Readable
 }
@@ -162,10 +164,10 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
     const totalBytes = fromStdin ? null : (await stat(options.input)).size
     const input: Readable = fromStdin
       ? (options.stdin ?? process.stdin)
-      : createReadStream(options.input, { highWaterMark: 256 * 1024 })
+      : createReadStream(options.input, { highWaterMark: options.chunkBytes ?? 64 * 1024 })
     const progress = new CsvProgress(totalBytes, options.progressStream ?? process.stderr)
     const reader = new CsvRecordReader(options.maxRowChars ?? 1024 * 1024)
-    const batchEvents = options.batchEvents ?? 5_000
+    const batchEvents = options.batchEvents ?? 1_000
 
     const report = async (refused: readonly RefusedEvent[]) => {
       events -= refused.length
