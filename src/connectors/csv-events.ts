@@ -184,7 +184,7 @@ export function longFormatMapper(o: CsvMapperOptions): CsvMapper {
   let group:
     | ({
         customerId: string
-        /** null when the customerId itself is unusable: every row is reported */
+        /** not ok when the customerId itself is unusable: every row of the customer is reported */
         usable: CellOutcome
         line: number
         lines: number[]
