@@ -29,7 +29,9 @@ export interface KafkaApp {
   readonly metrics: PrometheusMetrics
 }
 
-function tlsOptions(ssl: AppConfig['kafka']['ssl']): boolean | ConnectionOptions | undefined {
+export function tlsOptions(
+  ssl: AppConfig['kafka']['ssl'],
+): boolean | ConnectionOptions | undefined {
   if (ssl === undefined || typeof ssl === 'boolean') return ssl
   return {
     rejectUnauthorized: ssl.rejectUnauthorized,

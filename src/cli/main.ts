@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
+import { registerImportCommand } from './commands/import.js'
 import { registerResolveCommand } from './commands/resolve.js'
 import { registerRunCommand } from './commands/run.js'
 import { registerStartCommand } from './commands/start.js'
@@ -15,6 +16,7 @@ registerStartCommand(program)
 registerResolveCommand(program)
 registerRunCommand(program)
 registerTopologyCommand(program)
+registerImportCommand(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`unifier: ${err instanceof Error ? err.message : String(err)}\n`)
