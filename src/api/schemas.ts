@@ -247,9 +247,19 @@ export const SHARED_SCHEMAS = {
           inTransaction: { type: 'boolean' },
         }),
       },
+      replica: {
+        type: 'array',
+        description: "a read replica's lag per state-changelog partition (unifier api)",
+        items: object({
+          partition: { type: 'integer' },
+          next: str,
+          behind: nullable({ type: 'integer' }),
+          lastAppliedAgeMs: nullable({ type: 'integer' }),
+        }),
+      },
     },
-    undefined,
-    "the processor's state",
+    ['status', 'generation', 'partitions'],
+    "the processor's state, or a read replica's",
   ),
 } as const satisfies Record<SharedSchemaName, JsonSchema>
 

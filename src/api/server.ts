@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Registry } from 'prom-client'
 import type { Logger } from '../ports/logger.js'
 import type { ProcessorHealth } from '../runtime/processor.js'
+import type { PartitionLag } from '../runtime/state-replica.js'
 import { errorBody } from './errors.js'
 import { openApiDocument } from './openapi.js'
 import type { Answer, ProfileReadSide } from './read-side.js'
@@ -10,8 +11,11 @@ import { ROUTES, type OperationId } from './routes.js'
 import { SHARED_SCHEMAS } from './schemas.js'
 import type { AccessControl, Scope } from './tokens.js'
 
+/** /health: the processor's state, and a read replica's lag where the API reads one. */
+export type ApiHealth = ProcessorHealth & { readonly replica?: readonly PartitionLag[] }
+
 export interface ApiAppOptions {
-  readonly health: () => ProcessorHealth
+  readonly health: () => ApiHealth
   readonly metrics: Registry
   /**
    * The read side the tenant routes answer from; null (or absent) while there is none (the
@@ -29,6 +33,8 @@ export interface ApiAppOptions {
   readonly access?: AccessControl | null
   /** The document's info.version. */
   readonly version?: string
+  /** A read replica's lag (offsets behind), sent as `x-replica-lag` on every answer. */
+  readonly lagHeader?: () => string
 }
 
 export interface ApiServerOptions extends ApiAppOptions {
@@ -70,8 +76,10 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
   for (const [name, schema] of Object.entries(SHARED_SCHEMAS))
     app.addSchema({ $id: name, ...schema })
 
+  const lagHeader = options.lagHeader
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    if (lagHeader !== undefined) reply.header('x-replica-lag', lagHeader())
   })
   const access = options.access ?? null
   if (access !== null) {

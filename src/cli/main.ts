@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
+import { registerApiCommand } from './commands/api.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerResolveCommand } from './commands/resolve.js'
 import { registerRunCommand } from './commands/run.js'
@@ -17,6 +18,7 @@ registerResolveCommand(program)
 registerRunCommand(program)
 registerTopologyCommand(program)
 registerImportCommand(program)
+registerApiCommand(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`unifier: ${err instanceof Error ? err.message : String(err)}\n`)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Consumer, Kafka, PartitionAssigner } from 'kafkajs'
+import type { Admin, Consumer, Kafka, PartitionAssigner } from 'kafkajs'
 import type { ChangelogRecord } from '../runtime/ports.js'
 import { loadKafkajs } from './patches/index.js'
 
@@ -33,8 +33,8 @@ function allPartitions(topic: string, partitions: number): PartitionAssigner {
 export interface FollowedBatch {
   readonly partition: number
   readonly records: readonly ChangelogRecord[]
-  /** The last offset the batch covered (transaction markers included). */
-  readonly lastOffset: string
+  /** The last offset the batch covered (transaction markers included); null: watermark only. */
+  readonly lastOffset: string | null
   readonly highWatermark: string
   /** Broker timestamp of the batch's last record (ms), when it has one. */
   readonly lastTimestamp: number | null
@@ -55,8 +55,15 @@ export interface ChangelogFollowerOptions {
  * standby replica of Kafka Streams does, for a read side (the Profile API in Kafka mode). Its
  * throwaway group commits nothing; the caller keeps its own positions with the state.
  */
+/** How often the high watermarks are asked for, so a partition with nothing new shows no lag. */
+const WATERMARK_INTERVAL_MS = 1_000
+
 export class ChangelogFollower {
-  private constructor(private readonly consumer: Consumer) {}
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly admin: Admin,
+    private readonly timer: NodeJS.Timeout,
+  ) {}
 
   static async start(options: ChangelogFollowerOptions): Promise<ChangelogFollower> {
     const { kafka, topic, partitions } = options
@@ -104,11 +111,28 @@ export class ChangelogFollower {
     for (const [partition, offset] of options.from) {
       if (offset !== null) consumer.seek({ topic, partition, offset })
     }
-    return new ChangelogFollower(consumer)
+    const admin = kafka.admin()
+    await admin.connect()
+    const poll = async (): Promise<void> => {
+      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+        await options.onBatch({
+          partition,
+          records: [],
+          lastOffset: null,
+          highWatermark: high,
+          lastTimestamp: null,
+        })
+      }
+    }
+    const timer = setInterval(() => void poll().catch(() => undefined), WATERMARK_INTERVAL_MS)
+    void poll().catch(() => undefined)
+    return new ChangelogFollower(consumer, admin, timer)
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.timer)
     await this.consumer.disconnect()
+    await this.admin.disconnect()
   }
 }
 

@@ -5,8 +5,11 @@ import type { KeyValueStore, KeyValueWrite } from '../ports/key-value-store.js'
 export interface ReplicaBatch {
   readonly partition: number
   readonly records: readonly ChangelogRecord[]
-  /** The last offset covered, transaction markers included. */
-  readonly lastOffset: string
+  /**
+   * The last offset covered, transaction markers included; null when the follower only reports
+   * the partition's high watermark (a partition with nothing new).
+   */
+  readonly lastOffset: string | null
   readonly highWatermark: string
   /** When its last record was written (ms), if known. */
   readonly lastTimestamp: number | null
@@ -75,8 +78,9 @@ export class StateReplica {
   /** Applies one batch and the position after it, atomically. */
   private async apply(batch: ReplicaBatch): Promise<void> {
     const { partition } = batch
-    const after = BigInt(batch.lastOffset) + 1n
     this.high.set(partition, BigInt(batch.highWatermark))
+    if (batch.lastOffset === null) return
+    const after = BigInt(batch.lastOffset) + 1n
     if (after <= (this.next.get(partition) ?? 0n) && batch.records.length === 0) return
     const writes: KeyValueWrite[] = batch.records.map(({ key, value }) => ({ key, value }))
     writes.push({ key: checkpointKey(partition), value: encoder.encode(after.toString()) })

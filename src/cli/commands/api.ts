@@ -7,6 +7,7 @@ import { AccessControl, loadTokensFile } from '../../api/tokens.js'
 import { loadAppConfig } from '../../config/app-config.js'
 import { parseBrokers } from '../../config/brokers.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
+import { KafkaTopicAdmin } from '../../kafka/admin.js'
 import { kafkaChangelogFollower } from '../../kafka/changelog-follower.js'
 import { createKafka } from '../../kafka/client.js'
 import { ReplicaMetrics } from '../../runtime/replica-metrics.js'
@@ -75,15 +76,22 @@ export function registerApiCommand(program: Command): void {
         ...(ssl === undefined ? {} : { ssl }),
         ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl }),
       })
-      const stateTopic = topology.byRole['state-changelog']
-      const store = await RocksDbStore.open(join(config.stateDir, `replica-${stateTopic.name}`))
+      const stateTopic = topology.byRole['state-changelog'].name
+      // the partitions the cluster has (a topic created with other counts than the file's)
+      const admin = new KafkaTopicAdmin(kafka, config.kafka.brokers)
+      const found = await admin.describeTopics([stateTopic]).finally(() => admin.close())
+      const partitions = found.get(stateTopic)?.partitions
+      if (partitions === undefined) {
+        throw new Error(`topic ${stateTopic} does not exist: is the processor's topology applied?`)
+      }
+      const store = await RocksDbStore.open(join(config.stateDir, `replica-${stateTopic}`))
       const replica = await StateReplica.start({
         store,
-        partitions: stateTopic.partitions,
+        partitions,
         follow: kafkaChangelogFollower({
           kafka,
-          topic: stateTopic.name,
-          partitions: stateTopic.partitions,
+          topic: stateTopic,
+          partitions,
           groupPrefix: config.groupId,
         }),
       })

@@ -16,7 +16,14 @@ export type Get = (path: string) => Promise<Got>
 const T = '/v1/tenants/acme'
 const enc = encodeURIComponent
 
-export async function assertWorkedExampleAnswers(get: Get): Promise<void> {
+/**
+ * `history: false` where the server has no index of the identity-event topics (`unifier api`
+ * today): explain(C1, L9) is then only checked to be apart, not to name event 5.
+ */
+export async function assertWorkedExampleAnswers(
+  get: Get,
+  options: { readonly history?: boolean } = {},
+): Promise<void> {
   // C1's email and the phone, in any format, answer C1's profile: email and phone, no L9
   const byEmail = await get(`${T}/identifiers/email/${enc(' Ann@X.com ')}`)
   expect(byEmail.status).toBe(200)
@@ -86,6 +93,7 @@ export async function assertWorkedExampleAnswers(get: Get): Promise<void> {
   const apart = await get(`${T}/explain?a=customer_id:C1&b=loyalty_card:L9`)
   expect(apart.status).toBe(200)
   expect(apart.body.together).toBe(false)
+  if (options.history === false) return
   expect(apart.body.reason).toMatchObject({
     kind: 'reassigned',
     identifier: { type: 'loyalty_card', value: 'L9' },
