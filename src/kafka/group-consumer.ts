@@ -52,7 +52,8 @@ export class GroupConsumer {
       if (!payload.restart) this.running = false
     })
     this.consumer.on(this.consumer.events.START_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0) handlers.onSkipped(payload.partition, payload.lastOffset)
+      if (payload.batchSize === 0 && payload.firstOffset !== null)
+        handlers.onSkipped(payload.partition, payload.firstOffset, payload.lastOffset)
     })
     await this.consumer.connect()
     await this.consumer.subscribe({ topic, fromBeginning: true })

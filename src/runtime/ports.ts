@@ -87,10 +87,10 @@ export interface InputHandlers {
   onAssignment(partitions: readonly number[], generation: number): void
   onBatch(batch: FetchedBatch, heartbeat: () => Promise<void>): Promise<void>
   /**
-   * A fetch held only transaction markers or aborted records, through `lastOffset`: nothing to
-   * process, but the position moves past them.
+   * A fetch held only transaction markers or aborted records, from `firstOffset` through
+   * `lastOffset`: nothing to process, but the position moves past them.
    */
-  onSkipped(partition: number, lastOffset: string): void
+  onSkipped(partition: number, firstOffset: string, lastOffset: string): void
 }
 
 /** Everything the processor needs from a log: the input group and per-partition ports. */

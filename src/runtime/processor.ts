@@ -103,7 +103,7 @@ export class Processor {
     await this.options.log.start({
       onAssignment: (partitions, generation) => this.onAssignment(partitions, generation),
       onBatch: (batch, heartbeat) => this.onBatch(batch, heartbeat),
-      onSkipped: (partition, lastOffset) => this.onSkipped(partition, lastOffset),
+      onSkipped: (partition, first, last) => this.onSkipped(partition, first, last),
     })
     this.ticker = setInterval(() => this.tick(), TICK_MS)
     this.status = 'running'
@@ -313,11 +313,19 @@ export class Processor {
     })
   }
 
-  private onSkipped(partition: number, lastOffset: string): void {
+  /**
+   * Offsets first..last hold nothing to process: when they cover the task's next offset it moves
+   * past them (committed at the next tick). That also answers a pending seek: a task reopened
+   * at a transaction marker (a partition ending in one) gets no batch of records to wait for.
+   */
+  private onSkipped(partition: number, firstOffset: string, lastOffset: string): void {
     void this.enqueue(partition, async (slot) => {
       const task = slot.task
-      if (task === null || slot.awaitingSeek !== null) return
+      if (task === null) return
+      const next = BigInt(task.nextOffset)
+      if (BigInt(firstOffset) > next || BigInt(lastOffset) < next) return
       task.skipTo(BigInt(lastOffset) + 1n)
+      slot.awaitingSeek = null
     })
   }
 

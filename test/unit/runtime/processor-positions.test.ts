@@ -131,10 +131,26 @@ describe('processor positions', () => {
       value: r.value,
     }))
     await log.commit([...more, ...more])
-    handlers().onSkipped(0, '15')
+    handlers().onSkipped(0, '14', '15')
+    // markers further on than the next offset are a gap, not a skip: the position stays
+    handlers().onSkipped(0, '30', '31')
     await handlers().onBatch(await fetched(16, 2), noHeartbeat)
     expect(seeks).toEqual(['0', '6'])
     await p.stop()
     expect(await committed()).toBe('18')
+  })
+
+  it('a task reopened at a transaction marker moves past it instead of waiting for records', async () => {
+    const { log: ports, handlers, seeks } = manualLog()
+    const p = await processor(ports)
+    const noHeartbeat = async () => undefined
+    while (seeks.length === 0) await new Promise((r) => setTimeout(r, 5))
+    expect(seeks).toEqual(['0'])
+    // the fetch from the seek holds only markers (pretend offsets 0-3 are): nothing to wait for
+    handlers().onSkipped(0, '0', '3')
+    await handlers().onBatch(await fetched(4, 4), noHeartbeat)
+    expect(seeks).toEqual(['0'])
+    await p.stop()
+    expect(await committed()).toBe('8')
   })
 })
