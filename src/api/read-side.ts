@@ -6,7 +6,12 @@
  * Answers are plain JSON in the API's shapes (schemas.ts); HTTP lives in routes.ts.
  */
 import type { IdentityConfig } from '../core/config.js'
-import { explainPair, type ApartReason, type ExplainStep } from '../core/explain-pair.js'
+import {
+  explainPair,
+  type ApartReason,
+  type ExplainStep,
+  type HeldBy,
+} from '../core/explain-pair.js'
 import {
   normalizeQuery,
   readByIdentifier,
@@ -312,15 +317,63 @@ export class ProfileReadSide {
               merged: s.merged,
             })),
           })
-        case 'apart':
+        case 'apart': {
+          const reason =
+            r.reason.kind === 'reassigned'
+              ? r.reason
+              : ((await this.reassignedPerHistory(tenant, r.a, r.b, state)) ?? r.reason)
           return ok({
             together: false,
             a: sideJson(r.a),
             b: sideJson(r.b),
-            reason: reasonJson(r.reason),
+            reason: reasonJson(reason),
           })
+        }
       }
     })
+  }
+
+  /**
+   * State cannot show a reassignment of an identifier that was attached straight to the other
+   * profile (the link is rewritten); the history index can: the `link-reassigned` record of the
+   * event that attached it where it is now, moving it out of the other's set.
+   */
+  private async reassignedPerHistory(
+    tenant: string,
+    a: HeldBy,
+    b: HeldBy,
+    state: StateReader<StateRecord>,
+  ): Promise<ApartReason | null> {
+    const index = this.historyIndex
+    if (index === null) return null
+    await index.catchUp()
+    for (const [moved, other] of [
+      [b, a],
+      [a, b],
+    ] as const) {
+      const set = await readProfile(tenant, other.profileId, state)
+      if (set.kind !== 'live') continue
+      const ids = new Set([set.profile.profileId, ...set.profile.mergedFrom])
+      const entry = index
+        .entries(tenant, [...ids])
+        .find(
+          (e) =>
+            e.kind === 'reassigned' &&
+            e.eventId === moved.attachedBy.eventId &&
+            ids.has(e.from) &&
+            e.identifier.type === moved.identifier.type &&
+            e.identifier.value === moved.identifier.value,
+        )
+      if (entry !== undefined)
+        return {
+          kind: 'reassigned',
+          identifier: moved.identifier,
+          from: other.profileId,
+          to: moved.profileId,
+          by: moved.attachedBy,
+        }
+    }
+    return null
   }
 
   private tenantRules(tenant: string) {
