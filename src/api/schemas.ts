@@ -3,7 +3,7 @@
  * referenced as `{ $ref: 'Name#' }`, and emitted as OpenAPI components by openapi.ts) and the
  * request parts of each route. Fastify validates requests with them and serialises responses
  * through them (a field missing from a response schema is not sent), so the document
- * /openapi.json publishes is the one the server runs. Shapes: read-side.ts.
+ * /openapi.json publishes is the one the server runs. Shapes: answers.ts.
  */
 import { BATCH_GET_MAX } from './answers.js'
 
