@@ -6,7 +6,7 @@
  * Answers are plain JSON in the API's shapes (schemas.ts); HTTP lives in routes.ts.
  */
 import type { IdentityConfig } from '../core/config.js'
-import { explainPair, type ApartReason, type ExplainStep } from '../core/explain-pair.js'
+import { explainPair, type ApartReason, type HeldBy } from '../core/explain-pair.js'
 import {
   normalizeQuery,
   readByIdentifier,
@@ -16,13 +16,25 @@ import {
   type QueryIdentifier,
 } from '../core/profile-read.js'
 import type { StateReader } from '../core/state.js'
-import type { Evidence, MergeEvidence, StateRecord } from '../core/state-records.js'
+import type { StateRecord } from '../core/state-records.js'
 import { compileTenants, type CompiledTenants } from '../core/tenant-rules.js'
-import type { Identifier, ProfileSnapshot } from '../core/types.js'
+import type { Identifier } from '../core/types.js'
 import { msgpackCodec, type RecordCodec } from '../state/record-codec.js'
-import type { ExportedProfile } from '../state/profiles.js'
+import {
+  evidenceJson,
+  exported,
+  mergeJson,
+  reasonJson,
+  sideJson,
+  type BatchGetResult,
+  type ExplainAnswer,
+  type HistoryAnswer,
+  type IdentifierAnswer,
+  type IdentifiersAnswer,
+  type ProfileAnswer,
+} from './answers.js'
 import type { ApiErrorCode } from './errors.js'
-import type { HistoryEntry, HistoryIndex } from './history.js'
+import type { HistoryIndex } from './history.js'
 
 /** What the read side needs of a store: point reads, and a consistent view if it has one. */
 export interface StateSource {
@@ -42,113 +54,6 @@ export type Answer<T> =
       readonly code: ApiErrorCode
       readonly message: string
     }
-
-export interface EvidenceJson {
-  readonly eventId: string
-  readonly source: string
-  readonly timestamp: number
-}
-
-export interface MergeJson extends EvidenceJson {
-  readonly survivor: string
-  readonly merged: string
-  readonly via: Identifier | null
-}
-
-export type ProfileJson = ExportedProfile
-
-export interface ProfileAnswer extends ProfileJson {
-  /** Present when the requested id was merged away: it and the merges to this profile. */
-  readonly resolvedFrom?: { readonly retiredId: string; readonly chain: readonly MergeJson[] }
-}
-
-export interface IdentifierAnswer extends ProfileJson {
-  /** The identifier as the tenant's normalisation made it. */
-  readonly matched: Identifier
-}
-
-export interface IdentifiersAnswer {
-  readonly tenant: string
-  readonly profileId: string
-  readonly identifiers: ReadonlyArray<
-    Identifier & {
-      readonly attachedTo: string
-      readonly attachedBy: EvidenceJson
-      readonly merges: readonly MergeJson[]
-    }
-  >
-  readonly departed: ReadonlyArray<
-    Identifier & {
-      readonly kind: 'reassigned' | 'detached'
-      readonly arrived: MergeJson
-      readonly heldBy: string | null
-      readonly movedBy: EvidenceJson | null
-    }
-  >
-}
-
-export interface HistoryAnswer {
-  readonly tenant: string
-  readonly profileId: string
-  readonly entries: readonly HistoryEntry[]
-}
-
-export interface SideJson extends Identifier {
-  readonly profileId: string
-  readonly attachedTo: string
-  readonly attachedBy: EvidenceJson
-  readonly merges: readonly MergeJson[]
-}
-
-export interface StepJson extends EvidenceJson {
-  readonly action: ExplainStep['action']
-  readonly identifier: Identifier | null
-  readonly profileId: string
-  readonly merged: string | null
-}
-
-export interface ReasonJson {
-  readonly kind: ApartReason['kind']
-  readonly message: string
-  readonly identifier?: Identifier
-  readonly from?: string
-  readonly to?: string
-  readonly eventId?: string
-  readonly source?: string
-  readonly timestamp?: number
-  readonly anchors?: readonly Identifier[]
-  readonly identifierType?: string
-  readonly limit?: number
-  readonly held?: readonly number[]
-}
-
-export type ExplainAnswer =
-  | {
-      readonly together: true
-      readonly profileId: string
-      readonly a: SideJson
-      readonly b: SideJson
-      readonly steps: readonly StepJson[]
-    }
-  | {
-      readonly together: false
-      readonly a: SideJson
-      readonly b: SideJson
-      readonly reason: ReasonJson
-    }
-
-/** At most this many identifiers per batchGet. */
-export const BATCH_GET_MAX = 1000
-
-/** One entry of a batchGet answer, aligned with the request's identifiers. */
-export type BatchGetResult = Identifier &
-  (
-    | { readonly status: 200; readonly profile: IdentifierAnswer }
-    | {
-        readonly status: 404 | 422
-        readonly error: { readonly code: ApiErrorCode; readonly message: string }
-      }
-  )
 
 export class ProfileReadSide {
   private readonly tenants: CompiledTenants
@@ -312,15 +217,63 @@ export class ProfileReadSide {
               merged: s.merged,
             })),
           })
-        case 'apart':
+        case 'apart': {
+          const reason =
+            r.reason.kind === 'reassigned'
+              ? r.reason
+              : ((await this.reassignedPerHistory(tenant, r.a, r.b, state)) ?? r.reason)
           return ok({
             together: false,
             a: sideJson(r.a),
             b: sideJson(r.b),
-            reason: reasonJson(r.reason),
+            reason: reasonJson(reason),
           })
+        }
       }
     })
+  }
+
+  /**
+   * State cannot show a reassignment of an identifier that was attached straight to the other
+   * profile (the link is rewritten); the history index can: the `link-reassigned` record of the
+   * event that attached it where it is now, moving it out of the other's set.
+   */
+  private async reassignedPerHistory(
+    tenant: string,
+    a: HeldBy,
+    b: HeldBy,
+    state: StateReader<StateRecord>,
+  ): Promise<ApartReason | null> {
+    const index = this.historyIndex
+    if (index === null) return null
+    await index.catchUp()
+    for (const [moved, other] of [
+      [b, a],
+      [a, b],
+    ] as const) {
+      const set = await readProfile(tenant, other.profileId, state)
+      if (set.kind !== 'live') continue
+      const ids = new Set([set.profile.profileId, ...set.profile.mergedFrom])
+      const entry = index
+        .entries(tenant, [...ids])
+        .find(
+          (e) =>
+            e.kind === 'reassigned' &&
+            e.eventId === moved.attachedBy.eventId &&
+            ids.has(e.from) &&
+            e.identifier.type === moved.identifier.type &&
+            e.identifier.value === moved.identifier.value,
+        )
+      if (entry !== undefined)
+        return {
+          kind: 'reassigned',
+          identifier: moved.identifier,
+          from: other.profileId,
+          to: moved.profileId,
+          by: moved.attachedBy,
+        }
+    }
+    return null
   }
 
   private tenantRules(tenant: string) {
@@ -405,81 +358,4 @@ function ok<T>(body: T): Answer<T> {
 
 function fail(status: 400 | 404 | 422 | 503, code: ApiErrorCode, message: string): Answer<never> {
   return { ok: false, status, code, message }
-}
-
-/** The profiles.ndjson line of `unifier resolve` (src/state/profiles.ts). */
-export function exported(p: ProfileSnapshot): ProfileJson {
-  return {
-    tenant: p.tenant,
-    profileId: p.profileId,
-    anchor: p.anchor,
-    identifiers: p.identifiers,
-    channels: p.channels,
-    attributes: p.attributes,
-    timeline: p.timeline,
-    mergedFrom: p.mergedFrom,
-    createdAt: p.createdAt,
-    updatedAt: p.updatedAt,
-  }
-}
-
-function evidenceJson(e: Evidence): EvidenceJson {
-  return { eventId: e.eventId, source: e.source, timestamp: e.timestamp }
-}
-
-function mergeJson(m: MergeEvidence): MergeJson {
-  return { survivor: m.survivor, merged: m.merged, via: m.via, ...evidenceJson(m.by) }
-}
-
-function sideJson(h: {
-  readonly identifier: Identifier
-  readonly profileId: string
-  readonly attachedTo: string
-  readonly attachedBy: Evidence
-  readonly merges: readonly MergeEvidence[]
-}): SideJson {
-  return {
-    type: h.identifier.type,
-    value: h.identifier.value,
-    profileId: h.profileId,
-    attachedTo: h.attachedTo,
-    attachedBy: evidenceJson(h.attachedBy),
-    merges: h.merges.map(mergeJson),
-  }
-}
-
-const shown = (i: Identifier): string => `${i.type} ${i.value}`
-
-function reasonJson(r: ApartReason): ReasonJson {
-  switch (r.kind) {
-    case 'reassigned':
-      return {
-        kind: r.kind,
-        message: `${shown(r.identifier)} was in ${r.from} and moved to ${r.to} at event ${r.by.eventId} (an anchored profile claimed it, resolution rule 3)`,
-        identifier: r.identifier,
-        from: r.from,
-        to: r.to,
-        ...evidenceJson(r.by),
-      }
-    case 'different-anchors':
-      return {
-        kind: r.kind,
-        message: `the two profiles have different anchors (${shown(r.anchors[0])}, ${shown(r.anchors[1])}); a profile holds at most one`,
-        anchors: r.anchors,
-      }
-    case 'limit':
-      return {
-        kind: r.kind,
-        message: `together they would hold ${r.held[0] + r.held[1]} ${r.identifierType} identifiers, over the limit of ${r.limit}: a merge is refused (resolution rule 5)`,
-        identifierType: r.identifierType,
-        limit: r.limit,
-        held: r.held,
-      }
-    case 'not-connected':
-      return {
-        kind: r.kind,
-        message:
-          'nothing in the state joins them: no merge between their profiles, no identifier that left one for the other, no rule that keeps them apart',
-      }
-  }
 }

@@ -3,8 +3,9 @@
  * referenced as `{ $ref: 'Name#' }`, and emitted as OpenAPI components by openapi.ts) and the
  * request parts of each route. Fastify validates requests with them and serialises responses
  * through them (a field missing from a response schema is not sent), so the document
- * /openapi.json publishes is the one the server runs. Shapes: read-side.ts.
+ * /openapi.json publishes is the one the server runs. Shapes: answers.ts.
  */
+import { BATCH_GET_MAX } from './answers.js'
 
 /** A JSON Schema as plain data. */
 export type JsonSchema = { readonly [key: string]: unknown }
@@ -312,7 +313,7 @@ export const BODIES = {
     identifiers: {
       type: 'array',
       minItems: 1,
-      maxItems: 1000,
+      maxItems: BATCH_GET_MAX,
       items: object({
         type: { ...str, minLength: 1 },
         value: { ...str, description: 'as sent; normalised by the tenant before looking' },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ProfileReadSide } from '../../../src/api/read-side.js'
 import { buildApiServer } from '../../../src/api/server.js'
 import { PrometheusMetrics } from '../../../src/runtime/metrics.js'
 import { sampleReadSide } from './sample-state.js'
@@ -212,6 +213,28 @@ describe('the Profile API over the worked example (inject)', () => {
         }),
       ])
     }
+  })
+
+  it('names a reassignment that state alone cannot show (a card attached straight to its first owner)', async () => {
+    const { readSide, config, store } = await sampleReadSide([
+      { eventId: 'own-1', source: 'store', ids: { customer_id: 'C20', loyalty_card: 'L40' } },
+      { eventId: 'own-2', source: 'store', ids: { customer_id: 'C21', loyalty_card: 'L40' } },
+    ])
+    const r = await readSide.explain('acme', 'customer_id:C20', 'loyalty_card:L40')
+    if (!r.ok || r.body.together) throw new Error('expected apart')
+    expect(r.body.reason).toMatchObject({
+      kind: 'reassigned',
+      identifier: { type: 'loyalty_card', value: 'L40' },
+      eventId: 'own-2',
+    })
+    // without the history index, state says only what it can: two anchors
+    const stateOnly = await new ProfileReadSide(config, store).explain(
+      'acme',
+      'customer_id:C20',
+      'loyalty_card:L40',
+    )
+    if (!stateOnly.ok || stateOnly.body.together) throw new Error('expected apart')
+    expect(stateOnly.body.reason.kind).toBe('different-anchors')
   })
 
   it('answers a deleted profile id with 404 `deleted`', async () => {
