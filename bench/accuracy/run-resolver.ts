@@ -4,7 +4,7 @@
  * final partition read back from the store.
  */
 import { parseEventLine } from '../../src/codecs/event-line.js'
-import { openLines } from '../../src/cli/ndjson.js'
+import { openLines } from '../../src/codecs/ndjson.js'
 import { liveProfiles } from '../../src/state/profiles.js'
 import type { IdentityConfig } from '../../src/core/config.js'
 import { createResolver, type StateRecord } from '../../src/core/resolver.js'

@@ -12,7 +12,7 @@ import {
 import { createStatePrefetcher } from '../runtime/state-prefetch.js'
 import type { RecordCodec } from '../state/record-codec.js'
 import { parseEventLine } from '../codecs/event-line.js'
-import type { LineSource } from './ndjson.js'
+import type { LineSource } from '../codecs/ndjson.js'
 import { Progress } from './progress.js'
 
 /**

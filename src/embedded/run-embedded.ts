@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
+import { openLines } from '../codecs/ndjson.js'
 import { COMMIT_DEFAULTS } from '../config/app-config.js'
 import type { IdentityConfig } from '../core/config.js'
 import { createResolver, type StateRecord } from '../core/resolver.js'
@@ -112,11 +113,12 @@ export class EmbeddedService {
     const log = await LocalLog.open(join(options.stateDir, 'log'))
     let store: RocksDbStore | null = null
     try {
+      // before the import: the dead letters of its over-long lines belong to this run
+      const outputEnds = new Map<string, bigint>()
+      for (const role of REPORTED) outputEnds.set(role, await log.endOffset(role, 0))
       const imported = options.input === null ? 0 : await importOnce(log, options.input)
       const end = await log.endOffset(INPUT, 0)
       const committedBefore = await committed(log)
-      const outputEnds = new Map<string, bigint>()
-      for (const role of REPORTED) outputEnds.set(role, await log.endOffset(role, 0))
       const opened = await RocksDbStore.open(join(options.stateDir, 'store-0'))
       store = opened
       const processor = new Processor({
@@ -267,23 +269,58 @@ async function committed(log: LocalLog): Promise<bigint> {
   return BigInt((await log.committed(GROUP, INPUT, 0)) ?? '0')
 }
 
-/** Appends the file's non-empty lines in one batch with a marker of its content hash. */
+/** Lines appended to the local log per batch while importing a file. */
+const IMPORT_BATCH_LINES = 10_000
+
+/**
+ * Appends the file's non-empty lines to the input log, streamed (never the whole file in
+ * memory), the last batch with a marker of the file's content hash so the same file is not
+ * imported twice. A line over the reader's cap (1 MiB) is never held: it goes straight to the
+ * dead-letter topic as `line-too-long` with its line number. An import cut short appends its
+ * first batches again when run again: their eventIds make them duplicates (rule 9).
+ */
 async function importOnce(log: LocalLog, path: string): Promise<number> {
-  const content = await readFile(path)
-  const id = createHash('sha256').update(content).digest('hex')
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  const id = hash.digest('hex')
   if (await log.hasImport(id)) return 0
-  const lines = content
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-  await log.commit(
-    lines.map((line) => ({
-      topic: INPUT,
+  const source = await openLines(path)
+  let batch: Array<{ topic: string; partition: number; key: Buffer | null; value: Buffer }> = []
+  let appended = 0
+  for await (const line of source.lines) {
+    if (line.kind === 'too-long') {
+      batch.push(await tooLongLine(path, line.lineNumber, line.bytes, source.maxLineBytes))
+    } else if (line.text.trim() !== '') {
+      batch.push({ topic: INPUT, partition: 0, key: null, value: Buffer.from(line.text, 'utf8') })
+      appended++
+    }
+    if (batch.length >= IMPORT_BATCH_LINES) {
+      await log.commit(batch)
+      batch = []
+    }
+  }
+  await log.commit(batch, { importId: id })
+  return appended
+}
+
+/** The dead letter of an over-long line, as the processor writes dead letters to the log. */
+async function tooLongLine(path: string, lineNumber: number, bytes: number, cap: number) {
+  const message = await embeddedCodec.encodeOutput(
+    {
+      kind: 'dead-letter',
+      tenant: null,
+      eventId: null,
+      reason: 'line-too-long',
+      detail: `line ${lineNumber} of ${path} is ${bytes} bytes; lines are read up to ${cap}`,
+    },
+    {
+      topic: path,
       partition: 0,
+      offset: String(lineNumber),
+      timestamp: Date.now(),
       key: null,
-      value: Buffer.from(line, 'utf8'),
-    })),
-    { importId: id },
+      value: Buffer.alloc(0),
+    },
   )
-  return lines.length
+  return { topic: message.topic, partition: 0, key: message.key, value: message.value as Buffer }
 }

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { linesOf } from '../../src/cli/ndjson.js'
+import { linesOf } from '../../src/codecs/ndjson.js'
 import { resolveNdjson, type BadLine } from '../../src/cli/ndjson-resolution.js'
 import { DecodeError } from '../../src/codecs/errors.js'
 import { AvroSchemaRegistry, type SubjectResult } from '../../src/codecs/registry.js'

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander'
 import { loadIdentityConfig } from '../../config/identity-config.js'
-import { DEFAULT_MAX_LINE_BYTES } from '../ndjson.js'
+import { DEFAULT_MAX_LINE_BYTES } from '../../codecs/ndjson.js'
 import { formatSummary, runResolve } from '../resolve-run.js'
 
 interface ResolveFlags {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -55,5 +55,33 @@ describe('embedded mode over the bundled sample', () => {
     expect(second.inputRecords).toBe(first.inputRecords)
     expect(second.outputs['profile-merged']).toEqual([])
     expect(second.profiles).toEqual(first.profiles)
+  })
+
+  it('streams its input: a line over 1 MiB is dead-lettered line-too-long, the lines around it resolve', async () => {
+    const sample = (await readFile(DEFAULT_START.input, 'utf8')).split('\n').filter((l) => l !== '')
+    const huge = JSON.stringify({
+      eventId: 'huge',
+      tenant: 'acme',
+      source: 'web',
+      timestamp: 0,
+      identifiers: { email: 'huge@x.com' },
+      attributes: { first_name: 'x'.repeat(2 * 1024 * 1024) },
+    })
+    const input = join(dir, 'with-a-long-line.ndjson')
+    await writeFile(input, [sample[0], huge, ...sample.slice(1)].join('\r\n') + '\r\n')
+    const report = await runEmbedded({
+      config: await loadIdentityConfig(DEFAULT_START.config),
+      input,
+      stateDir: join(dir, 'state'),
+      logger: pino({ level: 'silent' }),
+    })
+    expect(report.imported).toBe(sample.length)
+    const tooLong = report.outputs['dead-letter'].filter((d) => d.reason === 'line-too-long')
+    expect(tooLong).toHaveLength(1)
+    expect(String(tooLong[0]?.detail)).toContain('line 2 ')
+    expect(report.outputs['profile-merged'].map((m) => m.eventId)).toEqual(['web-0002', 'web-0002'])
+    expect(report.profiles.flatMap((p) => p.identifiers.map((i) => i.value))).not.toContain(
+      'huge@x.com',
+    )
   })
 })

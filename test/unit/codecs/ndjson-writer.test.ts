@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { NdjsonWriter } from '../../../src/cli/ndjson.js'
+import { NdjsonWriter } from '../../../src/codecs/ndjson.js'
 
 let dir: string | null = null
 afterEach(async () => {

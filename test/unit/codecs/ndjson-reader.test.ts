@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { linesOf, type NumberedLine } from '../../../src/cli/ndjson.js'
+import { linesOf, type NumberedLine } from '../../../src/codecs/ndjson.js'
 
 async function read(
   chunks: ReadonlyArray<string | Buffer>,
