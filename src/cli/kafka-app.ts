@@ -14,7 +14,7 @@ import { openKafkaProcessorLog } from '../kafka/processor-ports.js'
 import type { Logger } from '../ports/logger.js'
 import { PrefixedStore } from '../state/prefixed-store.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
-import { loadTopology } from '../topology/file.js'
+import { loadTopology, type Topology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
 import { recordLimits } from '../topology/record-limits.js'
 import { TOPIC_ROLES } from '../topology/roles.js'
@@ -41,6 +41,30 @@ export function tlsOptions(
   }
 }
 
+/** The topology the configuration names (topics.file, else the package's), with its prefix. */
+export function configuredTopology(config: AppConfig): Promise<Topology> {
+  return loadTopology(
+    config.topics.file ?? defaultTopologyFile(),
+    config.topics.prefix === undefined ? {} : { prefix: config.topics.prefix },
+  )
+}
+
+/** A Kafka client as the configuration says (brokers, TLS files, SASL); `role` names it. */
+export function configuredKafka(
+  config: AppConfig,
+  logger: Logger,
+  role?: string,
+): ReturnType<typeof createKafka> {
+  const ssl = tlsOptions(config.kafka.ssl)
+  return createKafka({
+    brokers: config.kafka.brokers,
+    clientId: role === undefined ? config.kafka.clientId : `${config.kafka.clientId}-${role}`,
+    logger,
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl }),
+  })
+}
+
 /** Parts a caller may supply instead of the configured ones (tests inject a failing resolver). */
 export interface KafkaAppParts {
   readonly resolver?: Pick<Resolver, 'decide'>
@@ -56,18 +80,8 @@ export async function startKafkaApp(
   parts: KafkaAppParts = {},
 ): Promise<KafkaApp> {
   const identity = await loadIdentityConfig(config.identityConfig)
-  const topology = await loadTopology(
-    config.topics.file ?? defaultTopologyFile(),
-    config.topics.prefix === undefined ? {} : { prefix: config.topics.prefix },
-  )
-  const ssl = tlsOptions(config.kafka.ssl)
-  const kafka = createKafka({
-    brokers: config.kafka.brokers,
-    clientId: config.kafka.clientId,
-    logger,
-    ...(ssl === undefined ? {} : { ssl }),
-    ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl }),
-  })
+  const topology = await configuredTopology(config)
+  const kafka = configuredKafka(config, logger)
   const registry = new AvroSchemaRegistry({ url: config.registry.url })
   const schemas = await loadSchemas()
   const onRetry = (what: string) => (err: unknown, attempt: number, delayMs: number) =>

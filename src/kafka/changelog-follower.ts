@@ -1,34 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { Admin, Consumer, Kafka, PartitionAssigner } from 'kafkajs'
+import type { Admin, Consumer, Kafka } from 'kafkajs'
 import type { ChangelogRecord } from '../runtime/ports.js'
-import { loadKafkajs } from './patches/index.js'
-
-/** A group of one that takes every partition of the topic (kafkajs has no manual assignment). */
-function allPartitions(topic: string, partitions: number): PartitionAssigner {
-  const { AssignerProtocol } = loadKafkajs()
-  const every = Array.from({ length: partitions }, (_, p) => p)
-  return () => ({
-    name: 'UnifierReplica',
-    version: 1,
-    protocol: ({ topics }) => ({
-      name: 'UnifierReplica',
-      metadata: AssignerProtocol.MemberMetadata.encode({
-        version: 1,
-        topics,
-        userData: Buffer.alloc(0),
-      }),
-    }),
-    assign: async ({ members }) =>
-      members.map((member, i) => ({
-        memberId: member.memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
-          version: 1,
-          assignment: i === 0 ? { [topic]: every } : {},
-          userData: Buffer.alloc(0),
-        }),
-      })),
-  })
-}
+import { fixedAssignment } from './fixed-assignment.js'
 
 export interface FollowedBatch {
   readonly partition: number
@@ -69,7 +42,13 @@ export class ChangelogFollower {
     const { kafka, topic, partitions } = options
     const consumer = kafka.consumer({
       groupId: `${options.groupPrefix}-replica-${randomUUID()}`,
-      partitionAssigners: [allPartitions(topic, partitions)],
+      partitionAssigners: [
+        fixedAssignment(
+          'UnifierReplica',
+          topic,
+          Array.from({ length: partitions }, (_, p) => p),
+        ),
+      ],
       readUncommitted: false,
       maxBytesPerPartition: 2 * 1024 * 1024,
       maxWaitTimeInMs: 100,

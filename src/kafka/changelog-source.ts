@@ -1,37 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { Kafka, PartitionAssigner } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
 import type { ChangelogRecord, ChangelogSource } from '../runtime/ports.js'
 import type { PartitionOffsets } from './offsets.js'
-import { loadKafkajs } from './patches/index.js'
-
-/**
- * A group of one that takes exactly one partition: kafkajs has no manual assignment, and a
- * restore must read only its own partition of the state changelog.
- */
-function onePartition(topic: string, partition: number): PartitionAssigner {
-  const { AssignerProtocol } = loadKafkajs()
-  return () => ({
-    name: 'UnifierRestore',
-    version: 1,
-    protocol: ({ topics }) => ({
-      name: 'UnifierRestore',
-      metadata: AssignerProtocol.MemberMetadata.encode({
-        version: 1,
-        topics,
-        userData: Buffer.alloc(0),
-      }),
-    }),
-    assign: async ({ members }) =>
-      members.map((member, i) => ({
-        memberId: member.memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
-          version: 1,
-          assignment: i === 0 ? { [topic]: [partition] } : {},
-          userData: Buffer.alloc(0),
-        }),
-      })),
-  })
-}
+import { fixedAssignment } from './fixed-assignment.js'
 
 export interface KafkaChangelogSourceOptions {
   readonly kafka: Kafka
@@ -62,7 +33,7 @@ export class KafkaChangelogSource implements ChangelogSource {
     if (from >= end) return
     const consumer = kafka.consumer({
       groupId: `${this.options.groupPrefix}-restore-${randomUUID()}`,
-      partitionAssigners: [onePartition(topic, partition)],
+      partitionAssigners: [fixedAssignment('UnifierRestore', topic, [partition])],
       readUncommitted: false,
       // Every assigned partition restores at once, each with its own consumer: fetches are kept
       // small because their decoded records, not the state, set the processor's peak memory

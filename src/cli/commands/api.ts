@@ -9,13 +9,10 @@ import { parseBrokers } from '../../config/brokers.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
 import { KafkaTopicAdmin } from '../../kafka/admin.js'
 import { kafkaChangelogFollower } from '../../kafka/changelog-follower.js'
-import { createKafka } from '../../kafka/client.js'
 import { ReplicaMetrics } from '../../runtime/replica-metrics.js'
 import { StateReplica } from '../../runtime/state-replica.js'
 import { RocksDbStore } from '../../state/rocksdb-store.js'
-import { loadTopology } from '../../topology/file.js'
-import { defaultTopologyFile } from '../../topology/package-files.js'
-import { tlsOptions } from '../kafka-app.js'
+import { configuredKafka, configuredTopology } from '../kafka-app.js'
 
 interface ApiFlags {
   readonly config?: string
@@ -64,18 +61,8 @@ export function registerApiCommand(program: Command): void {
       }
       const logger = pino({ level: config.logLevel, base: { component: 'api' } })
       const identity = await loadIdentityConfig(config.identityConfig)
-      const topology = await loadTopology(
-        config.topics.file ?? defaultTopologyFile(),
-        config.topics.prefix === undefined ? {} : { prefix: config.topics.prefix },
-      )
-      const ssl = tlsOptions(config.kafka.ssl)
-      const kafka = createKafka({
-        brokers: config.kafka.brokers,
-        clientId: `${config.kafka.clientId}-api`,
-        logger,
-        ...(ssl === undefined ? {} : { ssl }),
-        ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl }),
-      })
+      const topology = await configuredTopology(config)
+      const kafka = configuredKafka(config, logger, 'api')
       const stateTopic = topology.byRole['state-changelog'].name
       // the partitions the cluster has (a topic created with other counts than the file's)
       const admin = new KafkaTopicAdmin(kafka, config.kafka.brokers)
