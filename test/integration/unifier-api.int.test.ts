@@ -15,7 +15,7 @@ import { DEFAULT_START } from '../../src/cli/sample-defaults.js'
 import { parseEventLine } from '../../src/codecs/event-line.js'
 import type { ContactEvent } from '../../src/core/types.js'
 import { packageRoot } from '../../src/topology/package-files.js'
-import { kafkaBrokers } from '../setup/kafka-kit.js'
+import { kafkaBrokers, schemaRegistryUrl } from '../setup/kafka-kit.js'
 import { assertWorkedExampleAnswers, type Get } from '../unit/api/worked-example-answers.js'
 import { processorEnv, waitCaughtUp, waitFor, type ProcessorEnv } from './processor-harness.js'
 
@@ -47,6 +47,8 @@ async function startApi(groupId: string): Promise<string> {
       'api',
       '--brokers',
       kafkaBrokers().join(','),
+      '--registry',
+      schemaRegistryUrl(),
       '--prefix',
       env.prefix,
       '--group',
@@ -58,7 +60,12 @@ async function startApi(groupId: string): Promise<string> {
       '--port',
       '0',
     ],
-    { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+    // the environment of a clean machine: only what the flags say
+    {
+      cwd: packageRoot(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, KAFKA_BROKERS: '', SCHEMA_REGISTRY_URL: '' },
+    },
   )
   api = child
   return new Promise((resolve, reject) => {

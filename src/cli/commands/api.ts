@@ -17,6 +17,7 @@ import { configuredKafka, configuredTopology } from '../kafka-app.js'
 interface ApiFlags {
   readonly config?: string
   readonly brokers?: string
+  readonly registry?: string
   readonly prefix?: string
   readonly group?: string
   readonly stateDir?: string
@@ -41,6 +42,7 @@ export function registerApiCommand(program: Command): void {
     .description('Serve the Profile API from a read replica of the processor state (Kafka mode)')
     .option('--config <file>', 'YAML/JSON configuration file (docs/configuration.md)')
     .option('--brokers <list>', 'Kafka brokers host:port,... (KAFKA_BROKERS)')
+    .option('--registry <url>', "schema registry URL, as unifier run's (SCHEMA_REGISTRY_URL)")
     .option('--prefix <prefix>', 'topic name prefix (UNIFIER_TOPIC_PREFIX)')
     .option('--group <id>', "the processor's group id: names this replica's throwaway groups")
     .option('--state-dir <dir>', 'where the replica keeps its RocksDB store (UNIFIER_STATE_DIR)')
@@ -51,6 +53,7 @@ export function registerApiCommand(program: Command): void {
     .action(async (flags: ApiFlags) => {
       const config = await loadAppConfig(flags.config, process.env, {
         'kafka.brokers': flags.brokers === undefined ? undefined : parseBrokers(flags.brokers),
+        'registry.url': flags.registry,
         'topics.prefix': flags.prefix,
         groupId: flags.group,
         stateDir: flags.stateDir,
