@@ -30,12 +30,31 @@ export type ApiErrorCode =
   | 'route-not-found'
   /** The read side is not ready (the embedded service is starting or stopping). */
   | 'unavailable'
+  /** 400: events of an ingest request are invalid (`problems` says which); nothing written. */
+  | 'invalid-events'
+  /** 413: a request or an event over the ingest limits. */
+  | 'too-large'
   | 'internal'
 
-export interface ApiErrorBody {
-  readonly error: { readonly code: ApiErrorCode; readonly message: string }
+/** One item of a request that is wrong: its index, the field, why. */
+export interface ApiProblem {
+  readonly index: number
+  readonly field: string | null
+  readonly reason: string
 }
 
-export function errorBody(code: ApiErrorCode, message: string): ApiErrorBody {
-  return { error: { code, message } }
+export interface ApiErrorBody {
+  readonly error: {
+    readonly code: ApiErrorCode
+    readonly message: string
+    readonly problems?: readonly ApiProblem[]
+  }
+}
+
+export function errorBody(
+  code: ApiErrorCode,
+  message: string,
+  problems?: readonly ApiProblem[],
+): ApiErrorBody {
+  return { error: { code, message, ...(problems === undefined ? {} : { problems }) } }
 }

@@ -5,6 +5,7 @@
  */
 import { BODIES, PARAMS, QUERIES, ref, type JsonSchema } from './schemas.js'
 import type { Scope } from './tokens.js'
+import { INGEST_LIMITS } from '../connectors/http-ingest.js'
 
 export type OperationId =
   | 'getProfile'
@@ -13,6 +14,8 @@ export type OperationId =
   | 'getIdentifier'
   | 'batchGetIdentifiers'
   | 'explain'
+  | 'ingestEvent'
+  | 'ingestBatch'
   | 'health'
   | 'metrics'
   | 'openapi'
@@ -36,6 +39,8 @@ export interface RouteSpec {
   readonly scope?: Scope
   /** Bodies that are not JSON (the Prometheus text). */
   readonly produces?: string
+  /** Largest request body accepted (bytes); fastify's default (1 MiB) otherwise. */
+  readonly bodyLimit?: number
 }
 
 export const TENANT_PREFIX = '/v1/tenants/:tenant'
@@ -123,6 +128,36 @@ export const ROUTES: readonly RouteSpec[] = [
       response: { 200: ref('ExplainAnswer'), ...errors(400, 401, 403, 404, 422, 429, 503) },
     },
     scope: 'profiles:read',
+  },
+  {
+    operationId: 'ingestEvent',
+    method: 'POST',
+    url: `${TENANT_PREFIX}/events`,
+    summary: 'Write one contact event',
+    description:
+      "202 once the log holds it (Kafka: acks all; embedded: the local log), where the processor resolves it (embedded: visible here within a second). The event's source is the token's. 400 names the field that is wrong; sending the same eventId again is harmless (rule 9).",
+    schema: {
+      params: PARAMS.tenant,
+      body: BODIES.event,
+      response: { 202: ref('IngestAccepted'), ...errors(400, 401, 403, 413, 429, 503) },
+    },
+    scope: 'events:write',
+    bodyLimit: INGEST_LIMITS.maxRequestBytes,
+  },
+  {
+    operationId: 'ingestBatch',
+    method: 'POST',
+    url: `${TENANT_PREFIX}/events::batch`,
+    summary: 'Write up to 2,500 contact events',
+    description:
+      'A JSON array, or NDJSON with Content-Type application/x-ndjson; at most 500 KB per request and 32 KB per event (413 past them). All or nothing: one invalid event and nothing is written (400 lists every problem: index, field, reason); 202 once the log holds them all.',
+    schema: {
+      params: PARAMS.tenant,
+      body: BODIES.eventBatch,
+      response: { 202: ref('IngestAccepted'), ...errors(400, 401, 403, 413, 429, 503) },
+    },
+    scope: 'events:write',
+    bodyLimit: INGEST_LIMITS.maxRequestBytes,
   },
   {
     operationId: 'health',

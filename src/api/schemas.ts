@@ -212,29 +212,47 @@ export const SHARED_SCHEMAS = {
     },
     ['together', 'a', 'b'],
   ),
-  ErrorDetail: object({
-    code: {
-      type: 'string',
-      enum: [
-        'bad-request',
-        'not-found',
-        'deleted',
-        'tenant-not-found',
-        'unknown-type',
-        'blocked',
-        'invalid',
-        'too-long',
-        'unauthorized',
-        'forbidden',
-        'rate-limited',
-        'route-not-found',
-        'unavailable',
-        'internal',
-      ],
+  ErrorDetail: object(
+    {
+      code: {
+        type: 'string',
+        enum: [
+          'bad-request',
+          'not-found',
+          'deleted',
+          'tenant-not-found',
+          'unknown-type',
+          'blocked',
+          'invalid',
+          'too-long',
+          'unauthorized',
+          'forbidden',
+          'rate-limited',
+          'route-not-found',
+          'unavailable',
+          'invalid-events',
+          'too-large',
+          'internal',
+        ],
+      },
+      message: str,
+      problems: {
+        type: 'array',
+        description: 'ingest: the items that are wrong',
+        items: object({ index: { type: 'integer' }, field: nullable(str), reason: str }),
+      },
     },
-    message: str,
-  }),
+    ['code', 'message'],
+  ),
   Error: object({ error: ref('ErrorDetail') }),
+  IngestAccepted: object(
+    {
+      accepted: { type: 'integer', description: 'events the log now holds' },
+      eventIds: { type: 'array', items: str, description: 'in request order (generated ones too)' },
+    },
+    undefined,
+    'every event of the request is in the log (Kafka: acks all; embedded: the local log)',
+  ),
   Health: object(
     {
       status: { type: 'string', enum: ['starting', 'running', 'stopping', 'stopped', 'failed'] },
@@ -283,6 +301,7 @@ export type SharedSchemaName =
   | 'ExplainAnswer'
   | 'ErrorDetail'
   | 'Error'
+  | 'IngestAccepted'
   | 'Health'
 
 /** Path and query parameters. */
@@ -309,6 +328,15 @@ const pairPart = (name: string): JsonSchema => ({
 })
 
 export const BODIES = {
+  event: {
+    type: 'object',
+    description: 'a ContactEvent as in NDJSON input (docs/connectors.md); tenant from the URL',
+    additionalProperties: true,
+  },
+  eventBatch: {
+    description: 'a JSON array of events, or NDJSON (Content-Type: application/x-ndjson)',
+    anyOf: [{ type: 'array', items: { type: 'object', additionalProperties: true } }, str],
+  },
   batchGet: object({
     identifiers: {
       type: 'array',

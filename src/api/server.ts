@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client'
 import type { Logger } from '../ports/logger.js'
 import type { ProcessorHealth } from '../runtime/processor.js'
 import type { PartitionLag } from '../runtime/state-replica.js'
+import type { ContactEvent } from '../core/types.js'
+import { batchItems, ingestEvents } from '../connectors/http-ingest.js'
 import { errorBody } from './errors.js'
 import { openApiDocument } from './openapi.js'
 import type { Answer, ProfileReadSide } from './read-side.js'
@@ -35,6 +37,21 @@ export interface ApiAppOptions {
   readonly version?: string
   /** A read replica's lag (offsets behind), sent as `x-replica-lag` on every answer. */
   readonly lagHeader?: () => string
+  /** Where ingested events go; null (or absent): the ingest routes answer 503. */
+  readonly ingest?: () => IngestSink | null
+}
+
+/** The log ingested events are written to; `append` resolves once it holds them all. */
+export interface IngestSink {
+  append(events: readonly ContactEvent[]): Promise<void>
+}
+
+/** The sink could not take the events now (its buffer is full): 503 with Retry-After. */
+export class IngestBusyError extends Error {
+  override readonly name = 'IngestBusyError'
+  constructor(readonly retryAfterSeconds: number) {
+    super('the log cannot take more events now')
+  }
 }
 
 export interface ApiServerOptions extends ApiAppOptions {
@@ -46,6 +63,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The name of the token that authorised the request (access control on). */
     tokenName?: string
+    /** The source the authorising token writes as (events:write). */
+    tokenSource?: string | null
   }
 }
 
@@ -75,6 +94,10 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
   })
   for (const [name, schema] of Object.entries(SHARED_SCHEMAS))
     app.addSchema({ $id: name, ...schema })
+  // NDJSON batches reach the handler as text (ingest splits the lines)
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  )
 
   const lagHeader = options.lagHeader
   app.addHook('onRequest', async (request, reply) => {
@@ -91,6 +114,7 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
       const decision = access.check(typeof header === 'string' ? header : undefined, tenant, scope)
       if (decision.ok) {
         request.tokenName = decision.token.name
+        request.tokenSource = decision.token.source
         return
       }
       switch (decision.status) {
@@ -136,6 +160,8 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
   app.setErrorHandler(
     async (error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
       const status = error.statusCode ?? 500
+      if (status === 413)
+        return reply.code(413).send(errorBody('too-large', 'the request body is over the limit'))
       if (error.validation !== undefined || (status >= 400 && status < 500))
         // validation messages name the parameter and the rule, never the value sent
         return reply.code(400).send(errorBody('bad-request', error.message))
@@ -152,6 +178,31 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         .code(503)
         .send(errorBody('unavailable', 'no profile state is served here (yet); see docs/api.md'))
     return side
+  }
+  const ingest = async (request: FastifyRequest, reply: FastifyReply, items: unknown[]) => {
+    const sink = options.ingest?.() ?? null
+    if (sink === null)
+      return reply
+        .code(503)
+        .send(errorBody('unavailable', 'this server does not take events (docs/connectors.md)'))
+    const parsed = ingestEvents(items, {
+      tenant: (request.params as Params).tenant ?? '',
+      source: request.tokenSource ?? null,
+    })
+    if (!parsed.ok)
+      return reply.code(parsed.status).send(errorBody(parsed.code, parsed.message, parsed.problems))
+    try {
+      await sink.append(parsed.events)
+    } catch (err) {
+      if (!(err instanceof IngestBusyError)) throw err
+      return reply
+        .code(503)
+        .header('retry-after', String(err.retryAfterSeconds))
+        .send(errorBody('unavailable', err.message))
+    }
+    return reply
+      .code(202)
+      .send({ accepted: parsed.events.length, eventIds: parsed.events.map((e) => e.eventId) })
   }
   const answer = <T>(reply: FastifyReply, a: Answer<T>) =>
     a.ok ? reply.code(200).send(a.body) : reply.code(a.status).send(errorBody(a.code, a.message))
@@ -204,6 +255,15 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         ? reply
         : answer(reply, await side.explain(p.tenant ?? '', q.a ?? '', q.b ?? ''))
     },
+    ingestEvent: async (request, reply) => ingest(request, reply, [request.body]),
+    ingestBatch: async (request, reply) => {
+      const items = batchItems(request.body)
+      if (items === null)
+        return reply
+          .code(400)
+          .send(errorBody('bad-request', 'a JSON array of events, or NDJSON, is expected'))
+      return ingest(request, reply, items)
+    },
     health: async (_request, reply) => {
       const health = options.health()
       const ok = health.status === 'running' || health.status === 'starting'
@@ -222,6 +282,7 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
       url: route.url,
       schema: route.schema,
       config: { scope: route.scope },
+      ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
       handler: handlers[route.operationId],
     })
   }

@@ -18,8 +18,8 @@ import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { z } from 'zod'
 
-/** `events:write` comes with the connectors' HTTP ingest. */
-export type Scope = 'profiles:read'
+/** `profiles:read`: the Profile API; `events:write`: HTTP ingest, as the token's `source`. */
+export type Scope = 'profiles:read' | 'events:write'
 
 const tokenEntry = z
   .object({
@@ -28,7 +28,9 @@ const tokenEntry = z
       .string()
       .regex(/^[0-9a-f]{64}$/, "the token's SHA-256 as 64 lowercase hex digits (not the token)"),
     tenants: z.array(z.string().min(1)).min(1),
-    scopes: z.array(z.enum(['profiles:read'])).min(1),
+    scopes: z.array(z.enum(['profiles:read', 'events:write'])).min(1),
+    /** The channel a writer's events come from; an event cannot claim another. */
+    source: z.string().min(1).optional(),
     rateLimit: z
       .object({
         perSecond: z.number().positive(),
@@ -38,6 +40,10 @@ const tokenEntry = z
       .optional(),
   })
   .strict()
+  .refine((t) => !t.scopes.includes('events:write') || t.source !== undefined, {
+    message: 'a token with events:write names the source its events come from',
+    path: ['source'],
+  })
 
 const tokensFile = z.object({ tokens: z.array(tokenEntry) }).strict()
 
@@ -47,6 +53,8 @@ export interface ApiToken {
   /** "*" means every tenant. */
   readonly tenants: readonly string[]
   readonly scopes: readonly Scope[]
+  /** The source its events are written as (tokens with events:write). */
+  readonly source: string | null
   readonly rateLimit: { readonly perSecond: number; readonly burst: number } | null
 }
 
@@ -81,6 +89,7 @@ export function parseTokensFile(text: string, origin = 'tokens file'): ApiToken[
       sha256: t.sha256,
       tenants: t.tenants,
       scopes: t.scopes,
+      source: t.source ?? null,
       rateLimit:
         t.rateLimit === undefined
           ? null

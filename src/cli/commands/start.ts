@@ -105,6 +105,12 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
       health: () => service.health(),
       metrics: metrics.registry,
       profiles: () => readSide,
+      // HTTP ingest: 202 once the local log holds the events; the processor picks them up
+      ingest: () => ({
+        append: async (events) => {
+          await service.append(events.map((e) => JSON.stringify(e)))
+        },
+      }),
       logger: options.logger,
       ...(options.version === undefined ? {} : { version: options.version }),
     })

@@ -159,6 +159,40 @@ describe('unifier start serves the Profile API', () => {
     }
   })
 
+  it('takes events over HTTP: accepted (202) means in the log, visible in the Profile API within a second', async () => {
+    const started = await startEmbedded({
+      config: DEFAULT_START.config,
+      input,
+      stateDir: join(dir, 'state'),
+      port: 0,
+      out: () => undefined,
+      logger: pino({ level: 'silent' }),
+    })
+    try {
+      const posted = await fetch(`${started.url}/v1/tenants/acme/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          eventId: 'web-0100',
+          source: 'web',
+          identifiers: { customer_id: 'C1', phone: '+1 212 555 0199' },
+        }),
+      })
+      const acceptedAt = Date.now()
+      expect(posted.status).toBe(202)
+      let status = 0
+      while (Date.now() - acceptedAt < 1_000) {
+        const r = await fetch(`${started.url}/v1/tenants/acme/identifiers/phone/%2B12125550199`)
+        status = r.status
+        if (status === 200) break
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(status).toBe(200)
+    } finally {
+      await started.stop()
+    }
+  })
+
   it('with a tokens file, tenant routes need a listed bearer token; without one, only loopback', async () => {
     const { token, sha256 } = newToken()
     const tokens = join(dir, 'tokens.yaml')
