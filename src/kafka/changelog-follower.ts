@@ -21,6 +21,8 @@ export interface ChangelogFollowerOptions {
   readonly from: ReadonlyMap<number, string | null>
   readonly groupPrefix: string
   readonly onBatch: (batch: FollowedBatch) => Promise<void>
+  /** Where to resume each partition after the group rejoins (kafkajs forgets its seeks then). */
+  readonly positionOf: (partition: number) => string
 }
 
 /**
@@ -55,15 +57,25 @@ export class ChangelogFollower {
     })
     // A fetch of nothing but transaction markers never reaches eachBatch: the position still
     // moves past them (else a partition ending in a marker would look one behind for ever).
+    // The group commits nothing: after a rejoin kafkajs would start over from the beginning.
+    let joins = 0
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (++joins === 1) return
+      for (let p = 0; p < partitions; p++) {
+        consumer.seek({ topic, partition: p, offset: options.positionOf(p) })
+      }
+    })
     consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0) return
-      void options.onBatch({
-        partition: payload.partition,
-        records: [],
-        lastOffset: payload.lastOffset,
-        highWatermark: payload.highWatermark,
-        lastTimestamp: null,
-      })
+      options
+        .onBatch({
+          partition: payload.partition,
+          records: [],
+          lastOffset: payload.lastOffset,
+          highWatermark: payload.highWatermark,
+          lastTimestamp: null,
+        })
+        .catch(() => undefined) // a failed apply is retried by the next fetch's
     })
     await consumer.connect()
     await consumer.subscribe({ topic, fromBeginning: true })
@@ -124,6 +136,8 @@ export function kafkaChangelogFollower(options: {
 }): (
   from: ReadonlyMap<number, string | null>,
   onBatch: (batch: FollowedBatch) => Promise<void>,
+  positionOf: (partition: number) => string,
 ) => Promise<ChangelogFollower> {
-  return (from, onBatch) => ChangelogFollower.start({ ...options, from, onBatch })
+  return (from, onBatch, positionOf) =>
+    ChangelogFollower.start({ ...options, from, onBatch, positionOf })
 }

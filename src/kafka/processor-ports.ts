@@ -101,13 +101,11 @@ export async function openKafkaProcessorLog(
 }
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING'])
-/** The broker's answers to a record it will never take, however often it is sent. */
-const REJECTED = new Set([
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'CORRUPT_MESSAGE',
-])
+/**
+ * The broker's answers to a record it will never take, however often it is sent
+ * (CORRUPT_MESSAGE is not one: a CRC error on the way is retriable).
+ */
+const REJECTED = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD'])
 
 export function isFenced(err: unknown): boolean {
   return brokerErrorTypes(err).some((type) => FENCED.has(type))

@@ -10,6 +10,7 @@ import {
   type FlushedWrite,
   type SealedWrites,
 } from '../state/write-back-overlay.js'
+import { StoreError } from '../state/store-error.js'
 import type { StatePrefetcher } from './state-prefetch.js'
 
 /**
@@ -136,24 +137,39 @@ export class BatchResolver {
   ): Promise<void> {
     const prefetch = this.options.prefetch
     if (prefetch !== undefined && items.length > 1) {
-      const events = items.map((item) => item.event)
-      const first = prefetch.firstKeys(events)
-      const values = await this.overlay.getMany(first)
-      const read = new Map<string, StateRecord | undefined>()
-      for (let i = 0; i < first.length; i++) read.set(first[i] as string, values[i])
-      // then the profiles behind the links, and pointer → root hops, one round per level
-      // (path compression keeps chains short)
-      let level = prefetch.followUpKeys(events, read)
-      for (let hop = 0; hop <= MAX_PREFETCH_HOPS && level.length > 0; hop++) {
-        const found = await this.overlay.getMany(level)
-        const records = new Map<string, StateRecord | undefined>()
-        for (let i = 0; i < level.length; i++) records.set(level[i] as string, found[i])
-        level = prefetch.parentKeys(records)
+      try {
+        await this.prefetch(prefetch, items)
+      } catch (err) {
+        // A read-ahead only: a store failure is one, anything else (an event the prefetch
+        // cannot read keys from) is left for that event's own decision to meet, so that it,
+        // not the window's first event, is the record that fails.
+        if (err instanceof StoreError) throw err
       }
     }
     for (const item of items) {
       const decision = await this.process(item.event, item.position)
       if (onDecision !== undefined) await onDecision(item, decision)
+    }
+  }
+
+  /** Loads the keys a window of events will read into the cache, a few round trips in all. */
+  private async prefetch(
+    prefetch: StatePrefetcher,
+    items: readonly ResolverInput[],
+  ): Promise<void> {
+    const events = items.map((item) => item.event)
+    const first = prefetch.firstKeys(events)
+    const values = await this.overlay.getMany(first)
+    const read = new Map<string, StateRecord | undefined>()
+    for (let i = 0; i < first.length; i++) read.set(first[i] as string, values[i])
+    // then the profiles behind the links, and pointer → root hops, one round per level
+    // (path compression keeps chains short)
+    let level = prefetch.followUpKeys(events, read)
+    for (let hop = 0; hop <= MAX_PREFETCH_HOPS && level.length > 0; hop++) {
+      const found = await this.overlay.getMany(level)
+      const records = new Map<string, StateRecord | undefined>()
+      for (let i = 0; i < level.length; i++) records.set(level[i] as string, found[i])
+      level = prefetch.parentKeys(records)
     }
   }
 

@@ -384,14 +384,22 @@ export class Processor {
       return
     }
     const forced = failure.offset === null ? undefined : slot.deadLetters.get(failure.offset)
-    if (forced !== undefined && failure.offset !== null && forced.withoutOriginal !== true) {
-      // Even the dead letter failed (the log refused its copy of the original bytes): the
-      // next one goes without them. Nothing is left that could be refused.
-      slot.deadLetters.set(failure.offset, { ...forced, withoutOriginal: true })
-      this.options.logger.warn(
-        logged,
-        'the dead letter was refused; sending it without the original bytes',
-      )
+    if (forced !== undefined && failure.offset !== null) {
+      // Even the dead letter failed: first it goes without its copy of the original bytes;
+      // should that fail too, the record is passed over (logged), never retried for ever.
+      const next = forced.withoutOriginal === true ? { drop: true } : { withoutOriginal: true }
+      slot.deadLetters.set(failure.offset, { ...forced, ...next })
+      if (forced.withoutOriginal === true) {
+        this.options.logger.error(
+          logged,
+          'not even its dead letter can be written: the record is passed over',
+        )
+      } else {
+        this.options.logger.warn(
+          logged,
+          'the dead letter was refused; sending it without the original bytes',
+        )
+      }
     } else if (action.kind === 'retry-record' && failure.offset !== null) {
       const attempts = slot.failing?.offset === failure.offset ? slot.failing.attempts + 1 : 1
       slot.failing = { offset: failure.offset, attempts }

@@ -15,10 +15,14 @@ export interface ReplicaBatch {
   readonly lastTimestamp: number | null
 }
 
-/** Follows the state changelog from per-partition offsets (null: the start) until stopped. */
+/**
+ * Follows the state changelog from per-partition offsets (null: the start) until stopped;
+ * `positionOf` says where to resume a partition when the follower has to seek again.
+ */
 export type FollowChangelog = (
   from: ReadonlyMap<number, string | null>,
   onBatch: (batch: ReplicaBatch) => Promise<void>,
+  positionOf: (partition: number) => string,
 ) => Promise<{ stop(): Promise<void> }>
 
 export interface PartitionLag {
@@ -48,6 +52,8 @@ export class StateReplica {
   private readonly high = new Map<number, bigint>()
   private readonly lastAt = new Map<number, number>()
   private follower: { stop(): Promise<void> } | null = null
+  /** Applies run one at a time (a fetch and a watermark report may arrive together). */
+  private applying: Promise<void> = Promise.resolve()
 
   private constructor(
     readonly store: KeyValueStore,
@@ -71,18 +77,39 @@ export class StateReplica {
       from.set(p, next)
       replica.next.set(p, next === null ? 0n : BigInt(next))
     }
-    replica.follower = await options.follow(from, (batch) => replica.apply(batch))
+    replica.follower = await options.follow(
+      from,
+      (batch) => replica.enqueue(batch),
+      (partition) => replica.positionOf(partition),
+    )
     return replica
   }
 
-  /** Applies one batch and the position after it, atomically. */
+  /** Where the follower must read `partition` from (after a rejoin of its group, say). */
+  private positionOf(partition: number): string {
+    return (this.next.get(partition) ?? 0n).toString()
+  }
+
+  private enqueue(batch: ReplicaBatch): Promise<void> {
+    const run = this.applying.then(() => this.apply(batch))
+    this.applying = run.catch(() => undefined)
+    return run
+  }
+
+  /**
+   * Applies one batch and the position after it, atomically. Records before the position are
+   * already in the store (a refetch): applying them again would put older values back.
+   */
   private async apply(batch: ReplicaBatch): Promise<void> {
     const { partition } = batch
-    this.high.set(partition, BigInt(batch.highWatermark))
+    const high = BigInt(batch.highWatermark)
+    if (high > (this.high.get(partition) ?? -1n)) this.high.set(partition, high)
     if (batch.lastOffset === null) return
+    const next = this.next.get(partition) ?? 0n
     const after = BigInt(batch.lastOffset) + 1n
-    if (after <= (this.next.get(partition) ?? 0n) && batch.records.length === 0) return
-    const writes: KeyValueWrite[] = batch.records.map(({ key, value }) => ({ key, value }))
+    if (after <= next) return
+    const fresh = batch.records.filter((r) => BigInt(r.offset) >= next)
+    const writes: KeyValueWrite[] = fresh.map(({ key, value }) => ({ key, value }))
     writes.push({ key: checkpointKey(partition), value: encoder.encode(after.toString()) })
     await this.store.write(writes)
     this.next.set(partition, after)

@@ -77,6 +77,11 @@ export interface ForcedDeadLetter {
   readonly detail: string
   /** Leave the original bytes out (the log refused the dead letter that carried them). */
   readonly withoutOriginal?: boolean
+  /**
+   * Not even the dead letter could be written: the record is passed over with an error log
+   * line, so that it cannot hold the partition (the last resort of the failure policy).
+   */
+  readonly drop?: boolean
 }
 
 type WindowItem = ResolverInput & { readonly record: InputRecord }
@@ -100,6 +105,8 @@ export class PartitionTask {
   private txnEvents = 0
   /** The first input offset of the open transaction. */
   private txnFrom = 0n
+  /** The offset of the last input record in the open transaction (markers after it aside). */
+  private txnLastRecord = -1n
   /** Tenant → owning input partition, as the log's partitioner says. */
   private readonly owners = new Map<string, number>()
   /** Tenants this task has routed (their first routing is logged). */
@@ -220,7 +227,14 @@ export class PartitionTask {
           const event = await this.options.codec.decodeContactEvent(record.value).catch(() => null)
           const carried =
             forced.withoutOriginal === true ? { ...record, value: Buffer.alloc(0) } : record
-          outgoing.push(await this.encode(forcedDeadLetter(forced, record, event), carried))
+          if (forced.drop === true) continue
+          outgoing.push(
+            await this.encode(forcedDeadLetter(forced, record, event), carried).catch(
+              (err: unknown) => {
+                throw attributed(err, record)
+              },
+            ),
+          )
           continue
         }
         const event = await this.decode(record).catch((err: unknown) => {
@@ -228,10 +242,16 @@ export class PartitionTask {
         })
         if (event instanceof DecodeError || event instanceof InvalidInputError) {
           await decideWindow()
-          outgoing.push(await this.encode(deadLetterFor(event), record))
+          outgoing.push(
+            await this.encode(deadLetterFor(event), record).catch((err: unknown) => {
+              throw attributed(err, record)
+            }),
+          )
           continue
         }
-        const owner = await this.ownerOf(event.tenant)
+        const owner = await this.ownerOf(event.tenant).catch((err: unknown) => {
+          throw attributed(err, record)
+        })
         if (owner !== this.partition) {
           // Another partition's task owns this tenant (the producer used another partitioner):
           // the record goes there, in this transaction, in input order; it is resolved there.
@@ -243,6 +263,7 @@ export class PartitionTask {
       await decideWindow()
       // the transaction holds these records now, sent or not (a failed send fails the task)
       this.next = BigInt((fresh.at(-1) as InputRecord).offset) + 1n
+      this.txnLastRecord = this.next - 1n
       this.txnEvents += fresh.length
       if (outgoing.length > 0) await this.onLog(() => txn.send(outgoing))
       this.metrics.events(this.partition, fresh.length)
@@ -344,6 +365,7 @@ export class PartitionTask {
     this.txnStartedAt = this.now()
     this.txnEvents = 0
     this.txnFrom = this.next
+    this.txnLastRecord = -1n
     return this.txn
   }
 
@@ -423,7 +445,8 @@ export class PartitionTask {
       if (this.options.isRecordRejected?.(err) !== true) {
         throw new TaskFailure('broker-error', null, err)
       }
-      const last = (this.next - 1n).toString()
+      // the last record's offset, not next - 1: the position may have moved past markers since
+      const last = this.txnLastRecord.toString()
       const single = this.txnEvents === 1
       const message = `output-too-large: the log refused a record of input offsets ${this.txnFrom}..${last}: ${messageOf(err)}`
       throw new TaskFailure('output-too-large', single ? last : null, err, message, last)

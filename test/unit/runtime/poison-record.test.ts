@@ -17,7 +17,10 @@ import { EmbeddedProcessorLog } from '../../../src/embedded/embedded-log.js'
 import { embeddedCodec } from '../../../src/embedded/json-codec.js'
 import { LocalLog } from '../../../src/embedded/local-log.js'
 import type { ProcessorLog } from '../../../src/runtime/ports.js'
+import { TaskFailure } from '../../../src/runtime/failure-policy.js'
 import { Processor } from '../../../src/runtime/processor.js'
+import { PartitionTask } from '../../../src/runtime/task.js'
+import { MemoryStore } from '../../../src/state/memory-store.js'
 import { RocksDbStore } from '../../../src/state/rocksdb-store.js'
 
 const POISON = 'poison-0001'
@@ -251,5 +254,50 @@ describe('a transaction the log keeps refusing', () => {
     expect(got.changelog).toEqual(expected.changelog)
     expect(got.merged).toEqual(expected.merged)
     expect(got.reassigned).toEqual(expected.reassigned)
+  })
+})
+
+describe('a refused commit after the position moved past transaction markers', () => {
+  it('names the record of the transaction, not the marker offset after it', async () => {
+    class TooLarge extends Error {}
+    const memory = new MemoryStore()
+    const task = await PartitionTask.open({
+      partition: 0,
+      resolver: createResolver(config),
+      codec: embeddedCodec,
+      store: memory,
+      sink: {
+        partitionsOf: () => 1,
+        close: async () => undefined,
+        begin: async () => ({
+          send: async (records) => {
+            if (records.some((r) => r.topic === 'state-changelog')) throw new TooLarge('too large')
+            return []
+          },
+          commit: async () => undefined,
+          abort: async () => undefined,
+        }),
+      },
+      changelog: { replay: async () => undefined },
+      position: { committedOffset: async () => '10' },
+      logger: pino({ level: 'silent' }),
+      commitIntervalMs: 1_000_000,
+      maxTransactionEvents: 1_000_000,
+      isRecordRejected: (err) => err instanceof TooLarge,
+    })
+    await task.process([
+      {
+        topic: 'contact-events',
+        partition: 0,
+        offset: '10',
+        timestamp: 0,
+        key: null,
+        value: Buffer.from(lines[0] as string),
+      },
+    ])
+    task.skipTo(13n) // offsets 11 and 12 are transaction markers
+    const failure = await task.commit().catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(TaskFailure)
+    expect(failure).toMatchObject({ code: 'output-too-large', offset: '10', through: '10' })
   })
 })

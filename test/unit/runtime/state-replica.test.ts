@@ -85,4 +85,22 @@ describe('StateReplica', () => {
       [1, '8'],
     ])
   })
+
+  it('never applies a refetch of records it already holds (after its group rejoined)', async () => {
+    const store = new MemoryStore()
+    const f = fakeFollower()
+    const replica = await StateReplica.start({ store, partitions: 1, follow: f.follow })
+    const batch = (from: number, values: string[]): ReplicaBatch => ({
+      partition: 0,
+      records: values.map((v, i) => ({ offset: String(from + i), key: 'k', value: value(v) })),
+      lastOffset: String(from + values.length - 1),
+      highWatermark: '3',
+      lastTimestamp: null,
+    })
+    await f.send(batch(0, ['old', 'new', 'newest']))
+    await f.send(batch(0, ['old'])) // kafkajs starting over from the beginning
+    const [k] = await store.getMany(['k'])
+    expect(new TextDecoder().decode(k)).toBe('newest')
+    expect(replica.lag()[0]?.next).toBe('3')
+  })
 })
