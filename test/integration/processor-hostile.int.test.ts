@@ -16,6 +16,7 @@ import { MemoryStore } from '../../src/state/memory-store.js'
 import {
   SAMPLE_IDENTITY,
   committedCounts,
+  counterTotal,
   currentProfiles,
   expectedCounts,
   processorEnv,
@@ -150,9 +151,7 @@ describe('unifier run: hostile input', () => {
     const aborts = (await app.metrics.registry.getSingleMetricAsString(
       'unifier_transaction_aborts_total',
     )) as string
-    const abortCount = [...aborts.matchAll(/^unifier_transaction_aborts_total\{[^}]*\} (\d+)/gm)]
-      .map((m) => Number(m[1]))
-      .reduce((a, b) => a + b, 0)
+    const abortCount = counterTotal(aborts, 'unifier_transaction_aborts_total')
     // at most the one abort that finds the oversized output; never a loop
     expect(abortCount).toBeLessThanOrEqual(1)
     if (hostile.length > 0) {

@@ -13,16 +13,11 @@ import { promisify } from 'node:util'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKafkaApp, type KafkaApp } from '../../src/cli/kafka-app.js'
-import { loadIdentityConfig } from '../../src/config/identity-config.js'
-import { createResolver } from '../../src/core/resolver.js'
-import type { ProfileSnapshot } from '../../src/core/types.js'
-import { BatchResolver } from '../../src/runtime/batch-resolver.js'
-import { MemoryStore } from '../../src/state/memory-store.js'
 import { packageRoot } from '../../src/topology/package-files.js'
 import { kafkaBrokers, schemaRegistryUrl } from '../setup/kafka-kit.js'
 import {
-  SAMPLE_IDENTITY,
-  currentProfiles,
+  counterTotal,
+  expectProfilesOfOnePass,
   generatedEvents,
   processorEnv,
   waitCaughtUp,
@@ -44,17 +39,6 @@ afterAll(async () => {
   await env?.cleanup()
   await rm(dir, { recursive: true, force: true })
 })
-
-function shape(p: ProfileSnapshot): string {
-  return JSON.stringify({
-    tenant: p.tenant,
-    anchor: p.anchor,
-    identifiers: [...p.identifiers].sort((a, b) =>
-      `${a.type}:${a.value}`.localeCompare(`${b.type}:${b.value}`),
-    ),
-    attributes: p.attributes,
-  })
-}
 
 describe('a Python confluent-kafka producer with its default partitioner', () => {
   it('ends with the profiles of a one-pass resolve: no tenant split in two', async () => {
@@ -82,28 +66,11 @@ describe('a Python confluent-kafka producer with its default partitioner', () =>
     app = await startKafkaApp(config, pino({ level: 'silent' }))
     expect(await waitCaughtUp(env, config.groupId, 90_000)).toBe(true)
 
-    const resolver = await BatchResolver.open({
-      resolver: createResolver(await loadIdentityConfig(SAMPLE_IDENTITY)),
-      store: new MemoryStore(),
-    })
-    const expected = new Map<string, ProfileSnapshot>()
-    for (const [i, event] of events.entries()) {
-      for (const o of (await resolver.process(event, { sequence: i + 1 })).outputs) {
-        if (o.kind !== 'profile') continue
-        if (o.profile === null) expected.delete(`${o.tenant}/${o.profileId}`)
-        else expected.set(`${o.tenant}/${o.profileId}`, o.profile)
-      }
-    }
-    const live = await currentProfiles(env, await env.readAll(env.topic('profile-changelog')))
-    const anchors = [...live.values()]
-      .filter((p) => p.anchor !== null)
-      .map((p) => `${p.tenant}/${p.anchor?.value}`)
-    expect(new Set(anchors).size).toBe(anchors.length)
-    expect([...live.values()].map(shape).sort()).toEqual([...expected.values()].map(shape).sort())
+    await expectProfilesOfOnePass(env, events)
     // librdkafka's CRC32 put some tenants elsewhere than murmur2: they were routed, not split
     const routed = await app.metrics.registry.getSingleMetricAsString(
       'unifier_routed_records_total',
     )
-    expect(routed).toMatch(/^unifier_routed_records_total\{[^}]*\} [1-9]/m)
+    expect(counterTotal(routed, 'unifier_routed_records_total')).toBeGreaterThan(0)
   })
 })

@@ -7,15 +7,11 @@
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKafkaApp, type KafkaApp } from '../../src/cli/kafka-app.js'
-import { loadIdentityConfig } from '../../src/config/identity-config.js'
-import { createResolver } from '../../src/core/resolver.js'
-import type { ContactEvent, ProfileSnapshot } from '../../src/core/types.js'
+import type { ContactEvent } from '../../src/core/types.js'
 import { defaultPartitionOf } from '../../src/kafka/partitioner.js'
-import { BatchResolver } from '../../src/runtime/batch-resolver.js'
-import { MemoryStore } from '../../src/state/memory-store.js'
 import {
-  SAMPLE_IDENTITY,
-  currentProfiles,
+  counterTotal,
+  expectProfilesOfOnePass,
   generatedEvents,
   processorEnv,
   waitCaughtUp,
@@ -34,18 +30,6 @@ afterAll(async () => {
   await app?.processor.stop()
   await env?.cleanup()
 })
-
-/** What a profile is, whatever its id, sequence numbers and times of processing. */
-function shape(p: ProfileSnapshot): string {
-  return JSON.stringify({
-    tenant: p.tenant,
-    anchor: p.anchor,
-    identifiers: [...p.identifiers].sort((a, b) =>
-      `${a.type}:${a.value}`.localeCompare(`${b.type}:${b.value}`),
-    ),
-    attributes: p.attributes,
-  })
-}
 
 describe('unifier run: a producer with another partitioner', () => {
   it(
@@ -80,32 +64,12 @@ describe('unifier run: a producer with another partitioner', () => {
       // the routed copies are input too: caught up means they are resolved where they belong
       expect(await waitCaughtUp(env, config.groupId, 90_000)).toBe(true)
 
-      const resolver = await BatchResolver.open({
-        resolver: createResolver(await loadIdentityConfig(SAMPLE_IDENTITY)),
-        store: new MemoryStore(),
-      })
-      const expected = new Map<string, ProfileSnapshot>()
-      for (const [i, event] of events.entries()) {
-        for (const o of (await resolver.process(event, { sequence: i + 1 })).outputs) {
-          if (o.kind !== 'profile') continue
-          if (o.profile === null) expected.delete(`${o.tenant}/${o.profileId}`)
-          else expected.set(`${o.tenant}/${o.profileId}`, o.profile)
-        }
-      }
-      const live = await currentProfiles(env, await env.readAll(env.topic('profile-changelog')))
-      const anchors = [...live.values()]
-        .filter((p) => p.anchor !== null)
-        .map((p) => `${p.tenant}/${p.anchor?.value}`)
-      expect(new Set(anchors).size).toBe(anchors.length) // no anchor in two live profiles
-      expect([...live.values()].map(shape).sort()).toEqual([...expected.values()].map(shape).sort())
+      await expectProfilesOfOnePass(env, events)
 
       const metrics = await app.metrics.registry.getSingleMetricAsString(
         'unifier_routed_records_total',
       )
-      const routed = [...metrics.matchAll(/^unifier_routed_records_total\{[^}]*\} (\d+)/gm)]
-        .map((m) => Number(m[1]))
-        .reduce((a, b) => a + b, 0)
-      expect(routed).toBe(events.length - half)
+      expect(counterTotal(metrics, 'unifier_routed_records_total')).toBe(events.length - half)
     },
   )
 })
