@@ -16,6 +16,8 @@ export type OperationId =
   | 'explain'
   | 'ingestEvent'
   | 'ingestBatch'
+  | 'segmentIdentify'
+  | 'segmentBatch'
   | 'health'
   | 'metrics'
   | 'openapi'
@@ -157,6 +159,32 @@ export const ROUTES: readonly RouteSpec[] = [
       response: { 202: ref('IngestAccepted'), ...errors(400, 401, 403, 413, 429, 503) },
     },
     scope: 'events:write',
+    bodyLimit: INGEST_LIMITS.maxRequestBytes,
+  },
+  {
+    operationId: 'segmentIdentify',
+    method: 'POST',
+    url: '/v1/identify',
+    summary: 'A Segment-compatible identify call',
+    description:
+      "As Segment's and RudderStack's HTTP API take it, with the write key (a token with events:write and one tenant) as HTTP Basic user name. userId becomes the tenant's anchor, traits the identifiers and attributes of the same names (or as the write key's mapping says), messageId the eventId. 202 once the log holds it; 400 names what is wrong, unlike Segment nothing is silently dropped (ignored traits are listed).",
+    schema: {
+      body: BODIES.segmentIdentify,
+      response: { 202: ref('IngestAccepted'), ...errors(400, 401, 403, 413, 429, 503) },
+    },
+    bodyLimit: INGEST_LIMITS.maxRequestBytes,
+  },
+  {
+    operationId: 'segmentBatch',
+    method: 'POST',
+    url: '/v1/batch',
+    summary: 'A Segment-compatible batch of identify calls',
+    description:
+      'As /v1/identify, for `{"batch": [...]}`: all or nothing; a call of another type (track, page) is refused by name.',
+    schema: {
+      body: BODIES.segmentBatch,
+      response: { 202: ref('IngestAccepted'), ...errors(400, 401, 403, 413, 429, 503) },
+    },
     bodyLimit: INGEST_LIMITS.maxRequestBytes,
   },
   {

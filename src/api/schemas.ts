@@ -249,8 +249,13 @@ export const SHARED_SCHEMAS = {
     {
       accepted: { type: 'integer', description: 'events the log now holds' },
       eventIds: { type: 'array', items: str, description: 'in request order (generated ones too)' },
+      ignored: {
+        type: 'array',
+        items: str,
+        description: 'Segment-compatible calls: fields no identifier type or attribute took',
+      },
     },
-    undefined,
+    ['accepted', 'eventIds'],
     'every event of the request is in the log (Kafka: acks all; embedded: the local log)',
   ),
   Health: object(
@@ -333,6 +338,21 @@ export const BODIES = {
     description: 'a ContactEvent as in NDJSON input (docs/connectors.md); tenant from the URL',
     additionalProperties: true,
   },
+  segmentIdentify: {
+    type: 'object',
+    description: 'a Segment identify call (userId, anonymousId, traits, messageId, timestamp)',
+    additionalProperties: true,
+  },
+  segmentBatch: object(
+    {
+      batch: {
+        type: 'array',
+        items: { type: 'object', additionalProperties: true },
+        description: 'identify calls',
+      },
+    },
+    ['batch'],
+  ),
   eventBatch: {
     description: 'a JSON array of events, or NDJSON (Content-Type: application/x-ndjson)',
     anyOf: [{ type: 'array', items: { type: 'object', additionalProperties: true } }, str],

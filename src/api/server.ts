@@ -6,6 +6,7 @@ import type { ProcessorHealth } from '../runtime/processor.js'
 import type { PartitionLag } from '../runtime/state-replica.js'
 import type { ContactEvent } from '../core/types.js'
 import { batchItems, ingestEvents } from '../connectors/http-ingest.js'
+import { segmentIdentify, type TenantFields } from '../connectors/segment.js'
 import { errorBody } from './errors.js'
 import { openApiDocument } from './openapi.js'
 import type { Answer, ProfileReadSide } from './read-side.js'
@@ -39,6 +40,8 @@ export interface ApiAppOptions {
   readonly lagHeader?: () => string
   /** Where ingested events go; null (or absent): the ingest routes answer 503. */
   readonly ingest?: () => IngestSink | null
+  /** What Segment-compatible calls map to for a tenant; null: the tenant is not configured. */
+  readonly tenantFields?: (tenant: string) => TenantFields | null
 }
 
 /** The log ingested events are written to; `append` resolves once it holds them all. */
@@ -179,16 +182,23 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         .send(errorBody('unavailable', 'no profile state is served here (yet); see docs/api.md'))
     return side
   }
-  const ingest = async (request: FastifyRequest, reply: FastifyReply, items: unknown[]) => {
+  const ingest = (request: FastifyRequest, reply: FastifyReply, items: unknown[]) =>
+    write(reply, items, {
+      tenant: (request.params as Params).tenant ?? '',
+      source: request.tokenSource ?? null,
+    })
+  const write = async (
+    reply: FastifyReply,
+    items: unknown[],
+    to: { tenant: string; source: string | null },
+    ignored?: readonly string[],
+  ) => {
     const sink = options.ingest?.() ?? null
     if (sink === null)
       return reply
         .code(503)
         .send(errorBody('unavailable', 'this server does not take events (docs/connectors.md)'))
-    const parsed = ingestEvents(items, {
-      tenant: (request.params as Params).tenant ?? '',
-      source: request.tokenSource ?? null,
-    })
+    const parsed = ingestEvents(items, to)
     if (!parsed.ok)
       return reply.code(parsed.status).send(errorBody(parsed.code, parsed.message, parsed.problems))
     try {
@@ -200,9 +210,59 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         .header('retry-after', String(err.retryAfterSeconds))
         .send(errorBody('unavailable', err.message))
     }
-    return reply
-      .code(202)
-      .send({ accepted: parsed.events.length, eventIds: parsed.events.map((e) => e.eventId) })
+    return reply.code(202).send({
+      accepted: parsed.events.length,
+      eventIds: parsed.events.map((e) => e.eventId),
+      ...(ignored === undefined ? {} : { ignored }),
+    })
+  }
+  /** Segment-compatible calls: the write key decides the tenant and the source. */
+  const segment = async (request: FastifyRequest, reply: FastifyReply, calls: unknown[]) => {
+    if (access === null)
+      return reply
+        .code(401)
+        .send(errorBody('unauthorized', 'Segment-compatible calls need a write key: a tokens file'))
+    const decision = access.checkWriteKey(request.headers.authorization)
+    if (!decision.ok) {
+      if (decision.status === 429)
+        return reply
+          .code(429)
+          .header('retry-after', String(decision.retryAfterSeconds))
+          .send(errorBody('rate-limited', "the write key's rate limit is used up"))
+      if (decision.status === 401)
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Basic realm="profile-unifier"')
+          .send(errorBody('unauthorized', decision.message))
+      return reply.code(403).send(errorBody('forbidden', decision.message))
+    }
+    request.tokenName = decision.token.name
+    const tenant = decision.token.tenants[0] as string
+    const fields = options.tenantFields?.(tenant) ?? null
+    if (fields === null)
+      return reply.code(403).send(errorBody('forbidden', 'the write key names an unknown tenant'))
+    const inputs: unknown[] = []
+    const problems: Array<{ index: number; field: string | null; reason: string }> = []
+    const ignored = new Set<string>()
+    calls.forEach((call, index) => {
+      const mapped = segmentIdentify(call, fields, decision.token.segment ?? {})
+      if (!mapped.ok) problems.push({ index, field: mapped.field, reason: mapped.reason })
+      else {
+        inputs.push(mapped.input)
+        for (const name of mapped.ignored) ignored.add(name)
+      }
+    })
+    if (problems.length > 0)
+      return reply
+        .code(400)
+        .send(
+          errorBody(
+            'invalid-events',
+            `${problems.length} of ${calls.length} calls are invalid; nothing was written`,
+            problems,
+          ),
+        )
+    return write(reply, inputs, { tenant, source: decision.token.source }, [...ignored].sort())
   }
   const answer = <T>(reply: FastifyReply, a: Answer<T>) =>
     a.ok ? reply.code(200).send(a.body) : reply.code(a.status).send(errorBody(a.code, a.message))
@@ -256,6 +316,9 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         : answer(reply, await side.explain(p.tenant ?? '', q.a ?? '', q.b ?? ''))
     },
     ingestEvent: async (request, reply) => ingest(request, reply, [request.body]),
+    segmentIdentify: async (request, reply) => segment(request, reply, [request.body]),
+    segmentBatch: async (request, reply) =>
+      segment(request, reply, (request.body as { batch: unknown[] }).batch),
     ingestBatch: async (request, reply) => {
       const items = batchItems(request.body)
       if (items === null)

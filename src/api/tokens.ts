@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { z } from 'zod'
+import type { SegmentMapping } from '../connectors/segment.js'
 
 /** `profiles:read`: the Profile API; `events:write`: HTTP ingest, as the token's `source`. */
 export type Scope = 'profiles:read' | 'events:write'
@@ -31,6 +32,15 @@ const tokenEntry = z
     scopes: z.array(z.enum(['profiles:read', 'events:write'])).min(1),
     /** The channel a writer's events come from; an event cannot claim another. */
     source: z.string().min(1).optional(),
+    /** How this write key's Segment-compatible calls map (docs/connectors.md). */
+    segment: z
+      .object({
+        userId: z.string().min(1).optional(),
+        anonymousId: z.string().min(1).optional(),
+        traits: z.record(z.string(), z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
     rateLimit: z
       .object({
         perSecond: z.number().positive(),
@@ -55,6 +65,8 @@ export interface ApiToken {
   readonly scopes: readonly Scope[]
   /** The source its events are written as (tokens with events:write). */
   readonly source: string | null
+  /** Its Segment-compatible calls' mapping (a write key); null: the defaults. */
+  readonly segment: SegmentMapping | null
   readonly rateLimit: { readonly perSecond: number; readonly burst: number } | null
 }
 
@@ -90,6 +102,7 @@ export function parseTokensFile(text: string, origin = 'tokens file'): ApiToken[
       tenants: t.tenants,
       scopes: t.scopes,
       source: t.source ?? null,
+      segment: t.segment ?? null,
       rateLimit:
         t.rateLimit === undefined
           ? null
@@ -147,6 +160,35 @@ export class AccessControl {
       return { ok: false, status: 403, message: `token ${token.name} may not read this tenant` }
     if (!token.scopes.includes(scope))
       return { ok: false, status: 403, message: `token ${token.name} lacks the scope ${scope}` }
+    if (token.rateLimit !== null) {
+      const wait = this.take(token.sha256, token.rateLimit)
+      if (wait > 0) return { ok: false, status: 429, retryAfterSeconds: Math.ceil(wait / 1000) }
+    }
+    return { ok: true, token }
+  }
+
+  /**
+   * A Segment-compatible call's write key (HTTP Basic, the key as user name): a listed token
+   * with events:write and exactly one tenant, which its calls are written to.
+   */
+  checkWriteKey(authorization: string | undefined): AccessDecision {
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? '')
+    if (m === null) return { ok: false, status: 401, message: 'send the write key as HTTP Basic' }
+    const key =
+      Buffer.from(m[1] as string, 'base64')
+        .toString('utf8')
+        .split(':')[0] ?? ''
+    const token = this.byHash.get(hashToken(key))
+    if (token === undefined)
+      return { ok: false, status: 401, message: 'the write key is not known' }
+    if (!token.scopes.includes('events:write'))
+      return { ok: false, status: 403, message: `token ${token.name} lacks the scope events:write` }
+    if (token.tenants.length !== 1 || token.tenants[0] === '*')
+      return {
+        ok: false,
+        status: 403,
+        message: `token ${token.name} names more than one tenant: a write key writes to one`,
+      }
     if (token.rateLimit !== null) {
       const wait = this.take(token.sha256, token.rateLimit)
       if (wait > 0) return { ok: false, status: 429, retryAfterSeconds: Math.ceil(wait / 1000) }

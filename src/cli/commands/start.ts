@@ -5,6 +5,7 @@ import { ProfileReadSide } from '../../api/read-side.js'
 import { startApiServer } from '../../api/server.js'
 import { AccessControl, loadTokensFile } from '../../api/tokens.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
+import { tenantFieldsOf } from '../../connectors/segment.js'
 import type { Logger } from '../../ports/logger.js'
 import { formatEmbeddedReport } from '../../embedded/report.js'
 import { EmbeddedService } from '../../embedded/run-embedded.js'
@@ -105,6 +106,7 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
       health: () => service.health(),
       metrics: metrics.registry,
       profiles: () => readSide,
+      tenantFields: (tenant) => tenantFieldsOf(config, tenant),
       // HTTP ingest: 202 once the local log holds the events; the processor picks them up
       ingest: () => ({
         append: async (events) => {

@@ -14,6 +14,8 @@ import { PrometheusMetrics } from '../../../src/runtime/metrics.js'
 
 const web = newToken()
 const reader = newToken()
+const app2 = newToken()
+const wide = newToken()
 const FILE = `
 tokens:
   - name: web-shop
@@ -25,6 +27,19 @@ tokens:
     sha256: ${reader.sha256}
     tenants: [acme]
     scopes: [profiles:read]
+  - name: mobile-app
+    sha256: ${app2.sha256}
+    tenants: [acme]
+    scopes: [events:write]
+    source: app
+    segment:
+      anonymousId: device_id
+      traits: { firstName: first_name, mobile: phone }
+  - name: two-tenants
+    sha256: ${wide.sha256}
+    tenants: [acme, globex]
+    scopes: [events:write]
+    source: app
 `
 
 let app: FastifyInstance
@@ -39,6 +54,14 @@ beforeEach(async () => {
     metrics: new PrometheusMetrics().registry,
     access: new AccessControl(parseTokensFile(FILE)),
     ingest: () => sink,
+    tenantFields: (tenant) =>
+      tenant === 'acme'
+        ? {
+            anchor: 'customer_id',
+            identifierTypes: new Set(['customer_id', 'email', 'phone', 'device_id']),
+            attributes: new Set(['first_name', 'last_name']),
+          }
+        : null,
   })
 })
 afterEach(async () => {
@@ -168,6 +191,69 @@ describe('POST /v1/tenants/{tenant}/events:batch', () => {
     }))
     const bytes = await post('/v1/tenants/acme/events:batch', big)
     expect(bytes.statusCode).toBe(413)
+    expect(written).toEqual([])
+  })
+})
+
+describe('Segment-compatible POST /v1/identify and /v1/batch', () => {
+  const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`
+  const call = (url: string, payload: unknown, key = app2.token) =>
+    app.inject({
+      method: 'POST',
+      url,
+      payload: payload as string,
+      headers: { authorization: basic(key) },
+    })
+  const identify = {
+    type: 'identify',
+    userId: 'C1',
+    anonymousId: 'dev-7',
+    messageId: 'msg-1',
+    timestamp: '2024-05-01T09:00:00Z',
+    traits: { email: 'ann@x.com', firstName: 'Ann', mobile: '+1 212 555 0100', plan: 'gold' },
+  }
+
+  it('maps a call as the write key says: userId the anchor, traits identifiers or attributes, messageId the eventId', async () => {
+    const r = await call('/v1/identify', identify)
+    expect(r.statusCode).toBe(202)
+    expect(r.json()).toEqual({ accepted: 1, eventIds: ['msg-1'], ignored: ['traits.plan'] })
+    expect(written[0]).toMatchObject({
+      tenant: 'acme',
+      source: 'app',
+      eventId: 'msg-1',
+      timestamp: Date.parse('2024-05-01T09:00:00Z'),
+      attributes: { first_name: 'Ann' },
+    })
+    expect(written[0]?.identifiers).toEqual([
+      { type: 'customer_id', value: 'C1' },
+      { type: 'device_id', value: 'dev-7' },
+      { type: 'email', value: 'ann@x.com' },
+      { type: 'phone', value: '+1 212 555 0100' },
+    ])
+  })
+
+  it('takes a batch of identify calls, all or nothing: a track call is refused by name', async () => {
+    const ok = await call('/v1/batch', { batch: [identify, { ...identify, messageId: 'msg-2' }] })
+    expect(ok.statusCode).toBe(202)
+    const bad = await call('/v1/batch', {
+      batch: [
+        { ...identify, messageId: 'msg-3' },
+        { type: 'track', event: 'Order Completed' },
+      ],
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error.problems).toEqual([
+      { index: 1, field: 'type', reason: 'only identify calls are taken here, not "track"' },
+    ])
+    expect(written.map((e) => e.eventId)).toEqual(['msg-1', 'msg-2'])
+  })
+
+  it('answers 401 without or with an unknown write key, 403 for a key without events:write or with two tenants', async () => {
+    const none = await app.inject({ method: 'POST', url: '/v1/identify', payload: identify })
+    expect(none.statusCode).toBe(401)
+    expect((await call('/v1/identify', identify, 'pu_unknown')).statusCode).toBe(401)
+    expect((await call('/v1/identify', identify, reader.token)).statusCode).toBe(403)
+    expect((await call('/v1/identify', identify, wide.token)).statusCode).toBe(403)
     expect(written).toEqual([])
   })
 })
