@@ -174,14 +174,20 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
   )
 
   const document = openApiDocument({ version: options.version ?? '0' })
-  const readSide = (reply: FastifyReply): ProfileReadSide | null => {
-    const side = options.profiles?.() ?? null
-    if (side === null)
-      void reply
-        .code(503)
-        .send(errorBody('unavailable', 'no profile state is served here (yet); see docs/api.md'))
-    return side
-  }
+  /** A read route: 503 while there is no read side, else the answer (or its error). */
+  const reading =
+    <T>(ask: (side: ProfileReadSide, p: Params, request: FastifyRequest) => Promise<Answer<T>>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const side = options.profiles?.() ?? null
+      if (side === null)
+        return reply
+          .code(503)
+          .send(errorBody('unavailable', 'no profile state is served here (yet); see docs/api.md'))
+      const a = await ask(side, request.params as Params, request)
+      return a.ok
+        ? reply.code(200).send(a.body)
+        : reply.code(a.status).send(errorBody(a.code, a.message))
+    }
   const ingest = (request: FastifyRequest, reply: FastifyReply, items: unknown[]) =>
     write(reply, items, {
       tenant: (request.params as Params).tenant ?? '',
@@ -264,57 +270,28 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
         )
     return write(reply, inputs, { tenant, source: decision.token.source }, [...ignored].sort())
   }
-  const answer = <T>(reply: FastifyReply, a: Answer<T>) =>
-    a.ok ? reply.code(200).send(a.body) : reply.code(a.status).send(errorBody(a.code, a.message))
-
   const handlers: Record<
     OperationId,
     (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
   > = {
-    getProfile: async (request, reply) => {
-      const p = request.params as Params
-      const side = readSide(reply)
-      return side === null
-        ? reply
-        : answer(reply, await side.profile(p.tenant ?? '', p.profileId ?? ''))
-    },
-    getProfileIdentifiers: async (request, reply) => {
-      const p = request.params as Params
-      const side = readSide(reply)
-      return side === null
-        ? reply
-        : answer(reply, await side.identifiers(p.tenant ?? '', p.profileId ?? ''))
-    },
-    getProfileHistory: async (request, reply) => {
-      const p = request.params as Params
-      const side = readSide(reply)
-      return side === null
-        ? reply
-        : answer(reply, await side.history(p.tenant ?? '', p.profileId ?? ''))
-    },
-    getIdentifier: async (request, reply) => {
-      const p = request.params as Params
-      const side = readSide(reply)
-      return side === null
-        ? reply
-        : answer(reply, await side.identifier(p.tenant ?? '', p.type ?? '', p.value ?? ''))
-    },
-    batchGetIdentifiers: async (request, reply) => {
-      const p = request.params as Params
-      const body = request.body as { identifiers: Array<{ type: string; value: string }> }
-      const side = readSide(reply)
-      return side === null
-        ? reply
-        : answer(reply, await side.batchGet(p.tenant ?? '', body.identifiers))
-    },
-    explain: async (request, reply) => {
-      const p = request.params as Params
+    getProfile: reading((side, p) => side.profile(p.tenant ?? '', p.profileId ?? '')),
+    getProfileIdentifiers: reading((side, p) =>
+      side.identifiers(p.tenant ?? '', p.profileId ?? ''),
+    ),
+    getProfileHistory: reading((side, p) => side.history(p.tenant ?? '', p.profileId ?? '')),
+    getIdentifier: reading((side, p) =>
+      side.identifier(p.tenant ?? '', p.type ?? '', p.value ?? ''),
+    ),
+    batchGetIdentifiers: reading((side, p, request) =>
+      side.batchGet(
+        p.tenant ?? '',
+        (request.body as { identifiers: Array<{ type: string; value: string }> }).identifiers,
+      ),
+    ),
+    explain: reading((side, p, request) => {
       const q = request.query as Query
-      const side = readSide(reply)
-      return side === null
-        ? reply
-        : answer(reply, await side.explain(p.tenant ?? '', q.a ?? '', q.b ?? ''))
-    },
+      return side.explain(p.tenant ?? '', q.a ?? '', q.b ?? '')
+    }),
     ingestEvent: async (request, reply) => ingest(request, reply, [request.body]),
     segmentIdentify: async (request, reply) => segment(request, reply, [request.body]),
     segmentBatch: async (request, reply) =>
