@@ -392,7 +392,7 @@ export class SearchIndex {
       await this.index(parsed.tenant, parsed.profileId, record)
     }
     this.building = false
-    await this.settled()
+    await this.catchUp()
   }
 
   private written(batch: readonly KeyValueWrite[]): void {
@@ -414,7 +414,11 @@ export class SearchIndex {
 
   /** Resolves once every write seen before the call is indexed. */
   async settled(): Promise<void> {
-    await this.ready.catch(() => undefined)
+    await this.ready
+    await this.catchUp()
+  }
+
+  private async catchUp(): Promise<void> {
     while (this.dirty.size > 0 || this.draining !== null) {
       this.draining ??= this.drain().finally(() => {
         this.draining = null

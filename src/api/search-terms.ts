@@ -108,7 +108,7 @@ export function textMatches(text: string, term: QueryTerm): boolean {
   if (lower === term.word || parts.includes(term.word)) return true
   if (term.prefix && (lower.startsWith(term.word) || parts.some((p) => p.startsWith(term.word))))
     return true
-  return splitsFurther(term) && term.parts.some((p) => parts.includes(p))
+  return splitsFurther(term) && term.parts.every((p) => parts.includes(p))
 }
 
 /** The word has alphanumeric parts other than itself ("smith," → smith; "o'brien" → o, brien). */
