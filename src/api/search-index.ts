@@ -223,14 +223,23 @@ class TenantIndex {
       for (const w of this.vocab.withPrefix(term.word, PREFIX_MAX + 1))
         if (w !== term.word) prefixed.push(postingHits(this.postings.get(w)))
     if (extra.length === 0 && prefixed.length === 0) return exact
+    // An exact match (weight 2 or more) beats any prefix one (at most 4 / 2): only profiles
+    // the exact postings lack are gathered, so a common word's postings are never copied.
     const m = new Map<number, number>()
     const keep = (w: number, doc: number) => {
-      if ((m.get(doc) ?? 0) < w) m.set(doc, w)
+      if (exact.weight(doc) === 0 && (m.get(doc) ?? 0) < w) m.set(doc, w)
     }
-    exact.forEach(keep)
     for (const h of extra) h.forEach(keep)
     for (const h of prefixed) h.forEach((w, doc) => keep(w / 2, doc))
-    return mapHits(m)
+    if (m.size === 0) return exact
+    return {
+      size: exact.size + m.size,
+      weight: (d) => exact.weight(d) || (m.get(d) ?? 0),
+      forEach: (fn) => {
+        exact.forEach(fn)
+        m.forEach(fn)
+      },
+    }
   }
 
   private test(f: SearchFilter): (doc: number) => boolean {
