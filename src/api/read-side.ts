@@ -265,14 +265,8 @@ export class ProfileReadSide {
           break
         case 'range': {
           const v = p.attributes[f.attribute]
-          const n =
-            typeof v === 'number'
-              ? v
-              : typeof v === 'string'
-                ? (({ ok, ms }) => (ok ? ms : NaN))(
-                    parseEventTimestamp(v) as { ok: boolean; ms: number },
-                  )
-                : NaN
+          const t = typeof v === 'string' ? parseEventTimestamp(v) : null
+          const n = typeof v === 'number' ? v : t?.ok === true ? t.ms : NaN
           if (n >= f.from && n <= f.to) found.add(`attribute:${f.attribute}`)
           break
         }
