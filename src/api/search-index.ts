@@ -365,6 +365,8 @@ export class SearchIndex {
   ) {
     this.rules = compileTenants(config)
     this.ready = this.build()
+    // `unifier api` serves before the scan ends: a failed scan leaves search answering 503
+    this.ready.catch(() => undefined)
   }
 
   /**
@@ -419,6 +421,7 @@ export class SearchIndex {
     let set = this.dirty.get(tenant)
     if (set === undefined) this.dirty.set(tenant, (set = new Set()))
     set.add(rootId)
+    this.schedule()
   }
 
   /** Resolves once every write seen before the call is indexed. */
@@ -429,11 +432,21 @@ export class SearchIndex {
 
   private async catchUp(): Promise<void> {
     while (this.dirty.size > 0 || this.draining !== null) {
-      this.draining ??= this.drain().finally(() => {
-        this.draining = null
-      })
+      this.schedule()
       await this.draining
     }
+  }
+
+  /** Indexes what is marked, in the background, one drain at a time (never before the scan). */
+  private schedule(): void {
+    if (this.building || this.draining !== null || this.dirty.size === 0) return
+    const run = this.drain().finally(() => {
+      this.draining = null
+      this.schedule()
+    })
+    // a failed drain (the store closed under it) fails the searches waiting, not the process
+    run.catch(() => undefined)
+    this.draining = run
   }
 
   private async drain(): Promise<void> {
