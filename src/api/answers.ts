@@ -4,7 +4,7 @@
  */
 import type { ApartReason, ExplainStep } from '../core/explain-pair.js'
 import type { Evidence, MergeEvidence } from '../core/state-records.js'
-import type { Identifier, ProfileSnapshot } from '../core/types.js'
+import type { Identifier, ProfileSnapshot, TimelineEntry } from '../core/types.js'
 import type { ExportedProfile } from '../state/profiles.js'
 import type { ApiErrorCode } from './errors.js'
 import type { HistoryEntry } from './history.js'
@@ -191,4 +191,26 @@ export function reasonJson(r: ApartReason): ReasonJson {
           'nothing in the state joins them: no merge between their profiles, no identifier that left one for the other, no rule that keeps them apart',
       }
   }
+}
+
+/** One search result (GET /search); `matched`: the fields that made it match. */
+export interface SearchResultJson {
+  readonly profileId: string
+  readonly score: number
+  readonly identifiers: readonly Identifier[]
+  readonly attributes: ProfileSnapshot['attributes']
+  /** `identifier:<type>` or `attribute:<name>`, in the order found. */
+  readonly matched: readonly string[]
+}
+
+export interface SearchAnswer {
+  readonly results: readonly SearchResultJson[]
+  readonly nextCursor: string | null
+}
+
+export interface TimelineAnswer {
+  readonly tenant: string
+  readonly profileId: string
+  readonly entries: readonly TimelineEntry[]
+  readonly nextCursor: string | null
 }

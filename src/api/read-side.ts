@@ -32,9 +32,23 @@ import {
   type IdentifierAnswer,
   type IdentifiersAnswer,
   type ProfileAnswer,
+  type SearchAnswer,
+  type SearchResultJson,
+  type TimelineAnswer,
 } from './answers.js'
 import type { ApiErrorCode } from './errors.js'
 import type { HistoryIndex } from './history.js'
+import type { IndexQuery, SearchIndex } from './search-index.js'
+import {
+  decodeCursor,
+  encodeCursor,
+  parseSearch,
+  searchFingerprint,
+  type SearchParams,
+} from './search-query.js'
+import { searchableText, textMatches } from './search-terms.js'
+import { parseEventTimestamp } from '../core/datetime.js'
+import type { ProfileSnapshot, TimelineEntry } from '../core/types.js'
 
 /** What the read side needs of a store: point reads, and a consistent view if it has one. */
 export interface StateSource {
@@ -64,6 +78,8 @@ export class ProfileReadSide {
     private readonly source: StateSource,
     /** The identity-event index the history route reads (history.ts); null: no history here. */
     private readonly historyIndex: HistoryIndex | null = null,
+    /** The search index (search-index.ts); null: search answers 503 here. */
+    private readonly searchIndex: SearchIndex | null = null,
   ) {
     this.tenants = compileTenants(config)
   }
@@ -181,6 +197,136 @@ export class ProfileReadSide {
           await index.catchUp()
           const ids = [r.profile.profileId, ...r.profile.mergedFrom]
           return ok({ tenant, profileId: r.profile.profileId, entries: index.entries(tenant, ids) })
+        }
+      }
+    })
+  }
+
+  /**
+   * Ranked, keyset-paginated search over the tenant's live profiles (search-query.ts has the
+   * syntax). The index gives the ranked ids; each result is read from the committed state.
+   */
+  async search(tenant: string, params: SearchParams): Promise<Answer<SearchAnswer>> {
+    const index = this.searchIndex
+    if (this.tenants.get(tenant) === null)
+      return fail(404, 'tenant-not-found', 'the tenant is not configured')
+    if (index === null) return fail(503, 'unavailable', 'this server keeps no search index')
+    if (!index.isReady)
+      return fail(503, 'unavailable', 'the search index is being built; retry in a moment')
+    const parsed = parseSearch(this.tenantRules(tenant), params)
+    if (!parsed.ok) return fail(400, 'bad-request', parsed.message)
+    const query = parsed.value
+    await index.settled()
+    const { hits, more } = index.search(tenant, query)
+    return this.reading(tenant, async (state) => {
+      const read = await Promise.all(hits.map((h) => readProfile(tenant, h.rootId, state)))
+      const results: SearchResultJson[] = []
+      read.forEach((r, i) => {
+        if (r.kind !== 'live' && r.kind !== 'retired') return // gone since it was indexed
+        const hit = hits[i] as (typeof hits)[number]
+        results.push({
+          profileId: r.profile.profileId,
+          score: hit.score,
+          identifiers: r.profile.identifiers,
+          attributes: r.profile.attributes,
+          matched: this.matchedFields(tenant, r.profile, query),
+        })
+      })
+      const last = hits.at(-1)
+      return ok({
+        results,
+        nextCursor:
+          more && last !== undefined
+            ? encodeCursor([last.score, last.profileId, searchFingerprint(query)])
+            : null,
+      })
+    })
+  }
+
+  private matchedFields(tenant: string, p: ProfileSnapshot, q: IndexQuery): string[] {
+    const types = this.tenantRules(tenant).attributeTypes
+    const found = new Set<string>()
+    for (const term of q.terms) {
+      for (const id of p.identifiers)
+        if (textMatches(id.value, term)) found.add(`identifier:${id.type}`)
+      for (const [name, value] of Object.entries(p.attributes)) {
+        const text = searchableText(types.get(name), value)
+        if (text !== null && textMatches(text, term)) found.add(`attribute:${name}`)
+      }
+    }
+    for (const f of q.filters) {
+      switch (f.kind) {
+        case 'has':
+          if (p.identifiers.some((id) => id.type === f.identifierType))
+            found.add(`identifier:${f.identifierType}`)
+          break
+        case 'boolean':
+          if (p.attributes[f.attribute] === f.value) found.add(`attribute:${f.attribute}`)
+          break
+        case 'range': {
+          const v = p.attributes[f.attribute]
+          const t = typeof v === 'string' ? parseEventTimestamp(v) : null
+          const n = typeof v === 'number' ? v : t?.ok === true ? t.ms : NaN
+          if (n >= f.from && n <= f.to) found.add(`attribute:${f.attribute}`)
+          break
+        }
+      }
+    }
+    return [...found]
+  }
+
+  /**
+   * The profile's timeline (notes of every profile merged into it, newest first, capped by the
+   * tenant's timelineCap), a page at a time; the cursor names the last entry given, so entries
+   * added meanwhile (newer ones) never shift a page.
+   */
+  timeline(
+    tenant: string,
+    profileId: string,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Answer<TimelineAnswer>> {
+    return this.reading(tenant, async (state) => {
+      let after: { timestamp: number; eventId: string } | null = null
+      if (cursor !== undefined) {
+        const c = decodeCursor(cursor)
+        if (c?.length !== 3 || c[0] !== 't' || typeof c[1] !== 'number' || typeof c[2] !== 'string')
+          return fail(
+            400,
+            'bad-request',
+            'cursor: not a cursor of a timeline (pass nextCursor back)',
+          )
+        after = { timestamp: c[1], eventId: c[2] }
+      }
+      const r = await readProfile(tenant, profileId, state)
+      switch (r.kind) {
+        case 'deleted':
+          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
+        case 'unknown':
+          return fail(404, 'not-found', 'no profile has this id')
+        case 'live':
+        case 'retired': {
+          const a = after
+          // newest first, equal timestamps by eventId descending (the core's order)
+          const rest =
+            a === null
+              ? r.profile.timeline
+              : r.profile.timeline.filter(
+                  (e) =>
+                    e.timestamp < a.timestamp ||
+                    (e.timestamp === a.timestamp && e.eventId < a.eventId),
+                )
+          const entries: TimelineEntry[] = rest.slice(0, limit)
+          const last = entries.at(-1)
+          return ok({
+            tenant,
+            profileId: r.profile.profileId,
+            entries,
+            nextCursor:
+              rest.length > limit && last !== undefined
+                ? encodeCursor(['t', last.timestamp, last.eventId])
+                : null,
+          })
         }
       }
     })

@@ -14,6 +14,8 @@ export type OperationId =
   | 'getIdentifier'
   | 'batchGetIdentifiers'
   | 'explain'
+  | 'searchProfiles'
+  | 'getProfileTimeline'
   | 'ingestEvent'
   | 'ingestBatch'
   | 'segmentIdentify'
@@ -128,6 +130,34 @@ export const ROUTES: readonly RouteSpec[] = [
       params: PARAMS.tenant,
       querystring: QUERIES.explain,
       response: { 200: ref('ExplainAnswer'), ...errors(400, 401, 403, 404, 422, 429, 503) },
+    },
+    scope: 'profiles:read',
+  },
+  {
+    operationId: 'searchProfiles',
+    method: 'GET',
+    url: `${TENANT_PREFIX}/search`,
+    summary: 'Find profiles by keyword and typed filters',
+    description:
+      'Keyword search over identifiers and attributes (`q=smith`, `q=1980`), typed filters (`filter=points:100..200`, `filter=birthday:1980`, `filter=newsletter_opt_in:true`, `has=phone`), combined with `match=all` (default) or `any`. Ranked by score, then profileId; `nextCursor` pages on. A bad parameter answers 400 naming it. Merged-away and deleted profiles are never returned.',
+    schema: {
+      params: PARAMS.tenant,
+      querystring: QUERIES.search,
+      response: { 200: ref('SearchAnswer'), ...errors(400, 401, 403, 404, 429, 503) },
+    },
+    scope: 'profiles:read',
+  },
+  {
+    operationId: 'getProfileTimeline',
+    method: 'GET',
+    url: `${TENANT_PREFIX}/profiles/:profileId/timeline`,
+    summary: "A profile's timeline, newest first",
+    description:
+      "Notes and conversation records of every profile merged into it (resolution rule 8), newest first, capped by the tenant's timelineCap, a page at a time (`nextCursor`). A merged-away id answers the survivor's; a deleted id answers 404 `deleted`.",
+    schema: {
+      params: PARAMS.profile,
+      querystring: QUERIES.timeline,
+      response: { 200: ref('TimelineAnswer'), ...errors(400, 401, 403, 404, 429, 503) },
     },
     scope: 'profiles:read',
   },

@@ -6,6 +6,7 @@
  * /openapi.json publishes is the one the server runs. Shapes: answers.ts.
  */
 import { BATCH_GET_MAX } from './answers.js'
+import { SEARCH_LIMITS } from './search-query.js'
 
 /** A JSON Schema as plain data. */
 export type JsonSchema = { readonly [key: string]: unknown }
@@ -212,6 +213,31 @@ export const SHARED_SCHEMAS = {
     },
     ['together', 'a', 'b'],
   ),
+  SearchResult: object(
+    {
+      profileId: { ...str, description: 'the live profile id' },
+      score: { type: 'number', description: 'higher ranks first (docs/api.md, "Search")' },
+      identifiers: { type: 'array', items: ref('Identifier') },
+      attributes: profileProperties.attributes,
+      matched: {
+        type: 'array',
+        items: str,
+        description: 'the fields that matched: identifier:<type> or attribute:<name>',
+      },
+    },
+    undefined,
+    'a live profile that matched',
+  ),
+  SearchAnswer: object({
+    results: { type: 'array', items: ref('SearchResult'), description: 'best first' },
+    nextCursor: { ...nullable(str), description: 'the next page: pass as cursor; null at the end' },
+  }),
+  TimelineAnswer: object({
+    tenant: str,
+    profileId: { ...str, description: 'the live profile (the survivor for a merged-away id)' },
+    entries: { type: 'array', items: ref('TimelineEntry'), description: 'newest first' },
+    nextCursor: { ...nullable(str), description: 'the next page: pass as cursor; null at the end' },
+  }),
   ErrorDetail: object(
     {
       code: {
@@ -304,6 +330,9 @@ export type SharedSchemaName =
   | 'ExplainStep'
   | 'ApartReason'
   | 'ExplainAnswer'
+  | 'SearchResult'
+  | 'SearchAnswer'
+  | 'TimelineAnswer'
   | 'ErrorDetail'
   | 'Error'
   | 'IngestAccepted'
@@ -370,6 +399,55 @@ export const BODIES = {
   }),
 }
 
+const cursorParam = {
+  ...str,
+  minLength: 1,
+  maxLength: 1024,
+  description: "an answer's nextCursor, to get the next page",
+}
+
+const strings = (description: string, maxLength: number): JsonSchema => ({
+  type: 'array',
+  items: { ...str, minLength: 1, maxLength },
+  maxItems: SEARCH_LIMITS.maxFilters,
+  description,
+})
+
 export const QUERIES = {
   explain: object({ a: pairPart('the first'), b: pairPart('the second') }),
+  search: object(
+    {
+      q: {
+        ...str,
+        maxLength: SEARCH_LIMITS.maxQueryLength,
+        description: `words (at most ${SEARCH_LIMITS.maxTerms}) to find in identifiers and attributes; the last one also as a prefix`,
+      },
+      filter: strings(
+        'repeatable; name:from..to (number or datetime range, either end optional), name:value (true/false, a number, a date, year or month)',
+        256,
+      ),
+      has: strings('repeatable; an identifier type the profile must hold', 128),
+      match: {
+        type: 'string',
+        enum: ['all', 'any'],
+        default: 'all',
+        description: 'all: every word of q, filter and has must match; any: at least one',
+      },
+      limit: {
+        type: 'integer',
+        minimum: 1,
+        maximum: SEARCH_LIMITS.maxLimit,
+        default: SEARCH_LIMITS.defaultLimit,
+      },
+      cursor: cursorParam,
+    },
+    [],
+  ),
+  timeline: object(
+    {
+      limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+      cursor: cursorParam,
+    },
+    [],
+  ),
 }

@@ -11,6 +11,7 @@ import { errorBody } from './errors.js'
 import { openApiDocument } from './openapi.js'
 import type { Answer, ProfileReadSide } from './read-side.js'
 import { ROUTES, type OperationId } from './routes.js'
+import type { SearchParams } from './search-query.js'
 import { SHARED_SCHEMAS } from './schemas.js'
 import type { AccessControl, Scope } from './tokens.js'
 
@@ -291,6 +292,13 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
     explain: reading((side, p, request) => {
       const q = request.query as Query
       return side.explain(p.tenant ?? '', q.a ?? '', q.b ?? '')
+    }),
+    searchProfiles: reading((side, p, request) =>
+      side.search(p.tenant ?? '', request.query as SearchParams),
+    ),
+    getProfileTimeline: reading((side, p, request) => {
+      const q = request.query as { limit?: number; cursor?: string }
+      return side.timeline(p.tenant ?? '', p.profileId ?? '', q.limit ?? 20, q.cursor)
     }),
     ingestEvent: async (request, reply) => ingest(request, reply, [request.body]),
     segmentIdentify: async (request, reply) => segment(request, reply, [request.body]),

@@ -14,6 +14,7 @@ import { CHANGELOG_CHECKPOINT_KEY } from '../runtime/task.js'
 import type { ExportedProfile } from '../state/profiles.js'
 import { liveProfiles } from '../state/profiles.js'
 import { msgpackCodec } from '../state/record-codec.js'
+import { WriteObservedStore, type WriteListener } from '../state/observed-store.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
 import { loadTopology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
@@ -107,7 +108,16 @@ export class EmbeddedService {
     readonly inputEnd: bigint,
     private readonly committedBefore: bigint,
     private readonly outputEnds: ReadonlyMap<string, bigint>,
+    private readonly observed: WriteObservedStore,
   ) {}
+
+  /**
+   * Tells `listener` about every batch of committed state the task applies to `store` (the
+   * API's search index follows the state so); the returned function stops it.
+   */
+  onStateWrite(listener: WriteListener): () => void {
+    return this.observed.onWrite(listener)
+  }
 
   static async start(options: EmbeddedRunOptions): Promise<EmbeddedService> {
     const log = await LocalLog.open(join(options.stateDir, 'log'))
@@ -121,6 +131,7 @@ export class EmbeddedService {
       const committedBefore = await committed(log)
       const opened = await RocksDbStore.open(join(options.stateDir, 'store-0'))
       store = opened
+      const observed = new WriteObservedStore(opened)
       const processor = new Processor({
         log: new EmbeddedProcessorLog({
           log,
@@ -131,7 +142,7 @@ export class EmbeddedService {
         resolver: createResolver(options.config),
         prefetch: createStatePrefetcher(options.config),
         codec: embeddedCodec,
-        openStore: async () => new SharedStore(opened),
+        openStore: async () => new SharedStore(observed),
         logger: options.logger,
         ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
         commitIntervalMs: options.commitIntervalMs ?? COMMIT_DEFAULTS.intervalMs,
@@ -140,7 +151,16 @@ export class EmbeddedService {
         maxRecordBytes: recordLimits((await loadTopology(defaultTopologyFile())).topics),
       })
       await processor.start()
-      return new EmbeddedService(log, processor, opened, imported, end, committedBefore, outputEnds)
+      return new EmbeddedService(
+        log,
+        processor,
+        opened,
+        imported,
+        end,
+        committedBefore,
+        outputEnds,
+        observed,
+      )
     } catch (err) {
       await store?.close()
       await log.close()

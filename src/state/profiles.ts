@@ -108,8 +108,8 @@ async function* storedProfiles(
 }
 
 /** A large profile's membership chunks, read along their chain (small ones have none). */
-async function memberChunks(
-  store: KeyValueStore,
+export async function memberChunks(
+  store: Pick<KeyValueStore, 'getMany'>,
   codec: RecordCodec<StateRecord>,
   tenant: string,
   first: string | null,

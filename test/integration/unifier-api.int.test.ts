@@ -119,5 +119,24 @@ describe('unifier api: a read replica over Kafka', () => {
     const probe = await fetch(`${base}/v1/tenants/acme/identifiers/email/ann%40x.com`)
     expect(probe.headers.get('x-replica-lag')).toBe('0')
     await assertWorkedExampleAnswers(get, { history: false })
+
+    // search: the replica's index follows the changelog it applied (503 while it is built)
+    const smith = await waitFor(
+      () => get('/v1/tenants/acme/search?q=smith'),
+      (r) => r.status === 200 && r.body.results.length > 0,
+      30_000,
+    )
+    const c1 = (await get('/v1/tenants/acme/identifiers/customer_id/C1')).body
+    expect(smith.body.results).toEqual([
+      expect.objectContaining({
+        profileId: c1.profileId,
+        identifiers: c1.identifiers,
+        matched: ['attribute:last_name'],
+      }),
+    ])
+    const cards = await get('/v1/tenants/acme/search?has=loyalty_card')
+    expect(cards.body.results.map((r: { profileId: string }) => r.profileId)).toEqual([
+      (await get('/v1/tenants/acme/identifiers/loyalty_card/L9')).body.profileId,
+    ])
   })
 })

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { pino } from 'pino'
 import { ProfileReadSide } from '../../api/read-side.js'
+import { SearchIndex } from '../../api/search-index.js'
 import { startApiServer } from '../../api/server.js'
 import { AccessControl, loadTokensFile } from '../../api/tokens.js'
 import { loadAppConfig } from '../../config/app-config.js'
@@ -11,6 +12,7 @@ import { KafkaTopicAdmin } from '../../kafka/admin.js'
 import { kafkaChangelogFollower } from '../../kafka/changelog-follower.js'
 import { ReplicaMetrics } from '../../runtime/replica-metrics.js'
 import { StateReplica } from '../../runtime/state-replica.js'
+import { WriteObservedStore } from '../../state/observed-store.js'
 import { RocksDbStore } from '../../state/rocksdb-store.js'
 import { configuredKafka, configuredTopology } from '../kafka-app.js'
 
@@ -75,8 +77,15 @@ export function registerApiCommand(program: Command): void {
         throw new Error(`topic ${stateTopic} does not exist: is the processor's topology applied?`)
       }
       const store = await RocksDbStore.open(join(config.stateDir, `replica-${stateTopic}`))
-      const replica = await StateReplica.start({
+      // the search index follows what the replica applies (built by one scan, in the background)
+      const observed = new WriteObservedStore(store)
+      const search = SearchIndex.open({
+        config: identity,
         store,
+        subscribe: (listener) => observed.onWrite(listener),
+      })
+      const replica = await StateReplica.start({
+        store: observed,
         partitions,
         follow: kafkaChangelogFollower({
           kafka,
@@ -87,7 +96,7 @@ export function registerApiCommand(program: Command): void {
       })
       const metrics = new ReplicaMetrics(() => replica.lag())
       const tokens = flags.tokens === undefined ? null : await loadTokensFile(flags.tokens)
-      const readSide = new ProfileReadSide(identity, store, null)
+      const readSide = new ProfileReadSide(identity, store, null, search)
       const server = await startApiServer({
         host: flags.host,
         port: Number(flags.port),

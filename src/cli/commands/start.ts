@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { pino } from 'pino'
 import { HistoryIndex } from '../../api/history.js'
 import { ProfileReadSide } from '../../api/read-side.js'
+import { SearchIndex } from '../../api/search-index.js'
 import { startApiServer } from '../../api/server.js'
 import { AccessControl, loadTokensFile } from '../../api/tokens.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
@@ -94,10 +95,18 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
       await service.stop()
       return { url: null, service: null, stop: async () => undefined }
     }
+    const search = SearchIndex.open({
+      config,
+      store: service.store,
+      subscribe: (listener) => service.onStateWrite(listener),
+    })
+    // small stores index in a moment: the first search after start then answers
+    await search.ready
     const readSide = new ProfileReadSide(
       config,
       service.store,
       new HistoryIndex(service.identityEvents()),
+      search,
     )
     const server = await startApiServer({
       host,

@@ -159,6 +159,68 @@ describe('unifier start serves the Profile API', () => {
     }
   })
 
+  it('search and the timeline follow the committed state: new profiles, merges, notes', async () => {
+    const started = await startEmbedded({
+      config: DEFAULT_START.config,
+      input,
+      stateDir: join(dir, 'search-state'),
+      port: 0,
+      out: () => undefined,
+      logger: pino({ level: 'silent' }),
+    })
+    const json = async (path: string) => {
+      const r = await fetch(`${started.url}/v1/tenants/acme${path}`)
+      return { status: r.status, body: (await r.json()) as any } // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
+    const ids = (body: { results: Array<{ profileId: string }> }) =>
+      body.results.map((r) => r.profileId)
+    try {
+      const c1 = (await json('/identifiers/customer_id/C1')).body.profileId as string
+      // indexed by the scan at start
+      expect(ids((await json('/search?q=smith')).body)).toEqual([c1])
+      const service = started.service
+      if (service === null) throw new Error('serving, so the service runs')
+      const event = (n: number, body: object) =>
+        JSON.stringify({
+          eventId: `later-${n}`,
+          tenant: 'acme',
+          source: 'web',
+          timestamp: `2024-06-0${n}T09:00:00Z`,
+          ...body,
+        })
+      // a new unanchored profile, Zed...
+      await service.caughtUp(
+        await service.append([
+          event(1, { identifiers: { email: 'zed@x.com' }, attributes: { first_name: 'Zed' } }),
+        ]),
+      )
+      const zed = await json('/search?q=zed')
+      expect(zed.body.results).toHaveLength(1)
+      const zedId = zed.body.results[0].profileId as string
+      expect(zedId).not.toBe(c1)
+      // ...merged into C1's profile: only the survivor is found; a note shows on its timeline
+      await service.caughtUp(
+        await service.append([
+          event(2, { identifiers: { customer_id: 'C1', email: 'zed@x.com' } }),
+          event(3, { type: 'note', identifiers: { customer_id: 'C1' }, note: 'called back' }),
+          event(4, { type: 'note', identifiers: { email: 'zed@x.com' }, note: 'left a message' }),
+        ]),
+      )
+      expect(ids((await json('/search?q=zed')).body)).toEqual([c1])
+      const timeline = await json(`/profiles/${zedId}/timeline?limit=1`)
+      expect(timeline.status).toBe(200)
+      expect(timeline.body.profileId).toBe(c1)
+      expect(timeline.body.entries).toEqual([
+        expect.objectContaining({ eventId: 'later-4', note: 'left a message' }),
+      ])
+      const next = await json(`/profiles/${c1}/timeline?cursor=${timeline.body.nextCursor}`)
+      expect(next.body.entries.map((e: { eventId: string }) => e.eventId)).toEqual(['later-3'])
+      expect(next.body.nextCursor).toBeNull()
+    } finally {
+      await started.stop()
+    }
+  })
+
   it('takes events over HTTP: accepted (202) means in the log, visible in the Profile API within a second', async () => {
     const started = await startEmbedded({
       config: DEFAULT_START.config,
