@@ -59,6 +59,11 @@ export type HistoryEntry =
     }
 
 const BATCH = 10_000
+const KIND_ORDER: Readonly<Record<HistoryEntry['kind'], number>> = {
+  merged: 0,
+  reassigned: 1,
+  'merge-refused': 2,
+}
 const decoder = new TextDecoder()
 
 export class HistoryIndex {
@@ -142,14 +147,20 @@ export class HistoryIndex {
     }
   }
 
-  /** Every entry naming one of the ids, once, by event time (then eventId), oldest first. */
+  /**
+   * Every entry naming one of the ids, once, by event time (then eventId, then topic: merges,
+   * reassignments, refusals, as one event emits them), oldest first; within one topic in log
+   * order. The topics may arrive in any interleaving (Kafka): the answer does not depend on it.
+   */
   entries(tenant: string, profileIds: readonly string[]): HistoryEntry[] {
     const found = new Set<HistoryEntry>()
     for (const id of profileIds)
       for (const e of this.byProfile.get(tenant + KEY_SEPARATOR + id) ?? []) found.add(e)
     return [...found].sort(
       (a, b) =>
-        a.timestamp - b.timestamp || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+        a.timestamp - b.timestamp ||
+        (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) ||
+        KIND_ORDER[a.kind] - KIND_ORDER[b.kind],
     )
   }
 }
