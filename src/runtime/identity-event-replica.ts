@@ -28,7 +28,7 @@ export interface TopicPartitionLag extends PartitionLag {
   readonly topic: string
 }
 
-/** A record that does not decode: skipped (it cannot be indexed), reported once. */
+/** A record that does not decode: skipped (it cannot be indexed) and reported. */
 export interface UndecodableRecord {
   readonly topic: string
   readonly partition: number
