@@ -1,19 +1,27 @@
 /**
  * A profile's history (merges into it, reassignments from and to it, refused merges involving
  * it): the state keeps merges but not reassignments or refusals, so the read side indexes the
- * committed identity-event topics (`profile-merged`, `link-reassigned`, `merge-refused`, the
- * JSON of the core's output records) by the profile ids they name, following each topic from
- * where it stopped before every answer. In memory: these records are few next to events (one
- * per merge, reassignment or refusal). A history route asks for the ids of one set (the live
- * id and every id merged into it).
+ * committed identity-event topics (`profile-merged`, `link-reassigned`, `merge-refused`) by the
+ * profile ids they name. Two feeds: in the embedded mode the index reads the local log (the
+ * JSON of the core's output records) from where it stopped before every answer; in Kafka mode
+ * a replica follows the topics (src/runtime/identity-event-replica.ts, Avro decoded to the
+ * core's records) and `add`s each record as it arrives. In memory: these records are few next
+ * to events (one per merge, reassignment or refusal). A history route asks for the ids of one
+ * set (the live id and every id merged into it).
  */
 import { KEY_SEPARATOR } from '../core/keys.js'
-import type { Identifier } from '../core/types.js'
+import type { Identifier, OutputRecord } from '../core/types.js'
 
 export const HISTORY_TOPICS = ['profile-merged', 'link-reassigned', 'merge-refused'] as const
 export type HistoryTopic = (typeof HISTORY_TOPICS)[number]
 
-/** Where the committed identity events are read from (the embedded log, or later Kafka). */
+/** The core's output records the identity-event topics carry. */
+export type IdentityEvent = Extract<
+  OutputRecord,
+  { kind: 'merged' | 'reassigned' | 'merge-refused' }
+>
+
+/** Where the committed identity events are read from (the embedded log). */
 export interface IdentityEventLog {
   /** Up to `max` records of the topic from offset `from`; fewer (or none) at its end. */
   read(
@@ -51,6 +59,11 @@ export type HistoryEntry =
     }
 
 const BATCH = 10_000
+const KIND_ORDER: Readonly<Record<HistoryEntry['kind'], number>> = {
+  merged: 0,
+  reassigned: 1,
+  'merge-refused': 2,
+}
 const decoder = new TextDecoder()
 
 export class HistoryIndex {
@@ -59,66 +72,67 @@ export class HistoryIndex {
   /** One catch-up at a time; concurrent answers wait for the same one. */
   private running: Promise<void> | null = null
 
-  constructor(private readonly log: IdentityEventLog) {}
+  /** `log`: the embedded log to read before each answer; null: fed by `add` (Kafka mode). */
+  constructor(private readonly log: IdentityEventLog | null = null) {}
 
-  /** Reads every topic to its current end. */
+  /** Reads every topic of the log to its current end (nothing to do when fed by `add`). */
   catchUp(): Promise<void> {
-    this.running ??= this.readAll().finally(() => {
+    if (this.log === null) return Promise.resolve()
+    this.running ??= this.readAll(this.log).finally(() => {
       this.running = null
     })
     return this.running
   }
 
-  private async readAll(): Promise<void> {
+  private async readAll(log: IdentityEventLog): Promise<void> {
     for (const topic of HISTORY_TOPICS) {
       for (;;) {
         const from = this.next.get(topic) ?? 0n
-        const records = await this.log.read(topic, from, BATCH)
+        const records = await log.read(topic, from, BATCH)
         if (records.length === 0) break
-        for (const r of records) if (r.value !== null) this.add(topic, r.value)
+        for (const r of records) if (r.value !== null) this.add(fromJson(topic, r.value))
         this.next.set(topic, BigInt((records.at(-1) as { offset: string }).offset) + 1n)
         if (records.length < BATCH) break
       }
     }
   }
 
-  private add(topic: HistoryTopic, bytes: Uint8Array): void {
-    const v = JSON.parse(decoder.decode(bytes)) as Record<string, unknown>
-    const tenant = String(v.tenant)
-    const base = { eventId: String(v.eventId), timestamp: Number(v.timestamp) }
-    switch (topic) {
-      case 'profile-merged': {
+  /** Indexes one committed record under the profile ids it names. Once per record. */
+  add(event: IdentityEvent): void {
+    const base = { eventId: event.eventId, timestamp: event.timestamp }
+    switch (event.kind) {
+      case 'merged': {
         const e: HistoryEntry = {
           kind: 'merged',
           ...base,
-          survivor: String(v.survivor),
-          merged: String(v.merged),
-          via: identifierOrNull(v.via),
+          survivor: event.survivor,
+          merged: event.merged,
+          via: event.via,
         }
-        this.index(tenant, [e.survivor, e.merged], e)
+        this.index(event.tenant, [e.survivor, e.merged], e)
         return
       }
-      case 'link-reassigned': {
+      case 'reassigned': {
         const e: HistoryEntry = {
           kind: 'reassigned',
           ...base,
-          identifier: identifierOrNull(v.link) ?? { type: '', value: '' },
-          from: String(v.from),
-          to: String(v.to),
+          identifier: event.link,
+          from: event.from,
+          to: event.to,
         }
-        this.index(tenant, [e.from, e.to], e)
+        this.index(event.tenant, [e.from, e.to], e)
         return
       }
       case 'merge-refused': {
         const e: HistoryEntry = {
           kind: 'merge-refused',
           ...base,
-          target: String(v.target),
-          refused: String(v.refused),
-          limitType: String(v.limitType),
-          via: identifierOrNull(v.via),
+          target: event.target,
+          refused: event.refused,
+          limitType: event.limitType,
+          via: event.via,
         }
-        this.index(tenant, [e.target, e.refused], e)
+        this.index(event.tenant, [e.target, e.refused], e)
         return
       }
     }
@@ -133,15 +147,58 @@ export class HistoryIndex {
     }
   }
 
-  /** Every entry naming one of the ids, once, by event time (then eventId), oldest first. */
+  /**
+   * Every entry naming one of the ids, once, by event time (then eventId, then topic: merges,
+   * reassignments, refusals, as one event emits them), oldest first; within one topic in log
+   * order. The topics may arrive in any interleaving (Kafka): the answer does not depend on it.
+   */
   entries(tenant: string, profileIds: readonly string[]): HistoryEntry[] {
     const found = new Set<HistoryEntry>()
     for (const id of profileIds)
       for (const e of this.byProfile.get(tenant + KEY_SEPARATOR + id) ?? []) found.add(e)
     return [...found].sort(
       (a, b) =>
-        a.timestamp - b.timestamp || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+        a.timestamp - b.timestamp ||
+        (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) ||
+        KIND_ORDER[a.kind] - KIND_ORDER[b.kind],
     )
+  }
+}
+
+/** A record of the embedded log: the JSON of the core's record without its `kind`. */
+function fromJson(topic: HistoryTopic, bytes: Uint8Array): IdentityEvent {
+  const v = JSON.parse(decoder.decode(bytes)) as Record<string, unknown>
+  const common = {
+    tenant: String(v.tenant),
+    eventId: String(v.eventId),
+    timestamp: Number(v.timestamp),
+  }
+  switch (topic) {
+    case 'profile-merged':
+      return {
+        kind: 'merged',
+        ...common,
+        survivor: String(v.survivor),
+        merged: String(v.merged),
+        via: identifierOrNull(v.via),
+      }
+    case 'link-reassigned':
+      return {
+        kind: 'reassigned',
+        ...common,
+        link: identifierOrNull(v.link) ?? { type: '', value: '' },
+        from: String(v.from),
+        to: String(v.to),
+      }
+    case 'merge-refused':
+      return {
+        kind: 'merge-refused',
+        ...common,
+        target: String(v.target),
+        refused: String(v.refused),
+        limitType: String(v.limitType),
+        via: identifierOrNull(v.via),
+      }
   }
 }
 

@@ -307,6 +307,18 @@ export const SHARED_SCHEMAS = {
           lastAppliedAgeMs: nullable({ type: 'integer' }),
         }),
       },
+      history: {
+        type: 'array',
+        description:
+          "a read replica's history index: its lag per identity-event topic partition (unifier api)",
+        items: object({
+          topic: str,
+          partition: { type: 'integer' },
+          next: str,
+          behind: nullable({ type: 'integer' }),
+          lastAppliedAgeMs: nullable({ type: 'integer' }),
+        }),
+      },
     },
     ['status', 'generation', 'partitions'],
     "the processor's state, or a read replica's",

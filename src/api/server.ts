@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Registry } from 'prom-client'
 import type { Logger } from '../ports/logger.js'
 import type { ProcessorHealth } from '../runtime/processor.js'
+import type { TopicPartitionLag } from '../runtime/identity-event-replica.js'
 import type { PartitionLag } from '../runtime/state-replica.js'
 import type { ContactEvent } from '../core/types.js'
 import { batchItems, ingestEvents } from '../connectors/http-ingest.js'
@@ -15,8 +16,14 @@ import type { SearchParams } from './search-query.js'
 import { SHARED_SCHEMAS } from './schemas.js'
 import type { AccessControl, Scope } from './tokens.js'
 
-/** /health: the processor's state, and a read replica's lag where the API reads one. */
-export type ApiHealth = ProcessorHealth & { readonly replica?: readonly PartitionLag[] }
+/**
+ * /health: the processor's state, and a read replica's lag where the API reads one (`history`:
+ * its index of the identity-event topics).
+ */
+export type ApiHealth = ProcessorHealth & {
+  readonly replica?: readonly PartitionLag[]
+  readonly history?: readonly TopicPartitionLag[]
+}
 
 export interface ApiAppOptions {
   readonly health: () => ApiHealth

@@ -9,8 +9,18 @@ export interface FollowedBatch {
   /** The last offset the batch covered (transaction markers included); null: watermark only. */
   readonly lastOffset: string | null
   readonly highWatermark: string
+  /**
+   * The partition's log start, in watermark-only reports (null otherwise): a topic with a
+   * retention deletes its oldest records, and nothing before it will ever be fetched.
+   */
+  readonly lowWatermark?: string | null
   /** Broker timestamp of the batch's last record (ms), when it has one. */
   readonly lastTimestamp: number | null
+}
+
+/** A batch of one of the followed topics. */
+export interface TopicBatch extends FollowedBatch {
+  readonly topic: string
 }
 
 export interface ChangelogFollowerOptions {
@@ -25,30 +35,45 @@ export interface ChangelogFollowerOptions {
   readonly positionOf: (partition: number) => string
 }
 
-/**
- * Follows every partition of the state changelog with read_committed, without end: what a
- * standby replica of Kafka Streams does, for a read side (the Profile API in Kafka mode). Its
- * throwaway group commits nothing; the caller keeps its own positions with the state.
- */
+export interface TopicsFollowerOptions {
+  readonly kafka: Kafka
+  /** Each followed topic and its partition count (every partition is followed). */
+  readonly topics: ReadonlyMap<string, number>
+  /** The offset to read a partition from; null: the log start. */
+  readonly from: (topic: string, partition: number) => string | null
+  readonly groupPrefix: string
+  /** Names the throwaway group (`<prefix>-<name>-<uuid>`) and its assigner. */
+  readonly name: string
+  readonly onBatch: (batch: TopicBatch) => Promise<void>
+  /** Where to resume a partition after the group rejoins (kafkajs forgets its seeks then). */
+  readonly positionOf: (topic: string, partition: number) => string
+}
+
 /** How often the high watermarks are asked for, so a partition with nothing new shows no lag. */
 const WATERMARK_INTERVAL_MS = 1_000
 
-export class ChangelogFollower {
+/**
+ * Follows every partition of some topics with read_committed, without end: what a standby
+ * replica of Kafka Streams does, for a read side (the Profile API in Kafka mode: the state
+ * changelog, and the identity-event topics its history index reads). Its throwaway group
+ * commits nothing; the caller keeps its own positions.
+ */
+export class TopicsFollower {
   private constructor(
     private readonly consumer: Consumer,
     private readonly admin: Admin,
     private readonly timer: NodeJS.Timeout,
   ) {}
 
-  static async start(options: ChangelogFollowerOptions): Promise<ChangelogFollower> {
-    const { kafka, topic, partitions } = options
+  static async start(options: TopicsFollowerOptions): Promise<TopicsFollower> {
+    const { kafka, topics } = options
+    const partitionsOf = (count: number) => Array.from({ length: count }, (_, p) => p)
     const consumer = kafka.consumer({
-      groupId: `${options.groupPrefix}-replica-${randomUUID()}`,
+      groupId: `${options.groupPrefix}-${options.name}-${randomUUID()}`,
       partitionAssigners: [
         fixedAssignment(
           'UnifierReplica',
-          topic,
-          Array.from({ length: partitions }, (_, p) => p),
+          Object.fromEntries([...topics].map(([topic, count]) => [topic, partitionsOf(count)])),
         ),
       ],
       readUncommitted: false,
@@ -61,14 +86,15 @@ export class ChangelogFollower {
     let joins = 0
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (++joins === 1) return
-      for (let p = 0; p < partitions; p++) {
-        consumer.seek({ topic, partition: p, offset: options.positionOf(p) })
-      }
+      for (const [topic, count] of topics)
+        for (const p of partitionsOf(count))
+          consumer.seek({ topic, partition: p, offset: options.positionOf(topic, p) })
     })
     consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0) return
       options
         .onBatch({
+          topic: payload.topic,
           partition: payload.partition,
           records: [],
           lastOffset: payload.lastOffset,
@@ -78,7 +104,7 @@ export class ChangelogFollower {
         .catch(() => undefined) // a failed apply is retried by the next fetch's
     })
     await consumer.connect()
-    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.subscribe({ topics: [...topics.keys()], fromBeginning: true })
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,
@@ -90,6 +116,7 @@ export class ChangelogFollower {
         }
         const last = batch.messages.at(-1)
         await options.onBatch({
+          topic: batch.topic,
           partition: batch.partition,
           records,
           lastOffset: batch.lastOffset(),
@@ -99,31 +126,52 @@ export class ChangelogFollower {
         await heartbeat()
       },
     })
-    for (const [partition, offset] of options.from) {
-      if (offset !== null) consumer.seek({ topic, partition, offset })
-    }
+    for (const [topic, count] of topics)
+      for (const partition of partitionsOf(count)) {
+        const offset = options.from(topic, partition)
+        if (offset !== null) consumer.seek({ topic, partition, offset })
+      }
     const admin = kafka.admin()
     await admin.connect()
     const poll = async (): Promise<void> => {
-      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-        await options.onBatch({
-          partition,
-          records: [],
-          lastOffset: null,
-          highWatermark: high,
-          lastTimestamp: null,
-        })
-      }
+      for (const topic of topics.keys())
+        for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+          await options.onBatch({
+            topic,
+            partition,
+            records: [],
+            lastOffset: null,
+            highWatermark: high,
+            lowWatermark: low,
+            lastTimestamp: null,
+          })
+        }
     }
     const timer = setInterval(() => void poll().catch(() => undefined), WATERMARK_INTERVAL_MS)
     void poll().catch(() => undefined)
-    return new ChangelogFollower(consumer, admin, timer)
+    return new TopicsFollower(consumer, admin, timer)
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
     await this.consumer.disconnect()
     await this.admin.disconnect()
+  }
+}
+
+/** Follows every partition of the state changelog (one topic of a TopicsFollower). */
+export class ChangelogFollower {
+  static start(options: ChangelogFollowerOptions): Promise<TopicsFollower> {
+    const { topic } = options
+    return TopicsFollower.start({
+      kafka: options.kafka,
+      topics: new Map([[topic, options.partitions]]),
+      from: (_topic, partition) => options.from.get(partition) ?? null,
+      groupPrefix: options.groupPrefix,
+      name: 'replica',
+      onBatch: ({ topic: _topic, ...batch }) => options.onBatch(batch),
+      positionOf: (_topic, partition) => options.positionOf(partition),
+    })
   }
 }
 
@@ -137,7 +185,25 @@ export function kafkaChangelogFollower(options: {
   from: ReadonlyMap<number, string | null>,
   onBatch: (batch: FollowedBatch) => Promise<void>,
   positionOf: (partition: number) => string,
-) => Promise<ChangelogFollower> {
+) => Promise<TopicsFollower> {
   return (from, onBatch, positionOf) =>
     ChangelogFollower.start({ ...options, from, onBatch, positionOf })
+}
+
+/**
+ * The runtime's FollowTopics over Kafka (src/runtime/identity-event-replica.ts): one
+ * throwaway group following every partition of `topics`.
+ */
+export function kafkaTopicsFollower(options: {
+  readonly kafka: Kafka
+  readonly topics: ReadonlyMap<string, number>
+  readonly groupPrefix: string
+  readonly name: string
+}): (
+  from: (topic: string, partition: number) => string | null,
+  onBatch: (batch: TopicBatch) => Promise<void>,
+  positionOf: (topic: string, partition: number) => string,
+) => Promise<TopicsFollower> {
+  return (from, onBatch, positionOf) =>
+    TopicsFollower.start({ ...options, from, onBatch, positionOf })
 }

@@ -33,7 +33,7 @@ export class KafkaChangelogSource implements ChangelogSource {
     if (from >= end) return
     const consumer = kafka.consumer({
       groupId: `${this.options.groupPrefix}-restore-${randomUUID()}`,
-      partitionAssigners: [fixedAssignment('UnifierRestore', topic, [partition])],
+      partitionAssigners: [fixedAssignment('UnifierRestore', { [topic]: [partition] })],
       readUncommitted: false,
       // Every assigned partition restores at once, each with its own consumer: fetches are kept
       // small because their decoded records, not the state, set the processor's peak memory

@@ -1,15 +1,20 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { TopicPartitionLag } from './identity-event-replica.js'
 import type { PartitionLag } from './state-replica.js'
 
 /**
  * Prometheus metrics of a read replica (`unifier api`): its lag per state-changelog partition,
- * read when scraped. Alert on `unifier_replica_lag_offsets` staying above zero, or on
+ * and its history index's per identity-event topic partition, read when scraped. Alert on
+ * `unifier_replica_lag_offsets` staying above zero, or on
  * `unifier_replica_last_applied_age_seconds` growing while the processor commits.
  */
 export class ReplicaMetrics {
   readonly registry = new Registry()
 
-  constructor(lag: () => readonly PartitionLag[]) {
+  constructor(
+    lag: () => readonly PartitionLag[],
+    historyLag: () => readonly TopicPartitionLag[] = () => [],
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'unifier_' })
     new Gauge({
       name: 'unifier_replica_lag_offsets',
@@ -31,6 +36,30 @@ export class ReplicaMetrics {
         for (const p of lag()) {
           if (p.lastAppliedAgeMs !== null)
             this.set({ partition: String(p.partition) }, p.lastAppliedAgeMs / 1000)
+        }
+      },
+    })
+    new Gauge({
+      name: 'unifier_history_index_lag_offsets',
+      help: 'Identity-event offsets (profile-merged, link-reassigned, merge-refused) not in the history index yet, per topic and partition',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        for (const p of historyLag()) {
+          if (p.behind !== null)
+            this.set({ topic: p.topic, partition: String(p.partition) }, p.behind)
+        }
+      },
+    })
+    new Gauge({
+      name: 'unifier_history_index_last_applied_age_seconds',
+      help: 'Age of the last identity event the history index took, per topic and partition',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        for (const p of historyLag()) {
+          if (p.lastAppliedAgeMs !== null)
+            this.set({ topic: p.topic, partition: String(p.partition) }, p.lastAppliedAgeMs / 1000)
         }
       },
     })

@@ -1,7 +1,8 @@
 /**
  * `unifier api` (Kafka mode): a read replica of the processor's state changelog answers the
  * spec's worked example over real HTTP with the core's own lookups, and reports its lag in
- * /health and in the x-replica-lag header of every answer.
+ * /health and in the x-replica-lag header of every answer; its index of the identity-event
+ * topics answers history and names the reassignment explain(C1, L9) turns on, with its own lag.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -116,9 +117,27 @@ describe('unifier api: a read replica over Kafka', () => {
       30_000,
     )
     expect(health.replica.map((p: { behind: number | null }) => p.behind)).toEqual([0, 0, 0])
+    // the history index: every partition of the three identity-event topics known and current
+    const indexed = await waitFor(
+      async () => (await get('/health')).body,
+      (h) =>
+        Array.isArray(h.history) &&
+        h.history.length === 9 &&
+        h.history.every((p: { behind: number | null }) => p.behind === 0),
+      30_000,
+    )
+    expect(new Set(indexed.history.map((p: { topic: string }) => p.topic))).toEqual(
+      new Set([
+        env.topic('profile-merged'),
+        env.topic('link-reassigned'),
+        env.topic('merge-refused'),
+      ]),
+    )
+    const metrics = await (await fetch(`${base}/metrics`)).text()
+    expect(metrics).toMatch(/^unifier_history_index_lag_offsets\{topic="[^"]+",partition="0"\} 0$/m)
     const probe = await fetch(`${base}/v1/tenants/acme/identifiers/email/ann%40x.com`)
     expect(probe.headers.get('x-replica-lag')).toBe('0')
-    await assertWorkedExampleAnswers(get, { history: false })
+    await assertWorkedExampleAnswers(get)
 
     // search: the replica's index follows the changelog it applied (503 while it is built)
     const smith = await waitFor(

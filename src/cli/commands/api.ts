@@ -14,6 +14,7 @@ import { ReplicaMetrics } from '../../runtime/replica-metrics.js'
 import { StateReplica } from '../../runtime/state-replica.js'
 import { WriteObservedStore } from '../../state/observed-store.js'
 import { RocksDbStore } from '../../state/rocksdb-store.js'
+import { startHistoryReplica } from '../history-replica.js'
 import { configuredKafka, configuredTopology } from '../kafka-app.js'
 
 interface ApiFlags {
@@ -36,7 +37,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
  * state changelog (every partition, read_committed) into its own RocksDB store and answers with
  * the core's own lookups, so an answer is what the processor has committed; any number of
  * replicas can run. /health carries the replica's lag per partition, /metrics the same, and
- * every answer an `x-replica-lag` header (offsets behind, summed over partitions).
+ * every answer an `x-replica-lag` header (offsets behind, summed over partitions). The history
+ * route and explain's reassignments read an in-memory index of the identity-event topics,
+ * followed the same way (history-replica.ts); its lag is in /health and /metrics too.
  */
 export function registerApiCommand(program: Command): void {
   program
@@ -94,9 +97,13 @@ export function registerApiCommand(program: Command): void {
           groupPrefix: config.groupId,
         }),
       })
-      const metrics = new ReplicaMetrics(() => replica.lag())
+      const history = await startHistoryReplica({ config, topology, kafka, logger })
+      const metrics = new ReplicaMetrics(
+        () => replica.lag(),
+        () => history.replica.lag(),
+      )
       const tokens = flags.tokens === undefined ? null : await loadTokensFile(flags.tokens)
-      const readSide = new ProfileReadSide(identity, store, null, search)
+      const readSide = new ProfileReadSide(identity, store, history.index, search)
       const server = await startApiServer({
         host: flags.host,
         port: Number(flags.port),
@@ -106,6 +113,7 @@ export function registerApiCommand(program: Command): void {
           generation: 0,
           partitions: [],
           replica: replica.lag(),
+          history: history.replica.lag(),
         }),
         metrics: metrics.registry,
         profiles: () => readSide,
@@ -124,6 +132,7 @@ export function registerApiCommand(program: Command): void {
           void server
             .close()
             .then(() => replica.stop())
+            .then(() => history.replica.stop())
             .then(() => store.close())
             .catch((err: unknown) => logger.error({ err: String(err) }, 'stop failed'))
             .then(() => resolve())

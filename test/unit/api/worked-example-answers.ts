@@ -1,7 +1,8 @@
 /**
  * The answers the issue's "Done when" lists for the spec's worked example, asserted over any
- * transport: fastify's inject (routes.test.ts) or real HTTP to `unifier start`
- * (start-serves.test.ts). `get` returns status, the x-request-id header and the JSON body.
+ * transport: fastify's inject (routes.test.ts), real HTTP to `unifier start`
+ * (start-serves.test.ts) or to `unifier api` over Kafka (unifier-api.int.test.ts). `get`
+ * returns status, the x-request-id header and the JSON body.
  */
 import { expect } from 'vitest'
 
@@ -16,14 +17,7 @@ export type Get = (path: string) => Promise<Got>
 const T = '/v1/tenants/acme'
 const enc = encodeURIComponent
 
-/**
- * `history: false` where the server has no index of the identity-event topics (`unifier api`
- * today): explain(C1, L9) is then only checked to be apart, not to name event 5.
- */
-export async function assertWorkedExampleAnswers(
-  get: Get,
-  options: { readonly history?: boolean } = {},
-): Promise<void> {
+export async function assertWorkedExampleAnswers(get: Get): Promise<void> {
   // C1's email and the phone, in any format, answer C1's profile: email and phone, no L9
   const byEmail = await get(`${T}/identifiers/email/${enc(' Ann@X.com ')}`)
   expect(byEmail.status).toBe(200)
@@ -93,7 +87,6 @@ export async function assertWorkedExampleAnswers(
   const apart = await get(`${T}/explain?a=customer_id:C1&b=loyalty_card:L9`)
   expect(apart.status).toBe(200)
   expect(apart.body.together).toBe(false)
-  if (options.history === false) return
   expect(apart.body.reason).toMatchObject({
     kind: 'reassigned',
     identifier: { type: 'loyalty_card', value: 'L9' },
@@ -102,4 +95,27 @@ export async function assertWorkedExampleAnswers(
     eventId: 'store-0002',
   })
   expect(apart.body.reason.message).toContain('store-0002')
+
+  // history: the two merges of event 4 into C1's profile and the reassignment of event 5 away
+  // from it; a merged-away id answers its survivor's history; C7's holds the reassignment
+  const history = await get(`${T}/profiles/${c1.profileId}/history`)
+  expect(history.status).toBe(200)
+  expect(history.body.profileId).toBe(c1.profileId)
+  expect(
+    history.body.entries.map((e: Record<string, unknown>) => [
+      e.kind,
+      e.eventId,
+      e.via ?? e.identifier,
+    ]),
+  ).toEqual([
+    ['merged', 'web-0002', { type: 'phone', value: '+12125550100' }],
+    ['merged', 'web-0002', { type: 'loyalty_card', value: 'L9' }],
+    ['reassigned', 'store-0002', { type: 'loyalty_card', value: 'L9' }],
+  ])
+  expect(history.body.entries[2]).toMatchObject({ from: c1.profileId, to: card.body.profileId })
+  for (const retired of c1.mergedFrom as string[])
+    expect((await get(`${T}/profiles/${retired}/history`)).body).toEqual(history.body)
+  const c7History = await get(`${T}/profiles/${card.body.profileId}/history`)
+  expect(c7History.status).toBe(200)
+  expect(c7History.body.entries).toEqual([history.body.entries[2]])
 }
