@@ -185,6 +185,80 @@ describe('the explorer page', () => {
     await page.close()
   }, 120_000)
 
+  it('shows keyword search results and timeline pages in the shapes of the search and timeline routes', async () => {
+    const url = await serve()
+    const ids = (await (
+      await fetch(`${url}/v1/tenants/acme/identifiers/customer_id/C1`)
+    ).json()) as {
+      profileId: string
+    }
+    const c7 = (await (
+      await fetch(`${url}/v1/tenants/acme/identifiers/customer_id/C7`)
+    ).json()) as {
+      profileId: string
+    }
+    const { page, problems } = await open(url)
+    // the routes' answers as they are specified, whatever this server has (cursor pagination)
+    const asked: string[] = []
+    await page.route('**/v1/tenants/acme/search?**', async (route) => {
+      const q = new URL(route.request().url()).searchParams
+      asked.push(`${q.get('q')} ${q.get('cursor') ?? '-'}`)
+      const first = q.get('cursor') === null
+      await route.fulfill({
+        json: {
+          results: [
+            {
+              profileId: first ? ids.profileId : c7.profileId,
+              score: first ? 2.5 : 1.5,
+              identifiers: [{ type: 'customer_id', value: first ? 'C1' : 'C7' }],
+              attributes: first
+                ? { first_name: 'Ann', last_name: 'Smith' }
+                : { first_name: 'Bruno', last_name: 'Martin' },
+              matched: ['last_name'],
+            },
+          ],
+          nextCursor: first ? 'page-2' : null,
+        },
+      })
+    })
+    await page.route('**/timeline?**', async (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get('cursor')
+      const entry = (eventId: string, note: string) => ({
+        eventId,
+        timestamp: Date.parse('2024-05-07T09:30:00Z'),
+        source: 'call_center',
+        note,
+      })
+      await route.fulfill({
+        json:
+          cursor === null
+            ? { profileId: ids.profileId, entries: [entry('cc-0009', 'newest')], nextCursor: 't2' }
+            : { profileId: ids.profileId, entries: [entry('cc-0004', 'older')], nextCursor: null },
+      })
+    })
+    await page.fill('#q', 'Smith')
+    await page.click('#search button[type=submit]')
+    await page.locator('#results li.more button').click()
+    await page.locator(`#results a[data-profile="${c7.profileId}"]`).waitFor()
+    expect(await page.locator('#results a.profile-link').allTextContents()).toEqual([
+      'Ann Smith',
+      'Bruno Martin',
+    ])
+    expect(await page.locator('#results li.more').count()).toBe(0)
+    expect(asked).toEqual(['Smith -', 'Smith page-2'])
+
+    await page.locator('#results a.profile-link').first().click()
+    await page.locator('#timeline li').first().waitFor()
+    await page.locator('button', { hasText: 'Older entries' }).click()
+    await page.locator('#timeline li', { hasText: 'cc-0004' }).waitFor()
+    expect(await page.locator('#timeline li code').allTextContents()).toEqual([
+      'cc-0009',
+      'cc-0004',
+    ])
+    expect(problems).toEqual([])
+    await page.close()
+  }, 120_000)
+
   it('with a tokens file asks for a token, and sends the one typed as a bearer token', async () => {
     const { token, sha256 } = newToken()
     const tokens = join(dir, 'tokens.yaml')
