@@ -15,6 +15,7 @@ COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY topology ./topology
 COPY samples ./samples
+COPY explorer ./explorer
 # The app directory stays read-only to the process; RocksDB state goes to its own (volume) dir.
 RUN mkdir -p /var/lib/unifier && chown node:node /var/lib/unifier
 ENV UNIFIER_STATE_DIR=/var/lib/unifier/state \

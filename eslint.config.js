@@ -15,6 +15,26 @@ export default defineConfig(
     },
   },
   {
+    // The explorer page (plain ES modules the browser loads as they are, no build step).
+    files: ['explorer/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'history',
+          'fetch',
+          'sessionStorage',
+          'localStorage',
+          'URLSearchParams',
+          'Node',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // The core decides; it never does I/O, reads a clock or talks to Kafka (see docs/ARCHITECTURE.md).
     files: ['src/core/**/*.ts'],
     rules: {

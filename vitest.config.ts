@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// Two tiers, visible in file names: *.test.ts run everywhere in-process;
-// *.int.test.ts need the real Kafka broker and schema registry that test/setup/global-kafka.ts provides.
+// Three tiers, visible in file names: *.test.ts run everywhere in-process;
+// *.int.test.ts need the real Kafka broker and schema registry that test/setup/global-kafka.ts provides;
+// *.browser.test.ts drive a headless Chromium (/usr/bin/chromium or CHROMIUM_PATH; .ci/run installs it).
 export default defineConfig({
   test: {
     projects: [
@@ -9,8 +10,16 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.int.test.ts'],
+          exclude: ['test/**/*.int.test.ts', 'test/**/*.browser.test.ts'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/**/*.browser.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
         },
       },
       {

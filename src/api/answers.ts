@@ -21,7 +21,13 @@ export interface MergeJson extends EvidenceJson {
   readonly via: Identifier | null
 }
 
-export type ProfileJson = ExportedProfile
+/**
+ * A profiles.ndjson line plus `provenance`: for each attribute, the event whose value it holds
+ * (resolution rule 7).
+ */
+export interface ProfileJson extends ExportedProfile {
+  readonly provenance: Readonly<Record<string, EvidenceJson>>
+}
 
 export interface ProfileAnswer extends ProfileJson {
   /** Present when the requested id was merged away: it and the merges to this profile. */
@@ -129,6 +135,9 @@ export function exported(p: ProfileSnapshot): ProfileJson {
     mergedFrom: p.mergedFrom,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
+    provenance: Object.fromEntries(
+      Object.entries(p.provenance).map(([field, e]) => [field, evidenceJson(e)]),
+    ),
   }
 }
 

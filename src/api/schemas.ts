@@ -60,6 +60,13 @@ const profileProperties = {
   updatedAt: millis,
 }
 
+/** Not on a profiles.ndjson line: the API adds it (answers.ts). */
+const provenance: JsonSchema = {
+  type: 'object',
+  additionalProperties: ref('Evidence'),
+  description: 'for each attribute, the event whose value it holds (resolution rule 7)',
+}
+
 export const SHARED_SCHEMAS = {
   Identifier: object({ type: str, value: str }),
   Evidence: object(evidence, undefined, 'the event that did it'),
@@ -72,17 +79,19 @@ export const SHARED_SCHEMAS = {
   ProfileAnswer: object(
     {
       ...profileProperties,
+      provenance,
       resolvedFrom: object(
         { retiredId: str, chain: { type: 'array', items: ref('Merge') } },
         undefined,
         'present when the id asked for was merged away: that id and the merges, oldest first, to this profile',
       ),
     },
-    Object.keys(profileProperties),
-    'a live profile, as one line of profiles.ndjson (`unifier resolve`), plus `resolvedFrom` for a merged-away id',
+    [...Object.keys(profileProperties), 'provenance'],
+    "a live profile, as one line of profiles.ndjson (`unifier resolve`), plus its attributes' `provenance` and `resolvedFrom` for a merged-away id",
   ),
   IdentifierAnswer: object({
     ...profileProperties,
+    provenance,
     matched: { ...ref('Identifier'), description: 'the identifier after normalisation' },
   }),
   BatchGetAnswer: object({

@@ -9,6 +9,7 @@ import type { ContactEvent } from '../core/types.js'
 import { batchItems, ingestEvents } from '../connectors/http-ingest.js'
 import { segmentIdentify, type TenantFields } from '../connectors/segment.js'
 import { errorBody } from './errors.js'
+import { registerExplorer, type ExplorerOptions } from './explorer.js'
 import { openApiDocument } from './openapi.js'
 import type { Answer, ProfileReadSide } from './read-side.js'
 import { ROUTES, type OperationId } from './routes.js'
@@ -50,6 +51,8 @@ export interface ApiAppOptions {
   readonly ingest?: () => IngestSink | null
   /** What Segment-compatible calls map to for a tenant; null: the tenant is not configured. */
   readonly tenantFields?: (tenant: string) => TenantFields | null
+  /** The explorer page at `/` (explorer.ts); absent: not served. */
+  readonly explorer?: ExplorerOptions
 }
 
 /** The log ingested events are written to; `append` resolves once it holds them all. */
@@ -341,6 +344,7 @@ export async function buildApiServer(options: ApiAppOptions): Promise<FastifyIns
       handler: handlers[route.operationId],
     })
   }
+  if (options.explorer !== undefined) await registerExplorer(app, options.explorer)
   return app
 }
 

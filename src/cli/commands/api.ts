@@ -118,6 +118,7 @@ export function registerApiCommand(program: Command): void {
         metrics: metrics.registry,
         profiles: () => readSide,
         logger,
+        explorer: { tenants: tokens === null ? Object.keys(identity.tenants) : [] },
         lagHeader: () => String(replica.lag().reduce((n, p) => n + (p.behind ?? 0), 0)),
       })
       logger.info(

@@ -90,7 +90,8 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
   })
   try {
     await service.caughtUp()
-    options.out(formatEmbeddedReport(await service.report()))
+    const report = await service.report()
+    options.out(formatEmbeddedReport(report))
     if (options.port === null) {
       await service.stop()
       return { url: null, service: null, stop: async () => undefined }
@@ -123,6 +124,19 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
         },
       }),
       logger: options.logger,
+      // the explorer's tenant picker: the tenants with profiles, then those the config names;
+      // with tokens none (a token's holder types its tenant)
+      explorer: {
+        tenants:
+          tokens === null
+            ? [
+                ...new Set([
+                  ...report.profiles.map((p) => p.tenant),
+                  ...Object.keys(config.tenants),
+                ]),
+              ]
+            : [],
+      },
       ...(options.version === undefined ? {} : { version: options.version }),
     })
     const address = server.server.address()
