@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// Three tiers, visible in file names: *.test.ts run everywhere in-process;
+// Tiers, visible in file names: *.test.ts run everywhere in-process;
 // *.int.test.ts need the real Kafka broker and schema registry that test/setup/global-kafka.ts provides;
-// *.browser.test.ts drive a headless Chromium (/usr/bin/chromium or CHROMIUM_PATH; .ci/run installs it).
+// *.browser.test.ts drive a headless Chromium (/usr/bin/chromium or CHROMIUM_PATH; .ci/run installs it);
+// test/fuzz/ runs an outside fuzzer (schemathesis, Python) against a live server.
 export default defineConfig({
   test: {
     projects: [
@@ -10,8 +11,17 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.int.test.ts', 'test/**/*.browser.test.ts'],
+          exclude: ['test/**/*.int.test.ts', 'test/**/*.browser.test.ts', 'test/fuzz/**'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // schemathesis (Python, test/fuzz/requirements.txt) against a live `unifier start`
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
         },
       },
       {

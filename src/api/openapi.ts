@@ -9,6 +9,12 @@ import { SHARED_SCHEMAS, type JsonSchema } from './schemas.js'
 
 export interface OpenApiOptions {
   readonly version: string
+  /**
+   * Whether the server checks tokens (it has a tokens file). Only then do tenant routes declare
+   * the bearer requirement: a server without one checks nothing, and a document that claimed
+   * otherwise would misdescribe it (an outside fuzzer rightly reports the mismatch).
+   */
+  readonly secured: boolean
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -67,6 +73,16 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   503: 'Not serving (`unavailable`), or the processor is not running',
 }
 
+/** The headers an answer of this status always carries. */
+function headersOf(status: number): { [name: string]: Json } {
+  const headers: { [name: string]: Json } = {
+    'x-request-id': { $ref: '#/components/headers/RequestId' },
+  }
+  if (status === 401) headers['www-authenticate'] = { $ref: '#/components/headers/WwwAuthenticate' }
+  if (status === 429) headers['retry-after'] = { $ref: '#/components/headers/RetryAfter' }
+  return headers
+}
+
 export function openApiDocument(options: OpenApiOptions): Json {
   const paths: { [path: string]: { [method: string]: Json } } = {}
   for (const route of ROUTES) {
@@ -75,7 +91,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
     for (const [status, schema] of Object.entries(route.schema.response)) {
       responses[status] = {
         description: STATUS_TEXT[Number(status)] ?? status,
-        headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+        headers: headersOf(Number(status)),
         content: { [route.produces ?? 'application/json']: { schema: toDocument(schema) } },
       }
     }
@@ -86,7 +102,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
       summary: route.summary,
       description: route.description,
       ...(params.length > 0 ? { parameters: params } : {}),
-      ...(route.scope === undefined ? {} : { security: [{ bearer: [] }] }),
+      ...(route.scope === undefined || !options.secured ? {} : { security: [{ bearer: [] }] }),
       ...(body === undefined
         ? {}
         : {
@@ -116,13 +132,24 @@ export function openApiDocument(options: OpenApiOptions): Json {
           type: 'http',
           scheme: 'bearer',
           description:
-            'a token from the tokens file (scope profiles:read); a server started without one listens on loopback only and checks nothing',
+            'a token from the tokens file (docs/api.md, "Access"); declared only by a server started with one',
         },
       },
       headers: {
         RequestId: {
           description: 'the id of this request (echoed when the request sent a well-formed one)',
-          schema: { type: 'string' },
+          required: true,
+          schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+        },
+        WwwAuthenticate: {
+          description: 'the scheme to authenticate with (Bearer; Basic for a write key)',
+          required: true,
+          schema: { type: 'string', pattern: '^(Bearer|Basic) ' },
+        },
+        RetryAfter: {
+          description: 'seconds until a request would pass',
+          required: true,
+          schema: { type: 'string', pattern: '^[0-9]+$' },
         },
       },
     },

@@ -393,16 +393,20 @@ export const BODIES = {
     description: 'a Segment identify call (userId, anonymousId, traits, messageId, timestamp)',
     additionalProperties: true,
   },
-  segmentBatch: object(
-    {
-      batch: {
-        type: 'array',
-        items: { type: 'object', additionalProperties: true },
-        description: 'identify calls',
+  segmentBatch: {
+    ...object(
+      {
+        batch: {
+          type: 'array',
+          items: { type: 'object', additionalProperties: true },
+          description: 'identify calls',
+        },
       },
-    },
-    ['batch'],
-  ),
+      ['batch'],
+    ),
+    // Segment's libraries send sentAt, context, writeKey... beside the batch
+    additionalProperties: true,
+  },
   eventBatch: {
     description: 'a JSON array of events, or NDJSON (Content-Type: application/x-ndjson)',
     anyOf: [{ type: 'array', items: { type: 'object', additionalProperties: true } }, str],

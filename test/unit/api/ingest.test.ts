@@ -233,7 +233,12 @@ describe('Segment-compatible POST /v1/identify and /v1/batch', () => {
   })
 
   it('takes a batch of identify calls, all or nothing: a track call is refused by name', async () => {
-    const ok = await call('/v1/batch', { batch: [identify, { ...identify, messageId: 'msg-2' }] })
+    // Segment's libraries send sentAt, context... beside the batch
+    const ok = await call('/v1/batch', {
+      batch: [identify, { ...identify, messageId: 'msg-2' }],
+      sentAt: '2024-05-01T09:00:01Z',
+      context: { library: { name: 'analytics-node' } },
+    })
     expect(ok.statusCode).toBe(202)
     const bad = await call('/v1/batch', {
       batch: [

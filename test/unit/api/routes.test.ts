@@ -167,6 +167,20 @@ describe('the Profile API over the worked example (inject)', () => {
     expect(thousand.json().results).toHaveLength(1000)
     const noBody = await app.inject({ method: 'POST', url: `${T}/identifiers:batchGet` })
     expect([noBody.statusCode, noBody.json().error.code]).toEqual([400, 'bad-request'])
+    // a property the schema does not allow is refused, not silently dropped (found by schemathesis)
+    const typo = await app.inject({
+      method: 'POST',
+      url: `${T}/identifiers:batchGet`,
+      payload: { identifiers: [{ type: 'email', value: 'ann@x.com' }], identifers: [] },
+    })
+    expect([typo.statusCode, typo.json().error.code]).toEqual([400, 'bad-request'])
+    // nor is a JSON null read as an empty string (found by schemathesis)
+    const nullValue = await app.inject({
+      method: 'POST',
+      url: `${T}/identifiers:batchGet`,
+      payload: { identifiers: [{ type: 'email', value: null }] },
+    })
+    expect([nullValue.statusCode, nullValue.json().error.code]).toEqual([400, 'bad-request'])
   })
 
   it("gives a profile's history: merges into it, reassignments from and to it, refused merges", async () => {
