@@ -19,7 +19,7 @@ import { ProducerError, type Producer } from './producer.js'
 export interface IngestBounds {
   /** Events admitted and not yet acknowledged by Kafka, at most. */
   readonly maxInFlightEvents: number
-  /** Their bytes (as JSON), at most. */
+  /** Their bytes (approximately, as JSON), at most. */
   readonly maxInFlightBytes: number
   /** The Retry-After of a refusal, in seconds. */
   readonly retryAfterSeconds: number
@@ -90,7 +90,7 @@ export class ProducerIngestSink implements IngestSink {
 
   async append(events: readonly ContactEvent[]): Promise<void> {
     let bytes = 0
-    for (const e of events) bytes += JSON.stringify(e).length
+    for (const e of events) bytes += approximateBytes(e)
     const { maxInFlightEvents, maxInFlightBytes, retryAfterSeconds } = this.bounds
     if (
       this.events > 0 &&
@@ -128,4 +128,13 @@ export class ProducerIngestSink implements IngestSink {
     }
     throw reason
   }
+}
+
+/** About the event's size as JSON, without making the JSON (its strings and some framing). */
+export function approximateBytes(event: ContactEvent): number {
+  let bytes = 64 + event.eventId.length + event.tenant.length + event.source.length
+  for (const i of event.identifiers) bytes += 24 + i.type.length + i.value.length
+  for (const [name, value] of Object.entries(event.attributes))
+    bytes += 8 + name.length + (typeof value === 'string' ? value.length : 16)
+  return bytes + (event.note?.length ?? 0)
 }
