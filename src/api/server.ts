@@ -61,11 +61,17 @@ export interface IngestSink {
   append(events: readonly ContactEvent[]): Promise<void>
 }
 
-/** The sink could not take the events now (its buffer is full): 503 with Retry-After. */
+/**
+ * The sink could not take the events now (its buffer is full, or the log did not acknowledge
+ * them): 503 with Retry-After. Sending the same events again is harmless (rule 9).
+ */
 export class IngestBusyError extends Error {
   override readonly name = 'IngestBusyError'
-  constructor(readonly retryAfterSeconds: number) {
-    super('the log cannot take more events now')
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'the log cannot take more events now',
+  ) {
+    super(message)
   }
 }
 

@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { registerApiCommand } from './commands/api.js'
 import { registerImportCommand } from './commands/import.js'
+import { registerIngestCommand } from './commands/ingest.js'
 import { registerResolveCommand } from './commands/resolve.js'
 import { registerRunCommand } from './commands/run.js'
 import { registerStartCommand } from './commands/start.js'
@@ -19,6 +20,7 @@ registerRunCommand(program)
 registerTopologyCommand(program)
 registerImportCommand(program)
 registerApiCommand(program)
+registerIngestCommand(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`unifier: ${err instanceof Error ? err.message : String(err)}\n`)

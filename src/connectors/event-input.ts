@@ -54,6 +54,17 @@ function timestampOf(value: unknown): unknown {
 }
 
 /**
+ * The events toContactEvent returned: the producer sends one of them without validating it a
+ * second time (HTTP ingest validates a whole request before any of it is sent). Not to be
+ * changed after validation.
+ */
+const validated = new WeakSet<ContactEvent>()
+
+export function wasValidated(event: ContactEvent): boolean {
+  return validated.has(event)
+}
+
+/**
  * Validates `input` as a ContactEvent of `type` (the shape schemas/ContactEvent.avsc carries)
  * and returns the event to send. Throws InvalidEventError naming the field; never sends.
  */
@@ -92,6 +103,7 @@ export function toContactEvent(
   if (type === 'note' && (event.note === null || event.note.trim() === '')) {
     throw new InvalidEventError('note', ['note: a note event needs the note text'])
   }
+  validated.add(event)
   return event
 }
 

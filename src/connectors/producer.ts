@@ -17,7 +17,7 @@ import type { Logger } from '../ports/logger.js'
 import { loadTopology, type Topology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../topology/record-limits.js'
-import { toContactEvent, type EventInput } from './event-input.js'
+import { toContactEvent, wasValidated, type EventInput } from './event-input.js'
 import { uuid7 } from './uuid7.js'
 
 export { InvalidEventError, type EventInput, type IdentifiersInput } from './event-input.js'
@@ -278,6 +278,7 @@ export function producerOver(
     note: sendAs('note'),
     forget: sendAs('forget'),
     send: (event) => {
+      if (wasValidated(event)) return enqueue(event)
       const { type, ...input } = event
       return sendAs(type)(input)
     },

@@ -95,7 +95,13 @@ class SharedStore implements KeyValueStore {
  * Killed midway, the next start continues from the last commit.
  */
 export class EmbeddedService {
-  private appending: Promise<void> = Promise.resolve()
+  /** Appends waiting for the next write, and whether a write is under way. */
+  private queued: Array<{
+    readonly lines: readonly string[]
+    readonly resolve: (end: bigint) => void
+    readonly reject: (err: unknown) => void
+  }> = []
+  private writing = false
 
   private constructor(
     private readonly log: LocalLog,
@@ -207,26 +213,41 @@ export class EmbeddedService {
 
   /**
    * Appends NDJSON event lines to the input log (the processor picks them up as it polls);
-   * returns the input end after them, for `caughtUp`. Appends are serialised: the local log
-   * assigns offsets from its end, so two at once would collide.
+   * resolves, once the log holds them, with the input end after them, for `caughtUp`. Appends
+   * are serialised (the local log assigns offsets from its end, so two at once would collide)
+   * and grouped: those that arrive while a write is under way go together in the next one, one
+   * atomic batch, each append's lines contiguous (HTTP ingest's concurrent requests share a
+   * write instead of queueing one write each).
    */
   append(lines: readonly string[]): Promise<bigint> {
-    const run = this.appending.then(async () => {
-      await this.log.commit(
-        lines.map((line) => ({
-          topic: INPUT,
-          partition: 0,
-          key: null,
-          value: Buffer.from(line, 'utf8'),
-        })),
-      )
-      return this.log.endOffset(INPUT, 0)
+    return new Promise((resolve, reject) => {
+      this.queued.push({ lines, resolve, reject })
+      if (!this.writing) void this.writeQueued()
     })
-    this.appending = run.then(
-      () => undefined,
-      () => undefined,
-    )
-    return run
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.writing = true
+    while (this.queued.length > 0) {
+      const group = this.queued.splice(0)
+      try {
+        await this.log.commit(
+          group.flatMap((g) =>
+            g.lines.map((line) => ({
+              topic: INPUT,
+              partition: 0,
+              key: null,
+              value: Buffer.from(line, 'utf8'),
+            })),
+          ),
+        )
+        const end = await this.log.endOffset(INPUT, 0)
+        for (const g of group) g.resolve(end)
+      } catch (err) {
+        for (const g of group) g.reject(err)
+      }
+    }
+    this.writing = false
   }
 
   /** The store holds every state write the log has committed. */

@@ -5,6 +5,7 @@ import {
   producerOver,
   type ProducerParts,
 } from '../../../src/connectors/producer.js'
+import { toContactEvent } from '../../../src/connectors/event-input.js'
 import type { ContactEvent } from '../../../src/core/types.js'
 import type { KeyedRecord } from '../../../src/kafka/event-producer.js'
 
@@ -211,5 +212,26 @@ describe('producer library: batching', () => {
     expect(requests).toHaveLength(1)
     expect(closed).toBe(true)
     await expect(producer.identify(ann)).rejects.toMatchObject({ code: 'producer-closed' })
+  })
+})
+
+describe('producer library: send(ContactEvent)', () => {
+  it('validates an event it did not validate itself, and sends a validated one as it is', async () => {
+    const { parts, requests } = memoryParts()
+    const producer = producerOver(parts, { lingerMs: 1 })
+    const handMade = {
+      eventId: 'x-1',
+      tenant: 'acme',
+      source: 'web',
+      type: 'identify',
+      timestamp: 1.5,
+      identifiers: [{ type: 'customer_id', value: 'C1' }],
+      attributes: {},
+      note: null,
+    } as ContactEvent
+    await expect(producer.send(handMade)).rejects.toBeInstanceOf(InvalidEventError)
+    const validated = toContactEvent('identify', ann, { eventId: () => 'v-1', now: () => 5 })
+    await producer.send(validated)
+    expect(requests.flat()).toEqual([validated])
   })
 })

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_START } from '../../../src/cli/sample-defaults.js'
 import { loadIdentityConfig } from '../../../src/config/identity-config.js'
 import { formatEmbeddedReport } from '../../../src/embedded/report.js'
-import { runEmbedded } from '../../../src/embedded/run-embedded.js'
+import { LocalLog } from '../../../src/embedded/local-log.js'
+import { EmbeddedService, runEmbedded } from '../../../src/embedded/run-embedded.js'
 
 let dir: string
 beforeEach(async () => {
@@ -83,5 +84,45 @@ describe('embedded mode over the bundled sample', () => {
     expect(report.profiles.flatMap((p) => p.identifiers.map((i) => i.value))).not.toContain(
       'huge@x.com',
     )
+  })
+})
+
+describe('EmbeddedService.append (HTTP ingest on the embedded default)', () => {
+  it('takes concurrent appends, each whole and contiguous in the log, in the order they were made', async () => {
+    const service = await EmbeddedService.start({
+      config: await loadIdentityConfig(DEFAULT_START.config),
+      input: null,
+      stateDir: dir,
+      logger: pino({ level: 'silent' }),
+    })
+    const line = (request: number, i: number) =>
+      JSON.stringify({
+        eventId: `r${request}-${i}`,
+        tenant: 'acme',
+        source: 'web',
+        timestamp: 1_700_000_000_000,
+        identifiers: { customer_id: `C${request}` },
+      })
+    let ends: bigint[]
+    try {
+      ends = await Promise.all(
+        Array.from({ length: 20 }, (_, r) => service.append([0, 1, 2].map((i) => line(r, i)))),
+      )
+      await service.caughtUp(ends.reduce((a, b) => (a > b ? a : b)))
+    } finally {
+      await service.stop()
+    }
+    const log = await LocalLog.open(join(dir, 'log'))
+    try {
+      const records = await log.read('contact-events', 0, 0n, 1_000)
+      const ids = records.map((r) => (JSON.parse(String(r.value)) as { eventId: string }).eventId)
+      expect(ids).toEqual(
+        Array.from({ length: 20 }, (_, r) => [0, 1, 2].map((i) => `r${r}-${i}`)).flat(),
+      )
+      // each append resolves with an end that covers its own lines
+      ends.forEach((end, r) => expect(end).toBeGreaterThanOrEqual(BigInt(3 * (r + 1))))
+    } finally {
+      await log.close()
+    }
   })
 })
