@@ -1,21 +1,21 @@
 /**
  * CSV import benchmark: `npm run bench:csv [-- --rows 1000000 --format wide]`. Generates a CSV of
  * `--rows` rows (or reads `--file`), imports it into a fresh embedded log (`unifier import csv
- * --embedded`, in process) and reports rows/s, MiB/s and the peak RSS of this process (sampled
- * every 20 ms during the import, and the kernel's high-water mark). The issue's figure, on a
- * 1 GB file: `npm run bench:csv -- --rows 18000000` (wide rows average ~60 bytes; the generated
- * size is printed). Results: printed and written to bench/results/csv-<rows>-<date>.json.
+ * --embedded`) in a child process of its own (bench/perf/csv-child.ts, so the generator's memory
+ * is not counted) and reports rows/s, MiB/s and that process's peak RSS (the kernel's high-water
+ * mark, and samples every 20 ms during the import). `--sink null` drops the events instead of
+ * writing them: the import's own cost without the log. The issue's figure, on a 1 GB file:
+ * `npm run bench:csv -- --rows 14500000` (wide rows average ~74 bytes; the generated size is
+ * printed). Results: printed and written to bench/results/csv-<rows>-<date>.json.
  */
+import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_START } from '../../src/cli/sample-defaults.js'
-import { loadIdentityConfig } from '../../src/config/identity-config.js'
-import { runCsvImport } from '../../src/connectors/csv-import.js'
-import { EMPTY_MAPPING } from '../../src/connectors/csv-mapping.js'
-import { embeddedCsvSink } from '../../src/connectors/csv-sinks.js'
+import { fileURLToPath } from 'node:url'
+import type { ChildOptions, ChildResult } from './csv-child.js'
 import { benchArgs, choice, flag, integer, string } from '../lib/args.js'
 import { writeResults } from '../lib/results.js'
 
@@ -25,6 +25,11 @@ const args = benchArgs('bench:csv', {
   file: string('import this CSV instead of generating one (with --format; tenant acme)'),
   'batch-events': integer('events per write to the log', { default: 1_000, min: 1 }),
   'chunk-kib': integer('KiB read from the file at a time', { default: 64, min: 1 }),
+  sink: choice(
+    'where the events go: the embedded log, or dropped (the import alone)',
+    ['embedded', 'null'],
+    'embedded',
+  ),
   keep: flag('keep the generated file and the embedded log (their directory is printed)'),
 })
 
@@ -75,6 +80,24 @@ async function generate(path: string, rows: number, format: 'wide' | 'long'): Pr
   await once(out, 'finish')
 }
 
+/** Runs the import in a fresh process (tsx, as the bench itself) and returns its figures. */
+async function importInChild(options: ChildOptions): Promise<ChildResult> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(new URL('./csv-child.ts', import.meta.url))],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, CSV_BENCH: JSON.stringify(options) },
+    },
+  )
+  let out = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (d: string) => (out += d))
+  const [code] = (await once(child, 'exit')) as [number | null]
+  if (code !== 0) throw new Error(`the import process exited with ${code}`)
+  return JSON.parse(out) as ChildResult
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'unifier-bench-csv-'))
 try {
   const file = args.file ?? join(dir, `bench-${args.format}.csv`)
@@ -85,36 +108,19 @@ try {
   }
   const bytes = (await stat(file)).size
   console.error(`importing ${(bytes / MiB).toFixed(1)} MiB into ${join(dir, 'state')}`)
-
-  let peakRss = process.memoryUsage.rss()
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss())
-  }, 20)
-  const rssBefore = process.memoryUsage.rss()
-  const sink = await embeddedCsvSink(join(dir, 'state'))
-  let summary
-  try {
-    summary = await runCsvImport({
-      input: file,
-      tenant: 'acme',
-      source: 'crm',
-      format: args.format,
-      mapping: EMPTY_MAPPING,
-      identity: await loadIdentityConfig(DEFAULT_START.config),
-      timestamp: 1_700_000_000_000,
-      errorsPath: join(dir, 'errors.ndjson'),
-      sink,
-      batchEvents: args['batch-events'],
-      chunkBytes: args['chunk-kib'] * 1024,
-    })
-  } finally {
-    await sink.close()
-    clearInterval(sampler)
-  }
-  peakRss = Math.max(peakRss, process.memoryUsage.rss())
+  const child = await importInChild({
+    file,
+    format: args.format,
+    stateDir: args.sink === 'embedded' ? join(dir, 'state') : null,
+    errorsPath: join(dir, 'errors.ndjson'),
+    batchEvents: args['batch-events'],
+    chunkBytes: args['chunk-kib'] * 1024,
+  })
+  const { summary } = child
   const seconds = summary.elapsedMs / 1000
   const results = {
     format: args.format,
+    sink: args.sink,
     batchEvents: args['batch-events'],
     chunkKiB: args['chunk-kib'],
     rows: summary.rows,
@@ -124,10 +130,13 @@ try {
     seconds: Math.round(seconds * 100) / 100,
     rowsPerSecond: summary.rowsPerSecond,
     mibPerSecond: Math.round((bytes / MiB / seconds) * 10) / 10,
-    rssBeforeMiB: Math.round(rssBefore / MiB),
-    peakRssMiB: Math.round(peakRss / MiB),
-    /** the kernel's high-water mark for the whole process, generation included */
-    maxRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / MiB),
+    /** the import process after loading its modules, before the import */
+    rssBeforeMiB: Math.round(child.rssBefore / MiB),
+    /** sampled every 20 ms during the import */
+    peakRssMiB: Math.round(child.peakRss / MiB),
+    /** the kernel's high-water mark for the import process */
+    maxRssMiB: Math.round(child.maxRss / MiB),
+    cpuSeconds: Math.round(child.cpuSeconds * 100) / 100,
   }
   console.log(JSON.stringify(results, null, 2))
   console.log(`written ${await writeResults(`csv-${summary.rows}`, results)}`)

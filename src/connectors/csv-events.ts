@@ -9,7 +9,7 @@
  * A bad row is reported with its line and reason and left out; the rest of the file still counts.
  */
 import { parseAttributes } from '../core/attributes.js'
-import { normalizeIdentifier } from '../core/identifiers.js'
+import { normalizeIdentifierOnce } from '../core/identifiers.js'
 import type { CompiledTenant } from '../core/tenant-rules.js'
 import type { ContactEvent, Identifier, RawAttributeValue } from '../core/types.js'
 import type { CsvRecord, CsvRecordProblem } from './csv-records.js'
@@ -106,7 +106,7 @@ function addCell(
   if (raw.trim() === '') return OK
   switch (target.kind) {
     case 'identifier': {
-      const verdict = normalizeIdentifier(o.tenant.identifierTypes, target.type, raw)
+      const verdict = normalizeIdentifierOnce(o.tenant.identifierTypes, target.type, raw)
       if (!verdict.ok) {
         return {
           ok: false,
@@ -232,7 +232,7 @@ export function longFormatMapper(o: CsvMapperOptions): CsvMapper {
         finish()
       }
       if (group === null) {
-        const verdict = normalizeIdentifier(o.tenant.identifierTypes, idType, customerId)
+        const verdict = normalizeIdentifierOnce(o.tenant.identifierTypes, idType, customerId)
         group = {
           customerId,
           usable: verdict.ok

@@ -20,6 +20,7 @@ import {
 } from './csv-events.js'
 import { CsvProgress } from './csv-progress.js'
 import { CsvRecordReader } from './csv-records.js'
+import { Sha256Prefix } from './sha256-prefix.js'
 
 export type CsvFormat = 'long' | 'wide'
 
@@ -114,9 +115,10 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
   const basis = [options.tenant, options.source, options.format, JSON.stringify(options.mapping)]
   const contentHash = fromStdin ? null : await fileHash(options.input)
   const importId = contentHash === null ? null : `csv:${hex([...basis, contentHash])}`
-  // one hash of the basis, copied per event: a row costs one update and one digest
-  const base = createHash('sha256')
-  for (const p of [...basis, contentHash ?? 'stdin']) base.update(p).update('\u0000')
+  // the basis hashed once: a row costs its last block(s) (file) or a copy of the hash (stdin)
+  const prefix = [...basis, contentHash ?? 'stdin'].map((p) => `${p}\u0000`).join('')
+  const base = createHash('sha256').update(prefix)
+  const fromPrefix = new Sha256Prefix(Buffer.from(prefix, 'utf8'))
   const eventId: CsvMapperOptions['eventId'] =
     contentHash === null
       ? (line, rows) =>
@@ -125,7 +127,7 @@ export async function runCsvImport(options: CsvImportOptions): Promise<CsvImport
             .update(`${line}\u0000${JSON.stringify(rows)}`)
             .digest('hex')
             .slice(0, 40)}`
-      : (line) => `csv-${base.copy().update(String(line)).digest('hex').slice(0, 40)}`
+      : (line) => `csv-${fromPrefix.hex(String(line), 40)}`
 
   let rows = 0
   let events = 0

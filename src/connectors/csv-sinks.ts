@@ -11,29 +11,44 @@ const EMBEDDED_INPUT: TopicRole = 'contact-events'
 /**
  * The embedded log under `stateDir` (what `unifier start --state DIR` reads): each event as an
  * NDJSON event line on the input topic, appended in level batches; a completed import leaves a
- * mark, so the same file again appends nothing. LevelDB locks the directory: import while
- * `unifier start` is not running on it.
+ * mark, so the same file again appends nothing. One batch is written while the next is read and
+ * checked (at most one in flight, in order: offsets follow the file). LevelDB locks the
+ * directory: import while `unifier start` is not running on it.
  */
 export async function embeddedCsvSink(stateDir: string): Promise<CsvSink> {
   const log = await LocalLog.open(join(stateDir, 'log'))
+  let inFlight: Promise<unknown> | null = null
+  const settle = async () => {
+    const pending = inFlight
+    inFlight = null
+    if (pending !== null) await pending
+  }
   return {
     completed: (importId) => log.hasImport(importId),
     async write(events) {
-      await log.commit(
-        events.map(({ event }) => ({
-          topic: EMBEDDED_INPUT,
-          partition: 0,
-          key: null,
-          value: Buffer.from(JSON.stringify(event), 'utf8'),
-        })),
-      )
+      await settle()
+      const records = events.map(({ event }) => ({
+        topic: EMBEDDED_INPUT,
+        partition: 0,
+        key: null,
+        value: Buffer.from(JSON.stringify(event), 'utf8'),
+      }))
+      const commit = log.commit(records)
+      // a failure surfaces at the next write or at finish; never as an unhandled rejection
+      commit.catch(() => undefined)
+      inFlight = commit
       return []
     },
     async finish(importId) {
+      await settle()
       if (importId !== null) await log.commit([], { importId })
       return []
     },
-    close: () => log.close(),
+    async close() {
+      // an import that failed midway: its last batch lands (or fails) before the log closes
+      await settle().catch(() => undefined)
+      await log.close()
+    },
   }
 }
 

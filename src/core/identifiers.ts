@@ -29,6 +29,8 @@ export interface CompiledIdentifierType {
   readonly isBlocked: (lowered: string, original: string) => boolean
   /** Rule 1's verdict per raw text value, memoised (bounded): the same values recur in a stream. */
   readonly verdicts: Map<string, NormalizeResult>
+  /** Judging a value is costly (phone parsing): worth a memo even for values seen once. */
+  readonly costly: boolean
 }
 
 export type NormalizeResult =
@@ -105,6 +107,7 @@ export function compileIdentifierType(
     normalize: norm,
     isBlocked,
     verdicts: new Map(),
+    costly: cfg.normalize === 'phone',
   }
 }
 
@@ -137,6 +140,23 @@ export function normalizeIdentifier(
   if (kind.verdicts.size >= VERDICT_CACHE_LIMIT) kind.verdicts.clear()
   kind.verdicts.set(raw, verdict)
   return verdict
+}
+
+/**
+ * normalizeIdentifier's verdict for values mostly seen once (a file import's rows): memoised only
+ * for costly types. For a unique value the memo costs several times the check itself (a cleaned
+ * string, a regex) and fills the heap with entries never read again.
+ */
+export function normalizeIdentifierOnce(
+  types: ReadonlyMap<string, CompiledIdentifierType>,
+  type: string,
+  raw: string,
+): NormalizeResult {
+  const kind = types.get(type)
+  if (kind === undefined) return { ok: false, reason: 'unknown-type' }
+  if (kind.costly) return normalizeIdentifier(types, type, raw)
+  if (raw.length > RAW_LENGTH_FACTOR * kind.maxLength) return TOO_LONG
+  return judge(kind, raw)
 }
 
 const INVALID: NormalizeResult = { ok: false, reason: 'invalid' }
