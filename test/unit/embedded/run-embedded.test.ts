@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_START } from '../../../src/cli/sample-defaults.js'
 import { loadIdentityConfig } from '../../../src/config/identity-config.js'
 import { formatEmbeddedReport } from '../../../src/embedded/report.js'
+import { LocalLog } from '../../../src/embedded/local-log.js'
 import { runEmbedded } from '../../../src/embedded/run-embedded.js'
 
 let dir: string
@@ -83,5 +84,37 @@ describe('embedded mode over the bundled sample', () => {
     expect(report.profiles.flatMap((p) => p.identifiers.map((i) => i.value))).not.toContain(
       'huge@x.com',
     )
+  })
+})
+
+describe('embedded mode: the profile changelog', () => {
+  const changelogOf = async (profileChangelog: 'coalesced' | 'every-change') => {
+    const stateDir = join(dir, profileChangelog)
+    await runEmbedded({
+      config: await loadIdentityConfig(DEFAULT_START.config),
+      input: DEFAULT_START.input,
+      stateDir,
+      logger: pino({ level: 'silent' }),
+      profileChangelog,
+    })
+    const log = await LocalLog.open(join(stateDir, 'log'))
+    try {
+      const records = await log.read('profile-changelog', 0, 0n, 1_000_000)
+      return records.map((r) => [r.key?.toString() ?? '', r.value?.toString() ?? null] as const)
+    } finally {
+      await log.close()
+    }
+  }
+
+  it('coalesced: the sample (one transaction) leaves each profile once, at its last state; every-change: each step', async () => {
+    const coalesced = await changelogOf('coalesced')
+    const every = await changelogOf('every-change')
+    const lastPerKey = new Map<string, string | null>()
+    for (const [key, value] of every) {
+      lastPerKey.delete(key)
+      lastPerKey.set(key, value)
+    }
+    expect(every.length).toBeGreaterThan(lastPerKey.size)
+    expect(coalesced).toEqual([...lastPerKey])
   })
 })
