@@ -147,6 +147,7 @@ export async function startKafkaApp(
     metrics,
     commitIntervalMs: config.commitIntervalMs,
     maxTransactionEvents: config.maxTransactionEvents,
+    profileChangelog: config.profileChangelog,
     maxRecordBytes: recordLimits(existing.values()),
     // one share per partition of the input topic: a member given every partition stays in budget
     cacheEntriesPerTask: Math.max(

@@ -9,6 +9,7 @@ import {
   type ResolverInput,
   type ResolveStats,
 } from '../runtime/batch-resolver.js'
+import { LatestProfiles, type ProfileChangelogMode } from '../runtime/profile-changelog.js'
 import { createStatePrefetcher } from '../runtime/state-prefetch.js'
 import type { RecordCodec } from '../state/record-codec.js'
 import { parseEventLine } from '../codecs/event-line.js'
@@ -39,7 +40,16 @@ export interface NdjsonResolution {
   readonly flushEvery?: number
   readonly cacheEntries?: number
   readonly progress?: Progress
-  /** Every output record, with the input line and event that caused it, in input order. */
+  /**
+   * `coalesced` (default): one profile record per profile per window of decided events (a
+   * state batch, `flushEvery` events, fewer when the input goes quiet), its last state, after
+   * the window; `every-change`: one per change, in input order.
+   */
+  readonly profileChangelog?: ProfileChangelogMode
+  /**
+   * Every output record, with the input line and event that caused it (for a coalesced profile
+   * record, its last change), in input order (coalesced profile records: at the window's end).
+   */
   readonly onOutput: (
     line: number,
     event: ContactEvent,
@@ -102,17 +112,28 @@ export async function resolveNdjson(
   }
 
   let badLines = 0
+  const latest =
+    (options.profileChangelog ?? 'coalesced') === 'coalesced'
+      ? new LatestProfiles<{ line: number; event: ContactEvent }>()
+      : null
   await decideAsRead(
     resolver,
     inputEvents(),
     async ({ event, position }, decision) => {
       const line = position.sequence - base
       await releaseBefore(line)
-      for (const output of decision.outputs) await options.onOutput(line, event, output)
+      for (const output of decision.outputs) {
+        if (latest?.hold(output, { line, event }) === true) continue
+        await options.onOutput(line, event, output)
+      }
       await options.onOutcome?.(line, decision.outcome)
     },
-    // Every line read so far is decided: the bad ones among them can go out now.
-    () => releaseBefore(Number.POSITIVE_INFINITY),
+    async () => {
+      for (const { output, cause } of latest?.take() ?? [])
+        await options.onOutput(cause.line, cause.event, output)
+      // Every line read so far is decided: the bad ones among them can go out now.
+      await releaseBefore(Number.POSITIVE_INFINITY)
+    },
   )
   await releaseBefore(Number.POSITIVE_INFINITY)
   progress?.done()

@@ -7,6 +7,7 @@ import type { StateRecord } from '../core/resolver.js'
 import type { ContactEvent, OutputRecord } from '../core/types.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import type { ResolveStats } from '../runtime/batch-resolver.js'
+import type { ProfileChangelogMode } from '../runtime/profile-changelog.js'
 import { MemoryStore } from '../state/memory-store.js'
 import { msgpackCodec } from '../state/record-codec.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
@@ -26,6 +27,8 @@ export interface ResolveRunOptions {
   readonly store?: 'rocksdb' | 'memory'
   readonly flushEvery?: number
   readonly cacheEntries?: number
+  /** changelog.ndjson: one line per profile per window (default) or per change. */
+  readonly profileChangelog?: ProfileChangelogMode
   /** Longest input line read, in bytes; longer lines are dead-lettered `line-too-long`. */
   readonly maxLineBytes?: number
   /** Where the progress bar goes (drawn only on a TTY). */
@@ -111,6 +114,9 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
       prefetch: options.store !== 'memory',
       ...(options.flushEvery === undefined ? {} : { flushEvery: options.flushEvery }),
       ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
+      ...(options.profileChangelog === undefined
+        ? {}
+        : { profileChangelog: options.profileChangelog }),
       progress: new Progress('resolving', options.progressStream ?? process.stderr),
       onOutput: (line, event, output) => writeOutput(writers, line, event, output),
       onBadLine: (bad) => writerFor(writers, OUTPUT_FILES.deadLetter).write(bad),

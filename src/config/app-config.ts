@@ -72,6 +72,11 @@ export const appConfigSchema = z
     /** …or once it holds this many input records. */
     maxTransactionEvents: z.number().int().min(1).default(COMMIT_DEFAULTS.maxTransactionEvents),
     /**
+     * The profile changelog: `coalesced`, one record per profile per commit (its last state),
+     * or `every-change`, one record per change (spec, "Outputs").
+     */
+    profileChangelog: z.enum(['coalesced', 'every-change']).default('coalesced'),
+    /**
      * Decoded state records cached in memory by the whole process, shared out evenly over the
      * input topic's partitions (each task caches its share): the processor's memory must not
      * grow with the number of partitions it is given.
@@ -122,6 +127,7 @@ const ENV: ReadonlyArray<readonly [string, string, 'string' | 'number' | 'boolea
   ['UNIFIER_IDENTITY_CONFIG', 'identityConfig', 'string'],
   ['UNIFIER_COMMIT_INTERVAL_MS', 'commitIntervalMs', 'number'],
   ['UNIFIER_MAX_TRANSACTION_EVENTS', 'maxTransactionEvents', 'number'],
+  ['UNIFIER_PROFILE_CHANGELOG', 'profileChangelog', 'string'],
   ['UNIFIER_STATE_CACHE_ENTRIES', 'stateCacheEntries', 'number'],
   ['UNIFIER_STATE_WRITE_BUFFER_MIB', 'stateWriteBufferMiB', 'number'],
   ['UNIFIER_HTTP_ENABLED', 'http.enabled', 'boolean'],

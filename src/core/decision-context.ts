@@ -114,6 +114,7 @@ export class DecisionContext implements PathCompressor {
     const droppedRoot = combined.rootId === merged.rootId ? oldSurvivorRoot : merged.rootId
     Object.assign(survivor, combined)
     merged.dirty = false
+    merged.visible = false
     for (const [root, w] of this.byRoot) if (w === merged) this.byRoot.set(root, survivor)
     this.byRoot.set(merged.rootId, survivor)
     this.byRoot.set(oldSurvivorRoot, survivor)
@@ -140,8 +141,10 @@ export class DecisionContext implements PathCompressor {
   }
 
   /**
-   * Writes every changed profile and emits its snapshot: others first (by profile id), the
-   * event's target last, so a consumer's last record for the event is the target.
+   * Writes every changed profile and emits the snapshot of each one a consumer would see
+   * changed (spec, "Outputs": an event that changes nothing visible emits none): others first
+   * (by profile id), the event's target last, so a consumer's last record for the event is the
+   * target.
    */
   finish(target: WorkProfile | null): void {
     const seen = new Set<WorkProfile>()
@@ -160,6 +163,7 @@ export class DecisionContext implements PathCompressor {
       const record = toRecord(w)
       this.write(profileKey(this.tenant, w.rootId), record)
       chunkWrites(this.tenant, w.members, (key, value) => this.write(key, value))
+      if (!w.visible) continue
       this.outputs.push({
         kind: 'profile',
         tenant: this.tenant,

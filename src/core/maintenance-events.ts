@@ -94,6 +94,7 @@ export function decideForget(
   for (const c of subject.members.chain) ctx.write(chunkKey(ctx.tenant, c.id as string), null)
   for (const id of subject.members.removed) ctx.write(chunkKey(ctx.tenant, id), null)
   subject.dirty = false
+  subject.visible = false
   ctx.outputs.push({
     kind: 'deleted',
     tenant: ctx.tenant,

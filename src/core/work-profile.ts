@@ -46,8 +46,15 @@ export interface WorkProfile {
   createdSequence: number
   updatedAt: number
   size: number
-  /** Changed by this event: write it and emit a snapshot. */
+  /** Changed by this event: write its record. */
   dirty: boolean
+  /**
+   * Changed in something a consumer of the changelog sees (a link, the anchor, a channel, an
+   * attribute's value, the timeline, a merge): also emit a snapshot (spec, "Outputs"). A newer
+   * provenance for an unchanged value is dirty but not visible: stored, for survivorship, and
+   * carried by the profile's next snapshot.
+   */
+  visible: boolean
   /** Which of the lists/maps above are this event's own copies (OWN_* bits). */
   owned: number
 }
@@ -114,6 +121,7 @@ export function workFromRecord(rootId: string, r: ProfileRecord, members: Member
     updatedAt: r.updatedAt,
     size: r.size,
     dirty: false,
+    visible: false,
     owned: 0,
   }
 }
@@ -138,6 +146,7 @@ export function newWorkProfile(
     updatedAt: timestamp,
     size: 1,
     dirty: true,
+    visible: true,
     owned: OWN_ALL,
   }
 }
@@ -215,6 +224,11 @@ export function toSnapshot(
   }
 }
 
+function changedVisibly(p: WorkProfile): void {
+  p.dirty = true
+  p.visible = true
+}
+
 /** How many identifiers of `type` the profile holds. */
 export function countType(p: WorkProfile, type: string): number {
   return p.counts[type] ?? 0
@@ -228,7 +242,7 @@ export function addIdentifier(p: WorkProfile, id: Identifier): void {
   addMember(p.members, p.rootId, id)
   const counts = ownCounts(p)
   counts[id.type] = (counts[id.type] ?? 0) + 1
-  p.dirty = true
+  changedVisibly(p)
 }
 
 export function removeIdentifier(p: WorkProfile, type: string, value: string): void {
@@ -238,7 +252,7 @@ export function removeIdentifier(p: WorkProfile, type: string, value: string): v
   if (n > 0) counts[type] = n
   else delete counts[type]
   if (p.anchor !== null && p.anchor.type === type && p.anchor.value === value) p.anchor = null
-  p.dirty = true
+  changedVisibly(p)
 }
 
 function insertSorted(list: string[], value: string): boolean {
@@ -257,7 +271,7 @@ function insertSorted(list: string[], value: string): boolean {
 export function addChannel(p: WorkProfile, source: string): void {
   if (p.channels.includes(source)) return
   insertSorted(ownChannels(p), source)
-  p.dirty = true
+  changedVisibly(p)
 }
 
 export function setAttribute(
@@ -269,6 +283,8 @@ export function setAttribute(
 ): void {
   const current = p.provenance[field]
   if (current !== undefined && !provenanceWins(t, prov, current)) return
+  // the same value with a winning provenance: stored (it decides the next contest), not shown
+  if (current === undefined || p.attributes[field] !== value) p.visible = true
   const own = ownAttributes(p)
   own.attributes[field] = value
   own.provenance[field] = prov
@@ -290,7 +306,7 @@ export function addTimelineEntry(t: CompiledTenant, p: WorkProfile, entry: Timel
   const note = capNote(entry.note, t.maxNoteLength)
   timeline.splice(i, 0, note === entry.note ? entry : { ...entry, note })
   if (timeline.length > t.timelineCap) timeline.length = t.timelineCap
-  p.dirty = true
+  changedVisibly(p)
 }
 
 export function touch(p: WorkProfile, timestamp: number): void {
@@ -347,6 +363,7 @@ export function combine(
     updatedAt: Math.max(survivor.updatedAt, merged.updatedAt, evidence.by.timestamp),
     size: survivor.size + merged.size,
     dirty: true,
+    visible: true,
     owned: OWN_ALL,
   }
 }

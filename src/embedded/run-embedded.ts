@@ -9,6 +9,7 @@ import type { KeyValueStore, KeyValueWrite } from '../ports/key-value-store.js'
 import type { Logger } from '../ports/logger.js'
 import type { TaskMetrics } from '../runtime/metrics.js'
 import { Processor, type ProcessorHealth } from '../runtime/processor.js'
+import type { ProfileChangelogMode } from '../runtime/profile-changelog.js'
 import { createStatePrefetcher } from '../runtime/state-prefetch.js'
 import { CHANGELOG_CHECKPOINT_KEY } from '../runtime/task.js'
 import type { ExportedProfile } from '../state/profiles.js'
@@ -33,6 +34,8 @@ export interface EmbeddedRunOptions {
   readonly metrics?: TaskMetrics
   readonly commitIntervalMs?: number
   readonly maxTransactionEvents?: number
+  /** One profile-changelog record per profile per commit (default) or per change. */
+  readonly profileChangelog?: ProfileChangelogMode
 }
 
 /** A decoded output record of the local log, with the input offset it came from when known. */
@@ -153,6 +156,9 @@ export class EmbeddedService {
         ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
         commitIntervalMs: options.commitIntervalMs ?? COMMIT_DEFAULTS.intervalMs,
         maxTransactionEvents: options.maxTransactionEvents ?? COMMIT_DEFAULTS.maxTransactionEvents,
+        ...(options.profileChangelog === undefined
+          ? {}
+          : { profileChangelog: options.profileChangelog }),
         // the limits the same records would meet on Kafka (topics named by role here)
         maxRecordBytes: recordLimits((await loadTopology(defaultTopologyFile())).topics),
       })

@@ -10,6 +10,7 @@ import {
   type FailureAction,
   type FailureCode,
 } from './failure-policy.js'
+import type { ProfileChangelogMode } from './profile-changelog.js'
 import { retrying } from './retry.js'
 import type { StatePrefetcher } from './state-prefetch.js'
 import { messageOf, PartitionTask, type ForcedDeadLetter, type TaskCodec } from './task.js'
@@ -27,6 +28,8 @@ export interface ProcessorOptions {
   readonly metrics?: TaskMetrics
   readonly commitIntervalMs: number
   readonly maxTransactionEvents: number
+  /** The profile changelog: one record per profile per commit (default) or per change. */
+  readonly profileChangelog?: ProfileChangelogMode
   /** Decoded records each partition task caches (default: the batch resolver's). */
   readonly cacheEntriesPerTask?: number
   /** Attempts at one input record before it is dead-lettered `processing-failed` (default 3). */
@@ -248,6 +251,9 @@ export class Processor {
         metrics: this.metrics,
         commitIntervalMs: this.options.commitIntervalMs,
         maxTransactionEvents: this.options.maxTransactionEvents,
+        ...(this.options.profileChangelog === undefined
+          ? {}
+          : { profileChangelog: this.options.profileChangelog }),
         ...(this.options.cacheEntriesPerTask === undefined
           ? {}
           : { cacheEntries: this.options.cacheEntriesPerTask }),

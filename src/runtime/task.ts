@@ -19,6 +19,7 @@ import type {
   PartitionTransaction,
   TransactionalSink,
 } from './ports.js'
+import { LatestProfiles, type ProfileChangelogMode } from './profile-changelog.js'
 import { retrying } from './retry.js'
 import type { StatePrefetcher } from './state-prefetch.js'
 
@@ -49,6 +50,11 @@ export interface TaskOptions {
   readonly commitIntervalMs: number
   /** …or holds this many input records, whichever comes first. */
   readonly maxTransactionEvents: number
+  /**
+   * `coalesced` (default): the profile changelog gets one record per profile per transaction,
+   * its last state, written at commit; `every-change`: one per change, as decided.
+   */
+  readonly profileChangelog?: ProfileChangelogMode
   /** Decoded state records this task keeps in memory (default: the batch resolver's). */
   readonly cacheEntries?: number
   readonly now?: () => number
@@ -113,6 +119,8 @@ export class PartitionTask {
   private readonly routedTenants = new Set<string>()
   private failed: unknown = null
   private closed = false
+  /** The open transaction's profile records, the last per profile (coalesced mode). */
+  private readonly latest: LatestProfiles<InputRecord> | null
   private readonly metrics: TaskMetrics
   private readonly now: () => number
 
@@ -127,6 +135,8 @@ export class PartitionTask {
   ) {
     this.metrics = options.metrics ?? NO_METRICS
     this.now = options.now ?? Date.now
+    this.latest =
+      (options.profileChangelog ?? 'coalesced') === 'coalesced' ? new LatestProfiles() : null
   }
 
   get partition(): number {
@@ -210,6 +220,7 @@ export class PartitionTask {
             const { record } = input as WindowItem
             reportConflictingDuplicate(decision.outcome, this.options.logger, this.metrics)
             for (const output of decision.outputs) {
+              if (this.latest?.hold(output, record) === true) continue
               outgoing.push(await this.encode(output, record))
             }
             decided++
@@ -291,8 +302,10 @@ export class PartitionTask {
   }
 
   /**
-   * Sends the state writes to the changelog, commits them with the outputs and the input
-   * position, then applies them to the local store with the changelog offset they end at.
+   * Sends the held profile records and the state writes to their changelogs, commits them with
+   * the outputs and the input position, then applies the writes to the local store with the
+   * changelog offset they end at. Coalescing happens inside the transaction: a crash before the
+   * commit loses the held records together with everything else the transaction held.
    */
   async commit(): Promise<void> {
     this.assertUsable()
@@ -300,6 +313,7 @@ export class PartitionTask {
     const started = this.now()
     try {
       const txn = await this.transaction()
+      const profiles = await this.encodeHeldProfiles()
       const sealed = this.resolver.seal()
       const stateTopic = this.options.codec.topicName('state-changelog')
       const changelog: OutgoingRecord[] = sealed.writes.map(({ key, bytes }) => ({
@@ -310,6 +324,7 @@ export class PartitionTask {
         value:
           bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       }))
+      if (profiles.length > 0) changelog.unshift(...profiles)
       const written = changelog.length === 0 ? [] : await this.onLog(() => txn.send(changelog))
       await this.onLog(() => txn.commit(this.nextOffset))
       this.txn = null
@@ -357,6 +372,21 @@ export class PartitionTask {
       await this.options.sink.close().catch(() => undefined)
       await this.options.store.close()
     }
+  }
+
+  /** The last profile record of each profile the transaction changed, encoded. */
+  private async encodeHeldProfiles(): Promise<OutgoingRecord[]> {
+    const held = this.latest?.take() ?? []
+    const encoded: OutgoingRecord[] = []
+    for (const { output, cause } of held) {
+      // attributed to the input record of the profile's last change (output-too-large)
+      encoded.push(
+        await this.encode(output, cause).catch((err: unknown) => {
+          throw attributed(err, cause)
+        }),
+      )
+    }
+    return encoded
   }
 
   private async transaction(): Promise<PartitionTransaction> {

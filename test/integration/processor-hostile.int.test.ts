@@ -18,6 +18,7 @@ import {
   committedCounts,
   counterTotal,
   currentProfiles,
+  expectChangelogOfOnePass,
   expectedCounts,
   processorEnv,
   waitCaughtUp,
@@ -116,7 +117,9 @@ describe('unifier run: hostile input', () => {
       ...expectedCounts(expected),
       'dead-letter': 1,
     })
-    const profiles = await currentProfiles(env, await env.readAll(env.topic('profile-changelog')))
+    const changelog = await env.readAll(env.topic('profile-changelog'))
+    await expectChangelogOfOnePass(env, changelog, expected)
+    const profiles = await currentProfiles(env, changelog)
     expect([...profiles.values()].map((p) => p.anchor?.value).sort()).toEqual(['C1', 'C2'])
   })
 

@@ -17,6 +17,7 @@ import { kafkaBrokers, schemaRegistryUrl } from '../setup/kafka-kit.js'
 import {
   committedCounts,
   currentProfiles,
+  expectChangelogOfOnePass,
   expectedCounts,
   generatedEvents,
   onePass,
@@ -188,6 +189,7 @@ describe('unifier run under kill -9 and a paused zombie', () => {
       (r) => r.key?.toString() !== 'marker',
     )
     expect(await currentProfiles(env, changelog)).toEqual(reference.profiles)
+    await expectChangelogOfOnePass(env, changelog, reference.outputs)
     // The paused instance found its transactions taken over when it woke up (a send, a commit
     // or the commit at the rejoin's close was refused for its old producer epoch).
     expect(b.output).toMatch(/fenced|fences|old epoch/)

@@ -10,6 +10,7 @@ import { startKafkaApp, type KafkaApp } from '../../src/cli/kafka-app.js'
 import {
   committedCounts,
   currentProfiles,
+  expectChangelogOfOnePass,
   expectedCounts,
   generatedEvents,
   onePass,
@@ -62,7 +63,8 @@ describe('unifier run: rebalance', () => {
     const reference = await onePass(env)
     expect(await committedCounts(env)).toEqual(expectedCounts(reference.outputs))
     expect(expectedCounts(reference.outputs)['profile-merged']).toBeGreaterThan(0)
-    const profiles = await currentProfiles(env, await env.readAll(env.topic('profile-changelog')))
-    expect(profiles).toEqual(reference.profiles)
+    const changelog = await env.readAll(env.topic('profile-changelog'))
+    expect(await currentProfiles(env, changelog)).toEqual(reference.profiles)
+    await expectChangelogOfOnePass(env, changelog, reference.outputs)
   })
 })

@@ -1,7 +1,8 @@
 /**
  * `unifier run` over the real broker and registry: the spec's worked example produced to
- * contact-events comes out, on read_committed consumers, as the expected changelog, two
- * ProfileMerged and one LinkReassigned, each exactly once.
+ * contact-events comes out, on read_committed consumers, as the expected changelog (coalesced
+ * per commit by default, one record per change with `every-change`), two ProfileMerged and one
+ * LinkReassigned, each exactly once.
  */
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,6 +11,7 @@ import type { ContactEvent } from '../../src/core/types.js'
 import { startKafkaApp, type KafkaApp } from '../../src/cli/kafka-app.js'
 import {
   currentProfiles,
+  expectChangelogOfOnePass,
   onePass,
   processorEnv,
   waitFor,
@@ -92,10 +94,14 @@ describe('unifier run: the worked example', () => {
     ])
     expect(reassigned).toHaveLength(1)
 
-    // The changelog: as many records as a one-pass resolve writes, and the same final profiles.
+    // The changelog (coalesced per commit, the default): per profile, states a one-pass resolve
+    // reached, in its order, none twice, ending on its last; the same final profiles.
     const changelog = await env.readAll(env.topic('profile-changelog'))
     const reference = await onePass(env)
-    expect(changelog).toHaveLength(reference.outputs.filter((o) => o.kind === 'profile').length)
+    await expectChangelogOfOnePass(env, changelog, reference.outputs)
+    expect(changelog.length).toBeLessThanOrEqual(
+      reference.outputs.filter((o) => o.kind === 'profile').length,
+    )
     const profiles = await currentProfiles(env, changelog)
     expect(profiles).toEqual(reference.profiles)
     const cards = [...profiles.values()].map((p) =>
@@ -108,5 +114,32 @@ describe('unifier run: the worked example', () => {
       ]),
     )
     expect(profiles.size).toBe(2)
+  })
+
+  it('with profileChangelog every-change: one changelog record per change, as a one-pass resolve writes them', async () => {
+    const own = await processorEnv(2)
+    let running: KafkaApp | null = null
+    try {
+      await own.produce(workedExample)
+      running = await startKafkaApp(
+        own.config({ profileChangelog: 'every-change' }),
+        pino({ level: 'warn' }),
+      )
+      const reference = await onePass(own)
+      const perChange = reference.outputs.filter((o) => o.kind === 'profile').length
+      const changelog = await waitFor(
+        () => own.readAll(own.topic('profile-changelog')),
+        (r) => r.length >= perChange,
+      )
+      await new Promise((r) => setTimeout(r, 1_000))
+      await running.processor.stop()
+      running = null
+      expect(await own.readAll(own.topic('profile-changelog'))).toHaveLength(changelog.length)
+      expect(changelog).toHaveLength(perChange)
+      await expectChangelogOfOnePass(own, changelog, reference.outputs, 'every-change')
+    } finally {
+      await running?.processor.stop()
+      await own.cleanup()
+    }
   })
 })

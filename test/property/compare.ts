@@ -1,5 +1,6 @@
 /**
- * Event-by-event comparison of the resolver's decisions with the model's steps. Profile ids
+ * Event-by-event comparison of the resolver's decisions with the model's steps (and which
+ * profiles each event emitted a snapshot of). Profile ids
  * differ (the model numbers its own), so the first event that ends in a profile binds the
  * model's id to the resolver's; every later mention must agree with that binding.
  */
@@ -66,6 +67,8 @@ export interface StepView {
   readonly dropped: string[]
   readonly droppedAttributes: string[]
   readonly effects: string[]
+  /** Profiles the event emitted a snapshot of. */
+  readonly snapshots: string[]
 }
 
 /**
@@ -93,6 +96,7 @@ export function firstDivergence(
       dropped: step.dropped.map((d) => `${typeOfKey(d.key)}|${d.reason}`).sort(),
       droppedAttributes: step.droppedAttributes.map((d) => `${d.field}|${d.reason}`).sort(),
       effects: step.effects.map((e) => modelEffectSignature(step.tenant, e, ids)).sort(),
+      snapshots: step.shown.map((id) => ids.real(step.tenant, id)).sort(),
     }
     const real: StepView = {
       status: outcome.status,
@@ -103,6 +107,9 @@ export function firstDivergence(
       effects: out
         .map(realEffectSignature)
         .filter((s): s is string => s !== null)
+        .sort(),
+      snapshots: out
+        .flatMap((o) => (o.kind === 'profile' && o.profile !== null ? [o.profileId] : []))
         .sort(),
     }
     if (binding !== null || JSON.stringify(model) !== JSON.stringify(real))

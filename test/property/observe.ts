@@ -103,11 +103,12 @@ export function realWorld(view: ChangelogView): Record<string, string[]> {
   return out
 }
 
+/** The model's profiles as its changelog last showed them (ReferenceModel.publishedProfiles). */
 export function modelWorld(model: ReferenceModel): Record<string, string[]> {
   const out: Record<string, string[]> = {}
   for (const tenant of model.tenantNames().sort()) {
     const list = model
-      .liveProfiles(tenant)
+      .publishedProfiles(tenant)
       .map((p) => JSON.stringify(canonicalModel(p)))
       .sort()
     if (list.length > 0) out[tenant] = list

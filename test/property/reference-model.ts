@@ -13,6 +13,7 @@ import type { ContactEvent } from '../../src/core/types.js'
 import {
   addNote,
   capTimeline,
+  copyOf,
   countOfType,
   isOlder,
   keyOf,
@@ -23,6 +24,7 @@ import {
   strongestFirst,
   typeOfKey,
   unique,
+  visibleSignature,
   type ModelHooks,
   type ModelProfile,
   type ModelStep,
@@ -38,6 +40,12 @@ interface TenantState {
   suppressed: Set<string>
   /** Evidence: the event that last attached each held identifier (create, attach, reassign). */
   attachedBy: Map<string, { eventId: string; sequence: number }>
+  /**
+   * What the changelog shows of each live profile: a copy taken after the last event that
+   * changed something a consumer can see (spec, "Outputs"); a newer provenance of an unchanged
+   * value alone publishes nothing.
+   */
+  published: Map<string, ModelProfile>
 }
 
 export function modelFor(identity: IdentityConfig, hooks: ModelHooks): ReferenceModel {
@@ -67,6 +75,11 @@ export class ReferenceModel {
 
   liveProfiles(tenant: string): ModelProfile[] {
     return [...this.tenant(tenant).profiles.values()]
+  }
+
+  /** The live profiles as the changelog last showed them. */
+  publishedProfiles(tenant: string): ModelProfile[] {
+    return [...this.tenant(tenant).published.values()]
   }
 
   tenantNames(): string[] {
@@ -99,6 +112,23 @@ export class ReferenceModel {
   // ---------------------------------------------------------------- events
 
   apply(event: ContactEvent, sequence: number): ModelStep {
+    const step = this.decide(event, sequence)
+    this.publish(this.tenant(event.tenant), step)
+    return step
+  }
+
+  /** A snapshot of every profile that changed visibly; deleted and merged-away ones go. */
+  private publish(t: TenantState, step: ModelStep): void {
+    for (const id of [...t.published.keys()]) if (!t.profiles.has(id)) t.published.delete(id)
+    for (const p of t.profiles.values()) {
+      const shown = t.published.get(p.id)
+      if (shown !== undefined && visibleSignature(shown) === visibleSignature(p)) continue
+      t.published.set(p.id, copyOf(p))
+      step.shown.push(p.id)
+    }
+  }
+
+  private decide(event: ContactEvent, sequence: number): ModelStep {
     const t = this.tenant(event.tenant)
     const step: ModelStep = {
       eventId: event.eventId,
@@ -110,6 +140,7 @@ export class ReferenceModel {
       droppedAttributes: [],
       ambiguous: false,
       effects: [],
+      shown: [],
     }
     const cfg = this.configFor(event.tenant)
     // docs/resolution-rules.md: the strongest identifier is handled first, whatever the event's order.
@@ -403,6 +434,7 @@ export class ReferenceModel {
         applied: [],
         suppressed: new Set(),
         attachedBy: new Map(),
+        published: new Map(),
       }
       this.tenants.set(name, t)
     }

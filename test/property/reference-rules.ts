@@ -109,6 +109,8 @@ export interface ModelStep {
   }>
   ambiguous: boolean
   readonly effects: ModelEffect[]
+  /** Profiles whose snapshot the event published: the ones it changed visibly. */
+  readonly shown: string[]
 }
 
 /** The model's view of the real config type: only what the rules use. */
@@ -185,6 +187,34 @@ export function addNote(p: ModelProfile, event: ContactEvent, cfg: ModelTenantCo
   })
   capTimeline(p, cfg)
   return true
+}
+
+/**
+ * What a consumer of the changelog can see change (spec, "Outputs"): links and anchor, channels,
+ * attribute values, the timeline, merged ids, createdAt. Not provenance or updatedAt alone.
+ */
+export function visibleSignature(p: ModelProfile): string {
+  return JSON.stringify({
+    anchor: p.anchor,
+    links: [...p.links].sort(),
+    channels: [...p.channels].sort(),
+    attributes: [...p.attributes.keys()].sort().map((f) => [f, p.attributes.get(f)!.value]),
+    timeline: p.timeline.map((n) => [n.eventId, n.note]),
+    mergedFrom: [...p.mergedFrom].sort(),
+    createdAt: p.createdAt,
+  })
+}
+
+/** A copy that later events do not change (attributes and notes are never changed in place). */
+export function copyOf(p: ModelProfile): ModelProfile {
+  return {
+    ...p,
+    links: new Set(p.links),
+    channels: new Set(p.channels),
+    attributes: new Map(p.attributes),
+    timeline: [...p.timeline],
+    mergedFrom: new Set(p.mergedFrom),
+  }
 }
 
 export function isOlder(a: ModelProfile, b: ModelProfile): boolean {

@@ -1,6 +1,10 @@
 import { Option, type Command } from 'commander'
 import { loadIdentityConfig } from '../../config/identity-config.js'
 import { DEFAULT_MAX_LINE_BYTES } from '../../codecs/ndjson.js'
+import {
+  PROFILE_CHANGELOG_MODES,
+  type ProfileChangelogMode,
+} from '../../runtime/profile-changelog.js'
 import { formatSummary, runResolve } from '../resolve-run.js'
 
 interface ResolveFlags {
@@ -12,6 +16,7 @@ interface ResolveFlags {
   readonly flushEvery: string
   readonly cacheEntries: string
   readonly maxLineBytes: string
+  readonly profileChangelog: ProfileChangelogMode
 }
 
 function positiveInteger(name: string, text: string): number {
@@ -39,6 +44,14 @@ export function registerResolveCommand(program: Command): void {
     )
     .option('--flush-every <n>', 'events per state write batch', '1000')
     .option('--cache-entries <n>', 'decoded state records kept in memory', '200000')
+    .addOption(
+      new Option(
+        '--profile-changelog <mode>',
+        'changelog.ndjson: the last state of each profile per state batch, or every change',
+      )
+        .choices(PROFILE_CHANGELOG_MODES)
+        .default('coalesced'),
+    )
     .option(
       '--max-line-bytes <n>',
       'longest input line read; longer lines are dead-lettered line-too-long, never held in memory',
@@ -60,6 +73,7 @@ export function registerResolveCommand(program: Command): void {
         flushEvery: positiveInteger('--flush-every', flags.flushEvery),
         cacheEntries: positiveInteger('--cache-entries', flags.cacheEntries),
         maxLineBytes: positiveInteger('--max-line-bytes', flags.maxLineBytes),
+        profileChangelog: flags.profileChangelog,
       })
       process.stderr.write(`${formatSummary(summary, flags.output)}\n`)
     })

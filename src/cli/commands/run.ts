@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { pino } from 'pino'
 import { startApiServer } from '../../api/server.js'
 import { loadAppConfig } from '../../config/app-config.js'
@@ -6,6 +6,10 @@ import { parseBrokers } from '../../config/brokers.js'
 import { loadIdentityConfig } from '../../config/identity-config.js'
 import { formatEmbeddedReport } from '../../embedded/report.js'
 import { runEmbedded } from '../../embedded/run-embedded.js'
+import {
+  PROFILE_CHANGELOG_MODES,
+  type ProfileChangelogMode,
+} from '../../runtime/profile-changelog.js'
 import { startKafkaApp } from '../kafka-app.js'
 import { DEFAULT_START } from '../sample-defaults.js'
 
@@ -18,6 +22,7 @@ interface RunFlags {
   readonly stateDir?: string
   readonly identity?: string
   readonly commitInterval?: string
+  readonly profileChangelog?: ProfileChangelogMode
   readonly httpPort?: string
   readonly embedded?: boolean
   readonly input?: string
@@ -45,6 +50,12 @@ export function registerRunCommand(program: Command): void {
     .option('--state-dir <dir>', 'RocksDB state directory (UNIFIER_STATE_DIR)')
     .option('--identity <file>', 'identity config (UNIFIER_IDENTITY_CONFIG)')
     .option('--commit-interval <ms>', 'transaction commit interval (UNIFIER_COMMIT_INTERVAL_MS)')
+    .addOption(
+      new Option(
+        '--profile-changelog <mode>',
+        'one profile-changelog record per profile per commit, or per change (UNIFIER_PROFILE_CHANGELOG)',
+      ).choices(PROFILE_CHANGELOG_MODES),
+    )
     .option('--http-port <port>', 'health and metrics port; 0 picks one (UNIFIER_HTTP_PORT)')
     .option('--embedded', 'no Kafka: the same processor over a local log under --state-dir')
     .option('--input <file>', 'embedded mode: NDJSON events to append to the local log once')
@@ -59,6 +70,9 @@ export function registerRunCommand(program: Command): void {
           ...(flags.commitInterval === undefined
             ? {}
             : { commitIntervalMs: Number(flags.commitInterval) }),
+          ...(flags.profileChangelog === undefined
+            ? {}
+            : { profileChangelog: flags.profileChangelog }),
         })
         process.stdout.write(formatEmbeddedReport(report))
         return
@@ -71,6 +85,7 @@ export function registerRunCommand(program: Command): void {
         stateDir: flags.stateDir,
         identityConfig: flags.identity,
         commitIntervalMs: toNumber(flags.commitInterval),
+        profileChangelog: flags.profileChangelog,
         'http.port': toNumber(flags.httpPort),
       })
       const logger = pino({ level: config.logLevel, base: { group: config.groupId } })

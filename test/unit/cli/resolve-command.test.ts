@@ -57,7 +57,12 @@ async function readNdjson(dir: string, file: string): Promise<Array<Record<strin
 
 async function resolveLines(
   lines: readonly string[],
-  extra: { stateDir?: string; store?: 'memory' | 'rocksdb' } = {},
+  extra: {
+    stateDir?: string
+    store?: 'memory' | 'rocksdb'
+    profileChangelog?: 'coalesced' | 'every-change'
+    flushEvery?: number
+  } = {},
 ) {
   const dir = await tempDir()
   const input = join(dir, 'events.ndjson')
@@ -69,6 +74,8 @@ async function resolveLines(
     outputDir,
     stateDir: extra.stateDir ?? null,
     store: extra.store ?? 'rocksdb',
+    ...(extra.profileChangelog === undefined ? {} : { profileChangelog: extra.profileChangelog }),
+    ...(extra.flushEvery === undefined ? {} : { flushEvery: extra.flushEvery }),
   })
   return { summary, outputDir }
 }
@@ -123,6 +130,48 @@ describe('unifier resolve', () => {
       profiles: 2,
       deadLetters: 0,
     })
+  })
+
+  it('changelog.ndjson: the last state per profile per window by default, every change on request', async () => {
+    const last = (lines: Array<Record<string, unknown>>) =>
+      lines.map((c) => [c.line, c.eventId, c.profileId, c.profile === null])
+    const coalesced = await readNdjson(
+      (await resolveLines(WORKED_EXAMPLE)).outputDir,
+      OUTPUT_FILES.changelog,
+    )
+    const every = await readNdjson(
+      (await resolveLines(WORKED_EXAMPLE, { profileChangelog: 'every-change' })).outputDir,
+      OUTPUT_FILES.changelog,
+    )
+    const [p1, p2, p3] = ['e1', 'e2', 'e3'].map(
+      (e) => every.find((c) => c.eventId === e)?.profileId,
+    )
+    const p7 = every.at(-1)?.profileId
+    // every change: one line per snapshot, in input order (the merge's target after its tombstones)
+    expect(last(every)).toEqual([
+      [1, 'e1', p1, false],
+      [2, 'e2', p2, false],
+      [3, 'e3', p3, false],
+      [4, 'e4', p2, true],
+      [4, 'e4', p3, true],
+      [4, 'e4', p1, false],
+      [5, 'e5', p1, false],
+      [5, 'e5', p7, false],
+    ])
+    // one window: each profile once, its last state, where that state was reached
+    expect(last(coalesced)).toEqual([
+      [4, 'e4', p2, true],
+      [4, 'e4', p3, true],
+      [5, 'e5', p1, false],
+      [5, 'e5', p7, false],
+    ])
+    expect(coalesced.at(-2)).toEqual(every.at(-2))
+    // a window per event (--flush-every 1) leaves nothing to coalesce
+    const perEvent = await readNdjson(
+      (await resolveLines(WORKED_EXAMPLE, { flushEvery: 1 })).outputDir,
+      OUTPUT_FILES.changelog,
+    )
+    expect(perEvent).toEqual(every)
   })
 
   it('dead-letters bad lines with their line numbers and keeps going', async () => {

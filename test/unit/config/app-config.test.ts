@@ -47,6 +47,15 @@ describe('processor configuration', () => {
     expect(() => parseAppConfig({ ...file, stateWriteBufferMiB: 0 })).toThrow(/stateWriteBufferMiB/)
   })
 
+  it('coalesces the profile changelog per commit unless told to keep every change', () => {
+    expect(parseAppConfig(file).profileChangelog).toBe('coalesced')
+    const env = { UNIFIER_PROFILE_CHANGELOG: 'every-change' }
+    expect(parseAppConfig(file, env).profileChangelog).toBe('every-change')
+    expect(() => parseAppConfig({ ...file, profileChangelog: 'sometimes' })).toThrow(
+      /profileChangelog/,
+    )
+  })
+
   it('lists every problem with its path', () => {
     expect(() =>
       parseAppConfig({ kafka: { brokers: [] }, registry: { url: 'nope' }, commitIntervalMs: 0 }),

@@ -126,3 +126,35 @@ describe('EmbeddedService.append (HTTP ingest on the embedded default)', () => {
     }
   })
 })
+
+describe('embedded mode: the profile changelog', () => {
+  const changelogOf = async (profileChangelog: 'coalesced' | 'every-change') => {
+    const stateDir = join(dir, profileChangelog)
+    await runEmbedded({
+      config: await loadIdentityConfig(DEFAULT_START.config),
+      input: DEFAULT_START.input,
+      stateDir,
+      logger: pino({ level: 'silent' }),
+      profileChangelog,
+    })
+    const log = await LocalLog.open(join(stateDir, 'log'))
+    try {
+      const records = await log.read('profile-changelog', 0, 0n, 1_000_000)
+      return records.map((r) => [r.key?.toString() ?? '', r.value?.toString() ?? null] as const)
+    } finally {
+      await log.close()
+    }
+  }
+
+  it('coalesced: the sample (one transaction) leaves each profile once, at its last state; every-change: each step', async () => {
+    const coalesced = await changelogOf('coalesced')
+    const every = await changelogOf('every-change')
+    const lastPerKey = new Map<string, string | null>()
+    for (const [key, value] of every) {
+      lastPerKey.delete(key)
+      lastPerKey.set(key, value)
+    }
+    expect(every.length).toBeGreaterThan(lastPerKey.size)
+    expect(coalesced).toEqual([...lastPerKey])
+  })
+})

@@ -19,6 +19,7 @@ import { LocalLog } from '../../../src/embedded/local-log.js'
 import type { Logger } from '../../../src/ports/logger.js'
 import { PrometheusMetrics, type TaskMetrics } from '../../../src/runtime/metrics.js'
 import type { TransactionalSink } from '../../../src/runtime/ports.js'
+import type { ProfileChangelogMode } from '../../../src/runtime/profile-changelog.js'
 import { PartitionTask } from '../../../src/runtime/task.js'
 import { RocksDbStore } from '../../../src/state/rocksdb-store.js'
 
@@ -71,7 +72,14 @@ function failingSink(sink: TransactionalSink, failOn: number): TransactionalSink
 }
 
 async function openTask(
-  options: { failOn?: number; storeDir?: string; logger?: Logger; metrics?: TaskMetrics } = {},
+  options: {
+    failOn?: number
+    storeDir?: string
+    logger?: Logger
+    metrics?: TaskMetrics
+    maxTransactionEvents?: number
+    profileChangelog?: ProfileChangelogMode
+  } = {},
 ): Promise<PartitionTask> {
   const p = ports()
   const sink = await p.openSink(0)
@@ -86,15 +94,18 @@ async function openTask(
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     commitIntervalMs: 1_000_000,
-    maxTransactionEvents: 4,
+    maxTransactionEvents: options.maxTransactionEvents ?? 4,
+    ...(options.profileChangelog === undefined
+      ? {}
+      : { profileChangelog: options.profileChangelog }),
   })
 }
 
 /** Feeds the task the log from its position in batches of 2, committing when due, to the end. */
-async function drive(task: PartitionTask): Promise<void> {
+async function drive(task: PartitionTask, batch = 2): Promise<void> {
   const end = await log.endOffset('contact-events', 0)
   while (BigInt(task.nextOffset) < end) {
-    const records = await log.read('contact-events', 0, BigInt(task.nextOffset), 2)
+    const records = await log.read('contact-events', 0, BigInt(task.nextOffset), batch)
     await task.process(records.map((r) => ({ ...r, topic: 'contact-events', partition: 0 })))
     if (task.commitDue) await task.commit()
   }
@@ -165,6 +176,77 @@ describe('PartitionTask', () => {
     await second.close({ commit: true })
     expect(await outputs('profile-changelog')).toEqual(expected.changelog)
     expect(await outputs('profile-merged')).toEqual(expected.merged)
+  })
+})
+
+/** The sample through a fresh log and store, in transactions of `maxTransactionEvents`. */
+async function runSample(
+  maxTransactionEvents: number,
+  profileChangelog: ProfileChangelogMode,
+): Promise<{ changelog: string[]; merged: string[]; reassigned: string[] }> {
+  const other = await mkdtemp(join(tmpdir(), 'unifier-task-mode-'))
+  const saved = log
+  log = await LocalLog.open(join(other, 'log'))
+  try {
+    const input = await saved.read('contact-events', 0, 0n, 1_000_000)
+    await log.commit(
+      input.map((r) => ({ topic: 'contact-events', partition: 0, key: r.key, value: r.value })),
+    )
+    const task = await openTask({
+      storeDir: join(other, 'store'),
+      maxTransactionEvents,
+      profileChangelog,
+    })
+    await drive(task, Math.min(2, maxTransactionEvents))
+    await task.close({ commit: true })
+    return {
+      changelog: await outputs('profile-changelog'),
+      merged: await outputs('profile-merged'),
+      reassigned: await outputs('link-reassigned'),
+    }
+  } finally {
+    await log.close()
+    log = saved
+    await rm(other, { recursive: true, force: true })
+  }
+}
+
+/** The last record of each key, in the order of those last records. */
+function lastPerKey(records: readonly string[]): string[] {
+  const last = new Map<string, string>()
+  for (const r of records) {
+    const key = r.slice(0, r.indexOf(' '))
+    last.delete(key)
+    last.set(key, r)
+  }
+  return [...last.values()]
+}
+
+// Spec, "Outputs": within one commit the profile changelog may carry only each profile's last
+// state; a setting keeps one record per change.
+describe('PartitionTask: the profile changelog per commit', () => {
+  it('coalesced (the default): one record per profile per transaction, its last state, in the order of the last changes', async () => {
+    const everyChange = await runSample(1_000, 'every-change')
+    const coalesced = await runSample(1_000, 'coalesced')
+    // one transaction: the sample's every-change changelog, cut to the last record per key
+    expect(coalesced.changelog).toEqual(lastPerKey(everyChange.changelog))
+    expect(coalesced.changelog.length).toBeLessThan(everyChange.changelog.length)
+    // the worked example's merged-away profiles end as tombstones, whatever came before them
+    const tombstones = coalesced.changelog.filter((r) => r.endsWith(' null'))
+    expect(tombstones.length).toBe(everyChange.merged.length)
+    // identity events are never coalesced
+    expect(coalesced.merged).toEqual(everyChange.merged)
+    expect(coalesced.reassigned).toEqual(everyChange.reassigned)
+  })
+
+  it('every-change keeps one record per change in decision order, whatever the transactions', async () => {
+    const perEvent = await runSample(1, 'coalesced')
+    const everyChange = await runSample(4, 'every-change')
+    // one event per transaction leaves nothing to coalesce: the per-change sequence
+    expect(everyChange.changelog).toEqual(perEvent.changelog)
+    expect(new Set(everyChange.changelog.map((r) => r.slice(0, r.indexOf(' ')))).size).toBeLessThan(
+      everyChange.changelog.length,
+    )
   })
 })
 
