@@ -19,7 +19,7 @@ describe('benchmark workloads', () => {
         workloadEvents('realistic', { tenant: 't', events: 20_000, seed: 1 }),
       ),
     )
-    expect(s['new-identifier'] + s.merge).toBeLessThan(15)
+    expect(s['new-identifier'] + s.merge).toBeLessThan(10)
     expect(s.merge).toBeGreaterThan(0)
     expect(s['attribute-only']).toBeGreaterThan(40)
     expect(s.note).toBeGreaterThan(10)
