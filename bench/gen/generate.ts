@@ -94,7 +94,7 @@ export function* generatedEvents(options: {
   // A cohort's events span the whole period (about 90 per person with follow-ups): small
   // cohorts make any prefix of the stream hold whole histories, so the mix does not depend on
   // the size asked for.
-  const cohortSize = options.cohortSize ?? 100
+  const cohortSize = options.cohortSize ?? 25
   const rng = new Prng(options.seed)
   const builder = new PopulationBuilder(rng, DEFAULT_SHAPE)
   let emitted = 0
