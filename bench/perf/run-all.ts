@@ -95,26 +95,24 @@ async function part(
   return run
 }
 
-/** The parts the targets are read from: core, e2e (when a broker is up) and resolve. */
-async function targetParts(into: ChildRun[], cwd?: string): Promise<void> {
-  await part(
-    'core',
-    'bench/perf/core.ts',
-    ['--identifiers', String(args['core-identifiers'])],
-    into,
-    cwd,
-  )
+/**
+ * The parts the targets are read from: core, e2e (when a broker is up) and resolve; with a
+ * baseline tree, each part runs there right after it ran here (alternated, so both see the
+ * same load).
+ */
+async function targetParts(baselineDir?: string): Promise<ChildRun[]> {
+  const baselineParts: ChildRun[] = []
+  const both = async (name: string, script: string, partArgs: string[]) => {
+    await part(name, script, partArgs)
+    if (baselineDir !== undefined) await part(name, script, partArgs, baselineParts, baselineDir)
+  }
+  await both('core', 'bench/perf/core.ts', ['--identifiers', String(args['core-identifiers'])])
   if (!skip.has('e2e')) {
     if (!(await brokerAvailable())) console.error('\n== e2e: no broker up, skipped')
-    else await part('e2e', 'bench/perf/e2e.ts', [], into, cwd)
+    else await both('e2e', 'bench/perf/e2e.ts', [])
   }
-  await part(
-    'resolve',
-    'bench/perf/resolve.ts',
-    ['--events', String(args['resolve-events'])],
-    into,
-    cwd,
-  )
+  await both('resolve', 'bench/perf/resolve.ts', ['--events', String(args['resolve-events'])])
+  return baselineParts
 }
 
 /**
@@ -124,8 +122,7 @@ async function targetParts(into: ChildRun[], cwd?: string): Promise<void> {
 async function baselineTree(rev: string): Promise<string> {
   const dir = join(work, 'baseline-tree')
   await mkdir(dir, { recursive: true })
-  const tar = execFileSync('git', ['archive', '--format=tar', rev])
-  execFileSync('tar', ['-x', '-C', dir], { input: tar })
+  execFileSync('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', rev, dir])
   await rm(join(dir, 'bench'), { recursive: true, force: true })
   await cp('bench', join(dir, 'bench'), {
     recursive: true,
@@ -143,13 +140,11 @@ async function readJson<T>(path: string): Promise<T | null> {
 
 try {
   await part('stores', 'bench/perf/store.ts', [])
-  await targetParts(parts)
   let previous: { label: string; figures: Figures } | undefined
-  if (args['baseline-ref'] !== undefined) {
-    const rev = args['baseline-ref']
+  const rev = args['baseline-ref']
+  const baselineParts = await targetParts(rev === undefined ? undefined : await baselineTree(rev))
+  if (rev !== undefined) {
     const sha = execFileSync('git', ['rev-parse', '--short', rev]).toString().trim()
-    const baselineParts: ChildRun[] = []
-    await targetParts(baselineParts, await baselineTree(rev))
     previous = { label: `${rev} (${sha}), same run`, figures: figuresOf(baselineParts, null) }
   } else if (args.baseline !== undefined) {
     const earlier = JSON.parse(await readFile(args.baseline, 'utf8')) as Partial<Report>
