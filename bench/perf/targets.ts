@@ -105,6 +105,18 @@ export function targets(workloads: readonly string[]): Target[] {
         bound: only(100_000),
       },
       {
+        key: `resolve.${w}.memory.cpuMicros`,
+        label: 'unifier resolve, memory store, CPU µs per event (net of start-up)',
+        better: 'lower',
+        bound: null,
+      },
+      {
+        key: `resolve.${w}.rocksdb.cpuMicros`,
+        label: 'unifier resolve, RocksDB, CPU µs per event (net of start-up)',
+        better: 'lower',
+        bound: null,
+      },
+      {
         key: `resolve.${w}.rocksdb.peakRssMiB`,
         label: 'unifier resolve peak RSS MiB (RocksDB)',
         better: 'lower',
