@@ -25,6 +25,10 @@ export interface DraftEvent {
   /** Real identifiers this event carries (normalised), for the truth; placeholders excluded. */
   readonly uses: readonly SentIdentifier[]
   readonly person: Person
+  /** A note for the person's timeline: the event is a `note` event (follow-ups only). */
+  readonly note?: string
+  /** A follow-up on identifiers the person already sent (EventShape.followUps). */
+  readonly followUp?: boolean
 }
 
 /** Values people type when they do not want to give theirs; they belong to no one. */
@@ -50,12 +54,60 @@ export interface EventShape {
   readonly placeholderShare: number
   readonly duplicateShare: number
   readonly lateShare: number
+  /**
+   * Follow-ups per own event, on average: later events on the same identifiers (a purchase, a
+   * change of attributes, a note), as most of a real channel's traffic is. 0 (the accuracy
+   * dataset) draws none and leaves the bytes of a seed unchanged.
+   */
+  readonly followUps: number
 }
 
 export const DEFAULT_EVENT_SHAPE: EventShape = {
   placeholderShare: 0.03,
   duplicateShare: 0.01,
   lateShare: 0.05,
+  followUps: 0,
+}
+
+/**
+ * The realistic traffic mix of the benchmarks (docs/benchmarks.md, "Workloads"): mostly people
+ * already known sending purchases, attribute changes and notes, a few percent of events adding
+ * an identifier or merging.
+ */
+export const REALISTIC_EVENT_SHAPE: EventShape = { ...DEFAULT_EVENT_SHAPE, followUps: 4 }
+
+/** The generator's traffic mixes: `accuracy` is the dataset docs/accuracy.md scores. */
+export const MIXES = ['accuracy', 'realistic'] as const
+export type Mix = (typeof MIXES)[number]
+
+export function eventShapeOf(mix: Mix): EventShape {
+  return mix === 'realistic' ? REALISTIC_EVENT_SHAPE : DEFAULT_EVENT_SHAPE
+}
+
+const NOTES = [
+  'asked about a delivery',
+  'complained about a late order',
+  'requested an invoice copy',
+  'changed delivery address by phone',
+  'interested in the premium card',
+]
+
+/** Whether the person still holds every identifier of `uses` at time t (a follow-up's). */
+function stillHeld(person: Person, uses: readonly SentIdentifier[], t: number): boolean {
+  const holds = (list: readonly Holding[], value: string) =>
+    list.some((h) => h.value === value && h.from <= t && t < h.until)
+  return uses.every((id) => {
+    switch (id.type) {
+      case 'phone':
+        return holds(person.phones, id.value) || person.landline?.value === id.value
+      case 'loyalty_card':
+        return holds(person.cards, id.value)
+      case 'device_id':
+        return holds(person.devices, id.value)
+      default:
+        return true
+    }
+  })
 }
 
 function emailVariant(rng: Prng, email: string): string {
@@ -111,6 +163,7 @@ export class EventDrafter {
         if (event !== null) drafts.push(event)
       }
     }
+    const followUps = this.shape.followUps > 0 ? this.followUps(drafts, start + days * DAY) : []
     for (const handover of cohort.handovers) {
       // The new owner registers the number or card on their account (or, as a guest, with an email).
       const { person } = handover
@@ -121,7 +174,48 @@ export class EventDrafter {
       drafts.push(this.build(person, 'crm', time, ids, ids, {}))
     }
     drafts.push(...this.connect(cohort, drafts, start, start + days * DAY))
+    drafts.push(...followUps)
     return drafts
+  }
+
+  /**
+   * Later events on the identifiers an event already sent, while the person still holds them:
+   * a purchase (half), a change of attributes (a quarter), a note (a quarter).
+   */
+  private followUps(drafts: readonly DraftEvent[], end: number): DraftEvent[] {
+    const { rng } = this
+    const added: DraftEvent[] = []
+    for (const base of drafts) {
+      const n = rng.int(0, 2 * this.shape.followUps)
+      let time = base.arrival
+      for (let k = 0; k < n; k++) {
+        time += 60_000 + Math.floor(rng.exponential(4 * DAY))
+        if (time >= end || !stillHeld(base.person, base.uses, time)) break
+        const roll = rng.next()
+        const attributes: Record<string, string | number | boolean> = {}
+        let note: string | undefined
+        if (roll < 0.5) {
+          attributes.last_order_at = new Date(time).toISOString()
+          attributes.points = rng.int(0, 5000)
+        } else if (roll < 0.75) {
+          if (rng.chance(0.5)) attributes.newsletter_opt_in = rng.chance(0.5)
+          else attributes.last_name = rng.pick(['smith', 'martin', 'garcia', 'lee', 'khan'])
+        } else note = rng.pick(NOTES)
+        added.push({
+          eventId: `${base.source}-${this.cohortTag}-${(this.sequence++).toString(36)}`,
+          source: base.source,
+          time,
+          arrival: time,
+          identifiers: base.identifiers,
+          attributes,
+          uses: base.uses,
+          person: base.person,
+          followUp: true,
+          ...(note === undefined ? {} : { note }),
+        })
+      }
+    }
+    return added
   }
 
   private connect(

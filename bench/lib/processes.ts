@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import { resolve as resolvePath } from 'node:path'
 import { brokersOf, readStackConfig } from '../../scripts/stack/config.js'
 import { kafkaProcess } from '../../scripts/stack/kafka.js'
 import { runningPid } from '../../scripts/stack/processes.js'
@@ -107,12 +108,16 @@ export async function runPart(
   name: string,
   script: string,
   args: readonly string[],
+  cwd?: string,
 ): Promise<ChildRun> {
   const node = [process.execPath, '--import', 'tsx', script, ...args]
   const timed = existsSync(GNU_TIME)
   const argv = timed ? [GNU_TIME, '-v', ...node] : node
   const started = performance.now()
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd === undefined ? {} : { cwd }),
+  })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString()
@@ -132,7 +137,10 @@ export async function runPart(
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(output)
   const results: unknown[] = []
   for (const match of output.matchAll(/written (?:to )?(\S+\.json)\s*$/gm)) {
-    results.push(JSON.parse(await readFile(match[1] as string, 'utf8')))
+    const path = match[1] as string
+    results.push(
+      JSON.parse(await readFile(cwd === undefined ? path : resolvePath(cwd, path), 'utf8')),
+    )
   }
   return {
     name,

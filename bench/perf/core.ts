@@ -1,6 +1,8 @@
 /**
  * Core benchmark: `npm run bench:core [-- --identifiers 10000000]` (`-- --help` for the options).
- * 1. Events/s of the resolver on a synthetic stream, with the in-memory and the RocksDB store.
+ * 1. Events/s of the resolver on both workloads side by side (bench/lib/workload.ts: the
+ *    realistic mix from the generator, the churn stream), with the in-memory and the RocksDB
+ *    store; each workload's mix, and outputs and flushed state records per event.
  * 2. Merge cost against survivor size: merging a small profile into one holding 2 vs 20,000
  *    links should cost about the same.
  * Results: printed, and written to bench/results/core-<ISO date>.json (see docs/benchmarks.md).
@@ -21,15 +23,28 @@ import { BatchResolver, resolveAll } from '../../src/runtime/batch-resolver.js'
 import { createStatePrefetcher } from '../../src/runtime/state-prefetch.js'
 import { MemoryStore } from '../../src/state/memory-store.js'
 import { RocksDbStore } from '../../src/state/rocksdb-store.js'
-import { syntheticStream } from '../../test/support/synthetic-stream.js'
 import { benchArgs, integer, integers, list } from '../lib/args.js'
 import { writeResults } from '../lib/results.js'
+import {
+  formatMix,
+  MixCounter,
+  mixShares,
+  workloadEvents,
+  WORKLOADS,
+  type Mix,
+  type Workload,
+  type WorkloadEvent,
+} from '../lib/workload.js'
 import { floorLoop } from './floor.js'
 
 const STORES = ['floor', 'core', 'memory', 'rocksdb', 'rocksdb-no-prefetch'] as const
 const args = benchArgs('bench:core', {
-  identifiers: integer('identifier values in the synthetic stream', { default: 100_000, min: 1 }),
-  seed: integer('seed of the synthetic stream', { default: 7 }),
+  identifiers: integer(
+    'size of each workload: identifier values of the churn stream (about as many events), events of the realistic one',
+    { default: 100_000, min: 1 },
+  ),
+  seed: integer('seed of both workloads', { default: 7 }),
+  workloads: list('workloads, each run on every store', WORKLOADS, WORKLOADS),
   'flush-every': integer('events per batch-resolver flush', { default: 1000, min: 1 }),
   'cache-entries': integer('read-cache entries', { default: 200_000 }),
   'merge-sizes': integers('survivor sizes (links) of the merge-cost experiment', [2, 20_000], 1),
@@ -39,6 +54,9 @@ const args = benchArgs('bench:core', {
 const { identifiers, seed } = args
 const flushEvery = args['flush-every']
 const cacheEntries = args['cache-entries']
+
+/** Workloads up to this size are generated before the timing starts; larger ones stream. */
+const MATERIALISE_UP_TO = 2_000_000
 
 const type = (
   role: 'anchor' | 'link',
@@ -60,7 +78,7 @@ const tenantConfig: TenantIdentityConfig = {
   identifiers: {
     customer_id: type('anchor', 'trim', 1, 1),
     email: type('link', 'email', 3, 2),
-    phone: type('link', 'phone', 3, 3),
+    phone: { ...type('link', 'phone', 3, 3), defaultCountry: 'US' },
     loyalty_card: type('link', 'trim', 2, 4),
     device_id: type('link', 'none', null, 5),
   },
@@ -70,6 +88,11 @@ const tenantConfig: TenantIdentityConfig = {
     last_order: 'string',
     order_total: 'number',
     newsletter: 'boolean',
+    // the generator's (realistic workload)
+    last_name: 'string',
+    points: 'number',
+    last_order_at: 'datetime',
+    newsletter_opt_in: 'boolean',
   },
   sourcePriority: ['store', 'call_center', 'web'],
   timelineCap: 50,
@@ -105,22 +128,31 @@ async function openStore(
   }
 }
 
-function generatorOnly() {
+/** The events of one workload: generated up front when small enough, so timings exclude it. */
+function workloadSource(workload: Workload): () => Iterable<WorkloadEvent> {
+  const make = () => workloadEvents(workload, { tenant: 'bench', events: identifiers, seed })
+  if (identifiers > MATERIALISE_UP_TO) return make
+  const events = [...make()]
+  return () => events
+}
+
+function generatorOnly(workload: Workload) {
   const t = process.hrtime.bigint()
   let events = 0
-  for (const _ of syntheticStream({ tenant: 'bench', identifiers, seed })) events++
+  for (const _ of workloadEvents(workload, { tenant: 'bench', events: identifiers, seed })) events++
   const s = seconds(t)
-  return { events, seconds: round(s), eventsPerSec: Math.round(events / s) }
+  return { workload, events, seconds: round(s), eventsPerSec: Math.round(events / s) }
 }
 
 /** Times `run` (wall and process CPU) and returns the figures every throughput row carries. */
-async function timed(store: string, run: () => Promise<number> | number) {
+async function timed(workload: Workload, store: string, run: () => Promise<number> | number) {
   const t = process.hrtime.bigint()
   const cpu = process.cpuUsage()
   const events = await run()
   const s = seconds(t)
   const c = cpuSeconds(cpu)
   return {
+    workload,
     store,
     identifiers,
     events,
@@ -128,21 +160,31 @@ async function timed(store: string, run: () => Promise<number> | number) {
     eventsPerSec: Math.round(events / s),
     cpuSeconds: round(c),
     eventsPerCpuSec: Math.round(events / c),
+    cpuMicrosPerEvent: round((c / events) * 1e6),
   }
 }
 
-/** The resolver alone: state in a plain Map of decoded records, no codec, cache or store. */
-function coreOnly() {
+/**
+ * The resolver alone: state in a plain Map of decoded records, no codec, cache or store. Also
+ * counts the workload's mix and the state writes and outputs per event before any coalescing.
+ */
+async function coreOnly(workload: Workload, source: () => Iterable<WorkloadEvent>) {
   const state = new Map<string, StateRecord>()
   const reader: StateReader<StateRecord> = {
     getMany: (keys) => Promise.resolve(keys.map((key) => state.get(key))),
     getManySync: (keys) => keys.map((key) => state.get(key)),
   }
-  return timed('none (core alone)', async () => {
+  const mix = new MixCounter()
+  let writes = 0
+  let outputs = 0
+  const row = await timed(workload, 'none (core alone)', async () => {
     let events = 0
-    for (const { event, position } of syntheticStream({ tenant: 'bench', identifiers, seed })) {
+    for (const { event, position } of source()) {
       const decision = await resolver.decide(event, position, reader)
       readSnapshots(decision)
+      mix.add(event, decision)
+      writes += decision.writes.length
+      outputs += decision.outputs.length
       for (const { key, value } of decision.writes) {
         if (value === null) state.delete(key)
         else state.set(key, value)
@@ -151,40 +193,52 @@ function coreOnly() {
     }
     return events
   })
+  return {
+    ...row,
+    mix: mix.mix,
+    outputsPerEvent: round(outputs / row.events),
+    stateWritesPerEvent: round(writes / row.events),
+  }
 }
 
 /** No rules, only the state traffic every event needs (floor.ts): the runtime's floor. */
-function floorOnly() {
-  return timed('floor (no rules: keys, Map reads and writes only)', () =>
-    floorLoop(
-      syntheticStream({ tenant: 'bench', identifiers, seed }),
-      tenantConfig.idempotenceWindow,
-      tenantConfig.timelineCap,
-    ),
+function floorOnly(workload: Workload, source: () => Iterable<WorkloadEvent>) {
+  return timed(workload, 'floor (no rules: keys, Map reads and writes only)', () =>
+    floorLoop(source(), tenantConfig.idempotenceWindow, tenantConfig.timelineCap),
   )
 }
 
-async function throughput(kind: string) {
-  if (kind === 'floor') return floorOnly()
-  if (kind === 'core') return coreOnly()
+async function throughput(
+  workload: Workload,
+  kind: string,
+  source: () => Iterable<WorkloadEvent>,
+): Promise<Record<string, unknown> & Awaited<ReturnType<typeof timed>>> {
+  if (kind === 'floor') return floorOnly(workload, source)
+  if (kind === 'core') return coreOnly(workload, source)
   const { store, cleanup } = await openStore(kind)
   // Prefetching pays where a store round trip is expensive (RocksDB); see docs/state-store.md.
   const prefetch = kind === 'rocksdb' ? prefetcher : undefined
+  let flushed = 0
+  let outputs = 0
   const batch = await BatchResolver.open({
     resolver,
     store,
     flushEvery,
     cacheEntries,
+    onFlush: (written) => {
+      flushed += written.length
+    },
     ...(prefetch ? { prefetch } : {}),
   })
-  const row = await timed(kind, async () => {
+  const row = await timed(workload, kind, async () => {
     const t = process.hrtime.bigint()
     let reported = 0
-    await resolveAll(batch, syntheticStream({ tenant: 'bench', identifiers, seed }), () => {
+    await resolveAll(batch, source(), (_input, decision) => {
+      outputs += decision.outputs.length
       if (batch.stats.events - reported < 100_000) return
       reported = batch.stats.events
       process.stderr.write(
-        `\r  ${kind}: ${reported} events, ${Math.round(reported / seconds(t))}/s  `,
+        `\r  ${workload} ${kind}: ${reported} events, ${Math.round(reported / seconds(t))}/s  `,
       )
     })
     return batch.stats.events
@@ -202,6 +256,9 @@ async function throughput(kind: string) {
     deadLetters,
     duplicates,
     storeReadRoundTrips: batch.storeReads,
+    outputsPerEvent: round(outputs / row.events),
+    // State records reaching the store, coalesced per key within a flush (a commit's worth).
+    flushedStateRecordsPerEvent: round(flushed / row.events),
   }
 }
 
@@ -296,21 +353,43 @@ function round(n: number): number {
 }
 
 console.log(
-  `bench:core — ${identifiers} identifiers, seed ${seed}, flush every ${flushEvery}, cache ${cacheEntries}`,
+  `bench:core — workloads ${args.workloads.join(', ')} of ${identifiers} (churn: identifiers, realistic: events), seed ${seed}, flush every ${flushEvery}, cache ${cacheEntries}`,
 )
-const generator = generatorOnly()
-console.log(`generator alone: ${generator.events} events, ${generator.eventsPerSec} events/s`)
-const runs = []
-for (const kind of args.stores) {
-  const run = await throughput(kind)
-  const counts =
-    'merges' in run
-      ? ` (merges ${run.merges}, reassignments ${run.reassignments}, refusals ${run.refusals}, store read round trips ${run.storeReadRoundTrips})`
-      : ''
-  console.log(
-    `${run.store}: ${run.events} events in ${run.seconds} s = ${run.eventsPerSec} events/s, ${run.eventsPerCpuSec} events per CPU second${counts}`,
-  )
-  runs.push(run)
+const generator = args.workloads.map(generatorOnly)
+for (const g of generator)
+  console.log(`generator alone (${g.workload}): ${g.events} events, ${g.eventsPerSec} events/s`)
+const runs: (Awaited<ReturnType<typeof throughput>> & { kind: string })[] = []
+const mixes: Partial<Record<Workload, Mix>> = {}
+for (const workload of args.workloads) {
+  const source = workloadSource(workload)
+  for (const kind of args.stores) {
+    const run = await throughput(workload, kind, source)
+    if ('mix' in run) {
+      mixes[workload] = run.mix as Mix
+      console.log(`${workload} mix: ${formatMix(run.mix as Mix)}`)
+    }
+    const counts =
+      'merges' in run
+        ? ` (merges ${run.merges}, reassignments ${run.reassignments}, refusals ${run.refusals}, store read round trips ${run.storeReadRoundTrips}; per event ${run.outputsPerEvent} outputs, ${run.flushedStateRecordsPerEvent} flushed state records)`
+        : 'stateWritesPerEvent' in run
+          ? ` (per event ${run.outputsPerEvent} outputs, ${run.stateWritesPerEvent} state writes before coalescing)`
+          : ''
+    console.log(
+      `${workload} ${run.store}: ${run.events} events in ${run.seconds} s = ${run.eventsPerSec} events/s, ${run.eventsPerCpuSec} events per CPU second, ${run.cpuMicrosPerEvent} µs CPU per event${counts}`,
+    )
+    runs.push({ ...run, kind })
+  }
+}
+if (args.workloads.length > 1) {
+  console.log('\nside by side, events per CPU second (µs of CPU per event):')
+  console.log(`| store | ${args.workloads.join(' | ')} |`)
+  for (const kind of args.stores) {
+    const cells = args.workloads.map((w) => {
+      const run = runs.find((r) => r.workload === w && r.kind === kind)
+      return run === undefined ? '—' : `${run.eventsPerCpuSec} (${run.cpuMicrosPerEvent} µs)`
+    })
+    console.log(`| ${kind} | ${cells.join(' | ')} |`)
+  }
 }
 const mergeRuns = []
 for (const size of args['merge-sizes']) {
@@ -323,6 +402,10 @@ for (const size of args['merge-sizes']) {
 const file = await writeResults('core', {
   identifiers,
   seed,
+  workloads: args.workloads,
+  mixes: Object.fromEntries(
+    Object.entries(mixes).map(([w, mix]) => [w, { ...mix, shares: mixShares(mix) }]),
+  ),
   flushEvery,
   cacheEntries,
   generator,

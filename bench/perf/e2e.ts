@@ -1,5 +1,7 @@
 /**
- * End-to-end benchmark through the real broker and registry with exactly-once on:
+ * End-to-end benchmark through the real broker and registry with exactly-once on, for each
+ * workload (bench/lib/workload.ts: realistic and churn, each on its own topic set, reported side
+ * by side with its mix):
  *  1. throughput: N events produced up front, then the processor started on them, from the
  *     moment it is up until the group's committed offsets reach the end: events/s; with the
  *     local stack, also the CPU per event of the processor, broker and registry
@@ -15,6 +17,10 @@
  * in-process` to profile it with `--cpu-profile`). Needs KAFKA_BROKERS and SCHEMA_REGISTRY_URL
  * (default: the local stack). Topics are created under a unique prefix and deleted at the end.
  *
+ * With `--child-cpu-prof DIR` the child processor runs under `node --cpu-prof`; the results
+ * give the backlog phase's window on its clock (profileWindow) and bench/perf/cpu-budget.ts
+ * turns the profile into µs per event by stage.
+ *
  *   npm run bench:e2e [-- --events 100000 --rate 5000 --seconds 10 --processor child]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -22,12 +28,22 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { profileSnapshotFromAvro } from '../../src/codecs/records.js'
 import type { ContactEvent } from '../../src/core/types.js'
-import { syntheticStream } from '../../test/support/synthetic-stream.js'
-import { benchArgs, choice, integer, string } from '../lib/args.js'
+import { loadIdentityConfig } from '../../src/config/identity-config.js'
+import { packageRoot } from '../../src/topology/package-files.js'
+import { benchArgs, choice, integer, list, string } from '../lib/args.js'
 import { startProfile } from '../lib/cpu-profile.js'
 import { stackCpuSeconds, stackCpuSince } from '../lib/processes.js'
 import { parsePromText } from '../lib/prom-text.js'
 import { writeResults } from '../lib/results.js'
+import {
+  formatMix,
+  measureMix,
+  mixShares,
+  workloadEvents,
+  WORKLOADS,
+  type Workload,
+  type WorkloadEvent,
+} from '../lib/workload.js'
 import { startBenchProcessor, startBenchProcessors, type ProcessorMode } from './processor.js'
 import {
   benchKafka,
@@ -61,13 +77,19 @@ const values = benchArgs(
       min: 1,
     }),
     'cpu-profile': string('write a V8 CPU profile of the backlog phase to this file'),
+    'child-cpu-prof': string(
+      'run the child processor under node --cpu-prof, its profiles written to this directory',
+    ),
+    workloads: list('workloads, each on its own topic set', WORKLOADS, WORKLOADS),
   },
   (v) =>
     v['cpu-profile'] !== undefined && v.processor !== 'in-process'
       ? '--cpu-profile profiles this process: use it with --processor in-process'
-      : v.instances > 1 && v.processor !== 'child'
-        ? '--instances above 1 runs child processes only: use it with --processor child'
-        : undefined,
+      : v['child-cpu-prof'] !== undefined && v.processor !== 'child'
+        ? '--child-cpu-prof profiles the child: use it with --processor child'
+        : v.instances > 1 && v.processor !== 'child'
+          ? '--instances above 1 runs child processes only: use it with --processor child'
+          : undefined,
 )
 const EVENTS = values.events
 const RATE = values.rate
@@ -80,25 +102,35 @@ const { brokers, registryUrl } = benchKafka()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (line: string) => process.stderr.write(`[bench:e2e] ${line}\n`)
 
-function* events(seed: number, tenants: number, perTenant: number): Generator<ContactEvent> {
+/** The tenants' streams of one workload, interleaved one event each in turn. */
+function* events(
+  workload: Workload,
+  seed: number,
+  tenants: number,
+  perTenant: number,
+): Generator<WorkloadEvent> {
   const streams = Array.from({ length: tenants }, (_, t) =>
-    syntheticStream({ tenant: `bench-${seed}-${t}`, identifiers: perTenant, seed: seed + t }),
+    workloadEvents(workload, { tenant: `bench-${seed}-${t}`, events: perTenant, seed: seed + t }),
   )
+  let sequence = 0
   for (let live = streams.length; live > 0;) {
     live = 0
     for (const stream of streams) {
       const next = stream.next()
       if (next.done !== true) {
         live++
-        yield next.value.event
+        yield { event: next.value.event, position: { sequence: ++sequence } }
       }
     }
   }
 }
 
-async function main(): Promise<void> {
+const micros = () => Number(process.hrtime.bigint() / 1000n)
+
+async function runWorkload(workload: Workload): Promise<Record<string, unknown>> {
+  log(`== workload ${workload}`)
   const { prefix, topology, kafka, topicAdmin, admin, registry, codec } = await openBenchTopology({
-    label: 'e2e',
+    label: `e2e-${workload}`,
     brokers,
     registryUrl,
   })
@@ -113,31 +145,37 @@ async function main(): Promise<void> {
     groupId,
     stateDir: join(stateDir, dir),
     commitIntervalMs: COMMIT_INTERVAL,
+    ...(values['child-cpu-prof'] === undefined || mode !== 'child'
+      ? {}
+      : {
+          nodeArgs: [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            values['child-cpu-prof'],
+            '--cpu-prof-name',
+            `${workload}-${dir}-${Date.now()}.cpuprofile`,
+          ],
+        }),
   })
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   const produce = (batch: readonly ContactEvent[]) => produceEvents(producer, codec, input, batch)
   const lag = async (): Promise<number> => (await groupProgress(admin, groupId, input)).behind
   const result: Record<string, unknown> = {
-    settings: {
-      events: EVENTS,
-      tenants: TENANTS,
-      rate: RATE,
-      seconds: SECONDS,
-      commitIntervalMs: COMMIT_INTERVAL,
-      partitions: topology.byRole['contact-events'].partitions,
-      processor: MODE,
-      instances: INSTANCES,
-    },
+    partitions: topology.byRole['contact-events'].partitions,
   }
   try {
     // 1. Throughput from a backlog.
     log(`producing ${EVENTS} events`)
-    const backlog: ContactEvent[] = []
-    for (const e of events(1, TENANTS, Math.ceil(EVENTS / TENANTS))) {
-      if (backlog.length >= EVENTS) break
-      backlog.push(e)
+    const items: WorkloadEvent[] = []
+    for (const e of events(workload, 1, TENANTS, Math.ceil(EVENTS / TENANTS))) {
+      if (items.length >= EVENTS) break
+      items.push(e)
     }
+    const backlog = items.map((item) => item.event)
+    const mix = await measureMix(await identityConfig, items)
+    result.mix = { ...mix, shares: mixShares(mix) }
+    log(`${workload} mix: ${formatMix(mix)}`)
     for (let i = 0; i < backlog.length; i += 2_000) await produce(backlog.slice(i, i + 2_000))
     log(`processing the backlog (processor: ${MODE}, ${INSTANCES} instance(s))`)
     const profiler = values['cpu-profile'] === undefined ? null : await startProfile()
@@ -152,11 +190,13 @@ async function main(): Promise<void> {
       await sleep(20)
     }
     const started = performance.now()
+    const windowFrom = micros()
     const cpuBefore = processor.cpuSeconds()
     const stackBefore = stackCpuSeconds(brokers)
     const pending = await lag()
     while ((await lag()) > 0) await sleep(100)
     const seconds = (performance.now() - started) / 1000
+    const windowTo = micros()
     const cpuSeconds = processor.cpuSeconds() - cpuBefore
     const stack = stackCpuSince(brokers, stackBefore)
     if (profiler !== null && values['cpu-profile'] !== undefined)
@@ -167,6 +207,7 @@ async function main(): Promise<void> {
       eventsPerSecond: Math.round(pending / seconds),
       cpuSeconds: Math.round(cpuSeconds * 100) / 100,
       eventsPerCpuSecond: Math.round(pending / cpuSeconds),
+      processorCpuMicrosPerEvent: Math.round((cpuSeconds / pending) * 1e6),
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
       note:
         'events not yet committed when every partition ran, over the time until all offsets were committed; ' +
@@ -175,6 +216,8 @@ async function main(): Promise<void> {
           : 'CPU of the whole process (processor and bench), all threads'),
     }
     if (stack !== undefined) result.throughputCpuBudget = cpuBudget(pending, cpuSeconds, stack)
+    // The backlog phase on the monotonic clock a V8 CPU profile's timestamps use (µs).
+    result.profileWindow = { fromMicros: windowFrom, toMicros: windowTo, events: pending }
     const afterBacklog = parsePromText(await processor.metricsText())
     result.throughputTimings = timings(afterBacklog)
     result.recordsPerEvent = recordsWritten(
@@ -225,7 +268,7 @@ async function main(): Promise<void> {
     log(`latency: ${RATE} events/s for ${SECONDS}s`)
     measuring = true
     const metricsBefore = parsePromText(await processor.metricsText())
-    const live = events(2, TENANTS, Math.ceil((RATE * SECONDS) / TENANTS) + 10)
+    const live = events(workload, 2, TENANTS, Math.ceil((RATE * SECONDS) / TENANTS) + 10)
     const tick = 50
     const t0 = Date.now()
     for (let sent = 0; sent < RATE * SECONDS;) {
@@ -234,7 +277,7 @@ async function main(): Promise<void> {
       for (; sent < due; sent++) {
         const next = live.next()
         if (next.done === true) break
-        batch.push({ ...next.value, timestamp: Date.now() })
+        batch.push({ ...next.value.event, timestamp: Date.now() })
       }
       if (batch.length > 0) await produce(batch)
       await sleep(Math.max(0, t0 + (sent * 1000) / RATE - Date.now()))
@@ -293,9 +336,68 @@ async function main(): Promise<void> {
     await dropBenchTopology({ producer, admin, topicAdmin, registry, topology })
     await rm(stateDir, { recursive: true, force: true })
   }
+  return result
+}
+
+const identityConfig = loadIdentityConfig(join(packageRoot(), 'samples', 'identity.yaml'))
+
+/** One line per figure, the workloads side by side. */
+function sideBySide(byWorkload: Record<string, Record<string, unknown>>): string[] {
+  const get = (r: Record<string, unknown>, path: string): unknown =>
+    path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r)
+  const rows: [string, string][] = [
+    ['identity changes (% new identifiers + % merges)', ''],
+    ['events/s from the backlog', 'throughput.eventsPerSecond'],
+    ['processor CPU µs per event', 'throughput.processorCpuMicrosPerEvent'],
+    ['broker CPU µs per event', 'throughputCpuBudget.brokerMicros'],
+    ['outputs per event', 'recordsPerEvent.outputsPerEvent'],
+    ['state-changelog records per event', 'recordsPerEvent.stateChangelogPerEvent'],
+    ['Kafka records per event', 'recordsPerEvent.totalPerEvent'],
+    ['p50 ms at the rate', 'latency.p50Ms'],
+    ['p99 ms at the rate', 'latency.p99Ms'],
+    ['restore records/s', 'restore.recordsPerSecond'],
+  ]
+  const names = Object.keys(byWorkload)
+  const lines = [
+    `| figure | ${names.join(' | ')} |`,
+    `| --- |${names.map(() => ' ---: |').join('')}`,
+  ]
+  for (const [label, path] of rows) {
+    const cells = names.map((w) => {
+      const r = byWorkload[w] as Record<string, unknown>
+      if (path === '') {
+        const s = get(r, 'mix.shares') as Record<string, number> | undefined
+        return s === undefined ? '—' : `${s['new-identifier']} + ${s.merge}`
+      }
+      const v = get(r, path)
+      return v === undefined ? '—' : String(v)
+    })
+    lines.push(`| ${label} | ${cells.join(' | ')} |`)
+  }
+  return lines
+}
+
+async function main(): Promise<void> {
+  const byWorkload: Record<string, Record<string, unknown>> = {}
+  for (const workload of values.workloads) byWorkload[workload] = await runWorkload(workload)
+  const result = {
+    settings: {
+      events: EVENTS,
+      tenants: TENANTS,
+      rate: RATE,
+      seconds: SECONDS,
+      commitIntervalMs: COMMIT_INTERVAL,
+      processor: MODE,
+      instances: INSTANCES,
+      workloads: values.workloads,
+    },
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    workloads: byWorkload,
+  }
   const file = await writeResults('e2e', result)
   log(`written to ${file}`)
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+  process.stderr.write(`\n${sideBySide(byWorkload).join('\n')}\n`)
 }
 
 await main()

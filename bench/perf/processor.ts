@@ -24,6 +24,8 @@ export interface BenchProcessorOptions {
   readonly groupId: string
   readonly stateDir: string
   readonly commitIntervalMs: number
+  /** Node options for a child processor, before its script (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[]
 }
 
 export interface BenchProcessor {
@@ -164,7 +166,8 @@ export async function spawnUnifierRun(
 ): Promise<UnifierChild> {
   const port = await freePort()
   const onLine = options.onLogLine
-  const child = spawn(process.execPath, unifierRunArgs({ ...options, httpPort: port }), {
+  const args = [...(options.nodeArgs ?? []), ...unifierRunArgs({ ...options, httpPort: port })]
+  const child = spawn(process.execPath, args, {
     cwd: packageRoot(),
     env: { ...process.env, UNIFIER_LOG_LEVEL: options.logLevel ?? 'warn', ...options.env },
     stdio: ['ignore', onLine === undefined ? 'inherit' : 'pipe', 'inherit'],

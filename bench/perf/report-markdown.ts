@@ -44,6 +44,12 @@ export interface BaselineReport {
   >
 }
 export interface Report {
+  /** Named figures the targets are held against (targets.ts), for a later run's ratios. */
+  figures?: Record<string, number | null>
+  /** The targets table (markdown lines) as printed. */
+  targets?: string[]
+  /** What the targets' ratios were taken against (run-all.ts --baseline / --baseline-ref). */
+  previous?: { label: string; figures: Record<string, number | null> }
   measuredAt: string
   machine: Record<string, unknown>
   versions: Record<string, string>
@@ -76,6 +82,31 @@ const SCORE_HEADER = [
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ]
 
+/** One end-to-end run (a workload of bench:e2e, or an older single-run results file). */
+function e2eLine(label: string, result: Record<string, unknown>): string[] {
+  const latency = result.latency as Record<string, number> | undefined
+  const e2e = result.throughput as Record<string, number> | undefined
+  if (latency === undefined || e2e === undefined || Array.isArray(e2e)) return []
+  const restore = result.restore as Record<string, number> | undefined
+  const budget = result.throughputCpuBudget as Record<string, number> | undefined
+  const records = result.recordsPerEvent as Record<string, number> | undefined
+  return [
+    '',
+    `End-to-end through Kafka (${label}): ${e2e.events} events at ${e2e.eventsPerSecond} events/s; ` +
+      `latency at ${latency.rate} events/s p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms` +
+      (restore === undefined ? '' : `; restore ${restore.recordsPerSecond} changelog records/s`) +
+      (records === undefined
+        ? ''
+        : `; ${records.totalPerEvent} Kafka records per event (${records.outputsPerEvent} outputs, ${records.stateChangelogPerEvent} state changelog)`) +
+      (budget === undefined
+        ? ''
+        : `; CPU per event from the backlog: processor ${budget.processorMicros} µs, ` +
+          `broker ${budget.brokerMicros} µs, registry ${budget.registryMicros} µs, so ` +
+          `${budget.cores} cores sustain at most ~${budget.ceilingEventsPerSecond} events/s`) +
+      ' (docs of bench/perf/e2e.ts for what each figure covers).',
+  ]
+}
+
 function coreLines(parts: readonly ChildRun[]): string[] {
   const lines: string[] = []
   for (const part of parts) {
@@ -89,30 +120,41 @@ function coreLines(parts: readonly ChildRun[]): string[] {
           '| store | events | events/s |',
           '| --- | --- | --- |',
         )
-        for (const row of throughput as { store: string; events: number; eventsPerSec: number }[]) {
-          lines.push(`| ${row.store} | ${row.events} | ${row.eventsPerSec} |`)
+        lines[lines.length - 2] = '| workload | store | events | events/s | CPU µs per event |'
+        lines[lines.length - 1] = '| --- | --- | --- | --- | --- |'
+        for (const row of throughput as {
+          workload?: string
+          store: string
+          events: number
+          eventsPerSec: number
+          cpuMicrosPerEvent?: number
+        }[]) {
+          lines.push(
+            `| ${row.workload ?? 'churn'} | ${row.store} | ${row.events} | ${row.eventsPerSec} | ${row.cpuMicrosPerEvent ?? '—'} |`,
+          )
         }
       }
-      const latency = result.latency as Record<string, number> | undefined
-      const e2e = result.throughput as Record<string, number> | undefined
-      if (latency !== undefined && e2e !== undefined && !Array.isArray(e2e)) {
-        const restore = result.restore as Record<string, number> | undefined
-        const budget = result.throughputCpuBudget as Record<string, number> | undefined
+      const workloads = result.workloads as Record<string, Record<string, unknown>> | undefined
+      if (workloads !== undefined && !Array.isArray(workloads)) {
+        for (const [name, run] of Object.entries(workloads)) {
+          lines.push(...e2eLine(`${part.command}, ${name}`, run))
+        }
+      }
+      if (part.name === 'resolve' && Array.isArray(result.runs)) {
         lines.push(
           '',
-          `End-to-end through Kafka (${part.command}): ${e2e.events} events at ${e2e.eventsPerSecond} events/s; ` +
-            `latency at ${latency.rate} events/s p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms` +
-            (restore === undefined
-              ? ''
-              : `; restore ${restore.recordsPerSecond} changelog records/s`) +
-            (budget === undefined
-              ? ''
-              : `; CPU per event from the backlog: processor ${budget.processorMicros} µs, ` +
-                `broker ${budget.brokerMicros} µs, registry ${budget.registryMicros} µs, so ` +
-                `${budget.cores} cores sustain at most ~${budget.ceilingEventsPerSecond} events/s`) +
-            ' (docs of bench/perf/e2e.ts for what each figure covers).',
+          `unifier resolve (${part.command}):`,
+          '',
+          '| workload | store | events | events/s | CPU µs per event | peak RSS MiB |',
+          '| --- | --- | --- | --- | --- | --- |',
         )
+        for (const r of result.runs as Record<string, unknown>[]) {
+          lines.push(
+            `| ${String(r.workload)} | ${String(r.store)} | ${String(r.events)} | ${String(r.eventsPerSecond)} | ${String(r.cpuMicrosPerEvent)} | ${String(r.peakRssMiB)} |`,
+          )
+        }
       }
+      lines.push(...e2eLine(part.command, result))
       const stores = result.stores
       if (Array.isArray(stores)) {
         lines.push(
@@ -153,6 +195,14 @@ export function reportSection(report: Report): string {
       (part) =>
         `| ${part.name} | \`${part.command}\` | ${part.exitCode} | ${part.seconds.toFixed(1)} s | ${mib(part.maxRssKiB)} |`,
     ),
+    ...(report.targets === undefined
+      ? []
+      : [
+          '',
+          `Targets of issue 14${report.previous === undefined ? '' : `, against ${report.previous.label}`}:`,
+          '',
+          ...report.targets,
+        ]),
     ...coreLines(report.parts),
   ]
   if (accuracy !== null) {
