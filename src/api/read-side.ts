@@ -96,9 +96,8 @@ export class ProfileReadSide {
             resolvedFrom: { retiredId: r.retiredId, chain: r.chain.map(mergeJson) },
           })
         case 'deleted':
-          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
         case 'unknown':
-          return fail(404, 'not-found', 'no profile has this id')
+          return profileGone(r.kind)
       }
     })
   }
@@ -170,9 +169,8 @@ export class ProfileReadSide {
             })),
           })
         case 'deleted':
-          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
         case 'unknown':
-          return fail(404, 'not-found', 'no profile has this id')
+          return profileGone(r.kind)
       }
     })
   }
@@ -189,9 +187,8 @@ export class ProfileReadSide {
       const r = await readProfile(tenant, profileId, state)
       switch (r.kind) {
         case 'deleted':
-          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
         case 'unknown':
-          return fail(404, 'not-found', 'no profile has this id')
+          return profileGone(r.kind)
         case 'live':
         case 'retired': {
           await index.catchUp()
@@ -301,9 +298,8 @@ export class ProfileReadSide {
       const r = await readProfile(tenant, profileId, state)
       switch (r.kind) {
         case 'deleted':
-          return fail(404, 'deleted', 'the profile was deleted (a forget event)')
         case 'unknown':
-          return fail(404, 'not-found', 'no profile has this id')
+          return profileGone(r.kind)
         case 'live':
         case 'retired': {
           const a = after
@@ -500,6 +496,13 @@ export class ProfileReadSide {
 
 function ok<T>(body: T): Answer<T> {
   return { ok: true, body }
+}
+
+/** The 404 of a profile id that is not live: deleted by a forget event, or never seen. */
+function profileGone(kind: 'deleted' | 'unknown'): Answer<never> {
+  return kind === 'deleted'
+    ? fail(404, 'deleted', 'the profile was deleted (a forget event)')
+    : fail(404, 'not-found', 'no profile has this id')
 }
 
 function fail(status: 400 | 404 | 422 | 503, code: ApiErrorCode, message: string): Answer<never> {
