@@ -40,7 +40,8 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true })
 })
 
-async function importCsv(file: string): Promise<string> {
+/** `where`: the prefix as a flag, or a configuration file whose topics.file names the topology. */
+async function importCsv(file: string, where: readonly string[] = []): Promise<string> {
   const { stderr } = await promisify(execFile)(
     process.execPath,
     [
@@ -59,8 +60,7 @@ async function importCsv(file: string): Promise<string> {
       kafkaBrokers().join(','),
       '--registry',
       schemaRegistryUrl(),
-      '--prefix',
-      env.prefix,
+      ...(where.length > 0 ? where : ['--prefix', env.prefix]),
       '--identity',
       SAMPLE_IDENTITY,
       '--errors',
@@ -109,6 +109,18 @@ describe('unifier import csv (Kafka)', () => {
     // The same file again: the same eventIds, which the processor has applied already.
     await importCsv(file)
     expect(await env.readAll(env.topic('contact-events'))).toHaveLength(10)
+    expect(await processedProfiles(env)).toEqual(profiles)
+    expect(await env.readAll(env.topic('profile-changelog'))).toHaveLength(changelog)
+
+    // Once more through a configuration file whose topics.file holds the topology (its prefix
+    // included), as `unifier run` reads it: the rows reach the same input topic, no effect again.
+    const topologyText = await readFile(join(root, 'topology', 'topics.yaml'), 'utf8')
+    const topologyFile = join(dir, 'topics.yaml')
+    await writeFile(topologyFile, topologyText.replace(/^prefix: ''$/m, `prefix: '${env.prefix}'`))
+    const configFile = join(dir, 'unifier.yaml')
+    await writeFile(configFile, JSON.stringify({ topics: { file: topologyFile } }))
+    await importCsv(file, ['--config', configFile])
+    expect(await env.readAll(env.topic('contact-events'))).toHaveLength(15)
     expect(await processedProfiles(env)).toEqual(profiles)
     expect(await env.readAll(env.topic('profile-changelog'))).toHaveLength(changelog)
   })

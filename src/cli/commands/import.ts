@@ -14,7 +14,7 @@ import {
 } from '../../connectors/csv-import.js'
 import { embeddedCsvSink, kafkaCsvSink } from '../../connectors/csv-sinks.js'
 import { createProducer } from '../../connectors/producer.js'
-import { tlsOptions } from '../kafka-app.js'
+import { configuredTopology, tlsOptions } from '../kafka-app.js'
 import { DEFAULT_START } from '../sample-defaults.js'
 
 interface ImportCsvFlags {
@@ -99,12 +99,14 @@ export function registerImportCommand(program: Command): void {
         identityPath = config.identityConfig
         const logger = pino({ level: config.logLevel })
         const ssl = tlsOptions(config.kafka.ssl)
+        // the input topic as `unifier run` reads it: topics.file, prefix included
+        const topology = await configuredTopology(config)
         sink = kafkaCsvSink(
           await createProducer({
             brokers: config.kafka.brokers,
             registryUrl: config.registry.url,
+            topic: topology.byRole['contact-events'].name,
             clientId: `${config.kafka.clientId}-import`,
-            ...(config.topics.prefix === undefined ? {} : { prefix: config.topics.prefix }),
             ...(ssl === undefined ? {} : { ssl }),
             ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl }),
             logger,
