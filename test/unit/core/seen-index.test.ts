@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { stateKeys } from '../../../src/core/resolver.js'
 import type { StateRecord } from '../../../src/core/state-records.js'
-import { ResolverDriver, type EventInput } from '../../support/resolver-driver.js'
+import { MapState, ResolverDriver, type EventInput } from '../../support/resolver-driver.js'
 import { identityConfig, tenantConfig } from './identity-fixture.js'
 
 // Rule 9 keeps no record per event: the ring records are the window's only state, and each
@@ -34,6 +34,20 @@ function handOver(from: ResolverDriver, to: ResolverDriver): void {
   for (const [key, record] of from.state.map) to.state.map.set(key, record)
 }
 
+/**
+ * Decides events as a transaction that then aborts: each sees the ones before (pending writes
+ * of the batch), and none reaches the driver's state.
+ */
+async function abortedTransaction(d: ResolverDriver, events: readonly EventInput[]): Promise<void> {
+  const pending = new MapState()
+  for (const [key, record] of d.state.map) pending.map.set(key, record)
+  for (const [i, input] of events.entries()) {
+    const decision = await d.resolver.decide(d.event(input), { sequence: 10_000 + i }, pending)
+    expect(decision.outcome.status).toBe('applied')
+    pending.apply(decision)
+  }
+}
+
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
@@ -56,15 +70,27 @@ describe('rule 9: the in-memory index is derived from the ring records', () => {
 
   it('after an aborted transaction, the aborted events are new and the committed ones duplicates', async () => {
     const d = await driverWith(range(1, 10).map((n) => ev(n)))
-    // events decided but whose writes never reached state (the transaction aborted)
-    for (const n of range(11, 14)) {
-      const aborted = await d.resolver.decide(d.event(ev(n)), { sequence: 1000 + n }, d.state)
-      expect(aborted.outcome.status).toBe('applied')
-    }
+    await abortedTransaction(
+      d,
+      range(11, 14).map((n) => ev(n)),
+    )
     expect(await status(d, ev(11))).toBe('applied')
     expect(await status(d, ev(12))).toBe('applied')
     expect(await status(d, ev(3))).toBe('duplicate')
     expect(await status(d, ev(12))).toBe('duplicate')
+  })
+
+  it('after an aborted transaction that went round the ring, the evicted eventIds are still duplicates', async () => {
+    const d = new ResolverDriver(identityConfig(tenantConfig({ idempotenceWindow: 5 })))
+    await d.sendAll(range(1, 5).map((n) => ev(n)))
+    // the aborted events took every slot, evicting e1..e5 (in memory only)
+    await abortedTransaction(
+      d,
+      range(6, 10).map((n) => ev(n)),
+    )
+    expect(await status(d, ev(2))).toBe('duplicate')
+    expect(await status(d, ev(6))).toBe('applied')
+    expect(await status(d, ev(1))).toBe('applied') // evicted by e6, committed this time
   })
 
   it('after a rebalance to another process and back, what the other one applied is known', async () => {
