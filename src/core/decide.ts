@@ -119,7 +119,8 @@ function withoutSuppressed(
 
 /**
  * Read round 2 (and more for long chains): the roots and membership of the profiles the links
- * name, and the new profile id when the link records show the event creates a profile (an identify event naming nothing held; with an anchor, when the anchor is not held).
+ * name, and the new profile id when the link records show the event creates a profile (an
+ * identify event naming nothing held; with an anchor, when the anchor is not held).
  * Returns that predicted id, or '' when none was predicted.
  */
 async function readProfiles(

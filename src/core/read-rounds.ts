@@ -1,9 +1,10 @@
 /**
  * Which state keys an event reads, round by round, so that the core (decide.ts) and the
  * runtime's read-ahead (src/runtime/state-prefetch.ts) cannot drift apart:
- * (1) the tenant's ring position (rule 9) and every identifier's link key;
- * (rule 9) the ring record of the next slot and of the last written one, and the one the
- *     in-memory index names for the eventId (idempotence.ts); a duplicate stops here;
+ * (1) the tenant's ring position (rule 9) and every identifier's link key, and the ring records
+ *     rule 9's in-memory index expects to read (idempotence.ts, `expectedRingKeys`: the next
+ *     slot's, the last written slot's, the eventId's if the index names one; a stale index
+ *     costs one more round to rebuild it); a duplicate stops here;
  * (2) the profiles the links name and, when the link records show the event will create a
  *     profile, its first candidate id (rule 10);
  * (3+) only for union-find chains longer than one hop, the membership chunks of large profiles,
