@@ -9,18 +9,19 @@
 import { DecisionContext, type PreparedIdentifier } from './decision-context.js'
 import { deadLetter, invalidReason, unresolvable } from './dead-letters.js'
 import {
+  checkRepeat,
   contentHash,
+  expectedRingKeys,
   markApplied,
-  repeatOf,
   ringPosition,
-  type RingPosition,
 } from './idempotence.js'
 import { decideIdentify } from './identify.js'
-import { profileKey, seenKey, tenantMetaKey } from './keys.js'
+import { profileKey, tenantMetaKey } from './keys.js'
 import { decideForget, decideNote, decideUnlink } from './maintenance-events.js'
 import { prepareIdentifiers } from './prepare-identifiers.js'
 import { profileIdFor } from './profile-id.js'
 import { firstCandidateId, firstRoundKeys } from './read-rounds.js'
+import type { SeenIndexes } from './seen-index.js'
 import type { Decision, StateReader } from './state.js'
 import type { StateRecord } from './state-records.js'
 import { StateView } from './state-view.js'
@@ -46,6 +47,7 @@ interface KindResult {
 
 export async function decideEvent(
   tenants: CompiledTenants,
+  seen: SeenIndexes,
   event: ContactEvent,
   position: InputPosition,
   state: StateReader<StateRecord>,
@@ -62,21 +64,29 @@ export async function decideEvent(
   // rule 9: a remembered eventId changes nothing
   const content = contentHash(event, ids)
   const view = new StateView(state)
-  await readFirstRound(view, event, ids)
-  const repeat = repeatOf(view.get(seenKey(event.tenant, event.eventId)), content)
+  await readFirstRound(view, event, ids, expectedRingKeys(seen, t, event.tenant, event.eventId))
+  const ring = ringPosition(t, event.tenant, view.get(tenantMetaKey(event.tenant)))
+  const { repeat, index } = await checkRepeat(
+    view,
+    seen,
+    t,
+    event.tenant,
+    ring,
+    event.eventId,
+    content,
+  )
   if (repeat !== 'new') return duplicate(event, repeat === 'conflicting-duplicate')
   // forgotten identifiers (suppressForgotten)
   const usable = withoutSuppressed(view, ids, dropped)
   if (usable.length === 0)
     return deadLetter(event, 'no-identifiers', 'every identifier is suppressed', dropped)
   // rules 3–8 and the other kinds, on the profiles read in round 2
-  const ring = ringPosition(t, event.tenant, view.get(tenantMetaKey(event.tenant)))
   const ctx = new DecisionContext(t, event, position, view, dropped)
-  const candidate = await readProfiles(ctx, usable, ring)
+  const candidate = await readProfiles(ctx, usable)
   const result = await decideKind(ctx, usable, candidate)
   // unreachable: invalidReason admits the four kinds only
   if (result === null) return deadLetter(event, 'invalid-event', 'unknown event type')
-  markApplied(ctx, ring, content)
+  markApplied(ctx, ring, content, index)
   return applied(ctx, result)
 }
 
@@ -84,9 +94,12 @@ async function readFirstRound(
   view: StateView,
   event: ContactEvent,
   ids: readonly PreparedIdentifier[],
+  ringKeys: readonly string[],
 ): Promise<void> {
   const linkKeys = ids.map((id) => id.key)
-  const reading = view.load(firstRoundKeys(event.tenant, event.eventId, linkKeys))
+  const keys = firstRoundKeys(event.tenant, linkKeys)
+  for (const key of ringKeys) keys.push(key)
+  const reading = view.load(keys)
   if (reading !== undefined) await reading
 }
 
@@ -106,14 +119,13 @@ function withoutSuppressed(
 
 /**
  * Read round 2 (and more for long chains): the roots and membership of the profiles the links
- * name, the ring record, and the new profile id when the link records show the event creates a
- * profile (an identify event naming nothing held; with an anchor, when the anchor is not held).
+ * name, and the new profile id when the link records show the event creates a profile (an
+ * identify event naming nothing held; with an anchor, when the anchor is not held).
  * Returns that predicted id, or '' when none was predicted.
  */
 async function readProfiles(
   ctx: DecisionContext,
   ids: readonly PreparedIdentifier[],
-  ring: RingPosition,
 ): Promise<string> {
   const { view, tenant, event } = ctx
   const heldIds: string[] = []
@@ -126,7 +138,8 @@ async function readProfiles(
     (event.type ?? 'identify') === 'identify' &&
     (anchor !== null ? view.get(anchor.key)?.type !== 'link' : heldIds.length === 0)
   const candidate = predictedNew ? firstCandidateId(tenant, event.eventId) : ''
-  const extraKeys = predictedNew ? [ring.ringKey, profileKey(tenant, candidate)] : [ring.ringKey]
+  // (the ring record was read by rule 9)
+  const extraKeys = predictedNew ? [profileKey(tenant, candidate)] : []
   const roots = view.findRoots(tenant, heldIds, extraKeys, ctx)
   ctx.roots = roots instanceof Map ? roots : await roots
   const chains = ctx.roots.size > 0 ? view.loadChains(tenant, ctx.roots.values()) : undefined

@@ -1,17 +1,25 @@
 /**
  * Spec rule 9, bounded: an eventId applied for the tenant within the last `idempotenceWindow`
  * applied events changes nothing and emits nothing. State: `tenant-meta.applied` counts applied
- * events (the ring's write position), a ring of eventIds stored RING_CHUNK slots to a
- * `seen-ring` record, and one `seen` mark per remembered eventId, deleted when its slot is
- * reused. A mark also keeps a hash of the event's normalised content, so that an eventId
+ * events (the ring's write position) and a ring of N slots, RING_CHUNK to a `seen-ring` record,
+ * each slot holding an eventId and a hash of the event's normalised content, so that an eventId
  * repeated with other content (a producer reusing ids) is told apart: still a duplicate, no
- * effect, but reported. Marks written before the hash existed have none: plain duplicates.
+ * effect, but reported. The ring records are the only durable form: "is this eventId in the
+ * window?" is answered by an in-memory index derived from them (seen-index.ts), verified
+ * against state on every use and rebuilt from the tenant's ring records when it is stale.
+ *
+ * State written before the ring kept hashes has a `seen` marker per remembered eventId (key
+ * `e`) and ring records without `contents`: such slots still count (their eventIds are in the
+ * ring), their marker is read only when a duplicate hits one (for its hash; none: a plain
+ * duplicate), and deleted when the slot is reused, as before. Markers are never written.
  * The state prefetch (src/runtime/state-prefetch.ts) reads these keys ahead through this module.
  */
 import type { DecisionContext, PreparedIdentifier } from './decision-context.js'
 import { RING_CHUNK, seenKey, seenRingKey, tenantMetaKey } from './keys.js'
 import { fmix, mixIn } from './profile-id.js'
-import type { StateRecord } from './state-records.js'
+import { TenantSeenIndex, type SeenIndexes } from './seen-index.js'
+import type { SeenRingRecord, StateRecord } from './state-records.js'
+import type { StateView } from './state-view.js'
 import type { CompiledTenant } from './tenant-rules.js'
 import type { ContactEvent } from './types.js'
 
@@ -28,9 +36,9 @@ export interface RingPosition {
 /** How an event relates to the eventIds remembered. */
 export type Repeat = 'new' | 'duplicate' | 'conflicting-duplicate'
 
-/** The keys rule 9 needs before anything else: the tenant's ring position and the event's mark. */
-export function idempotenceKeys(tenant: string, eventId: string): string[] {
-  return [tenantMetaKey(tenant), seenKey(tenant, eventId)]
+/** The keys rule 9 needs before anything else: the tenant's ring position. */
+export function idempotenceKeys(tenant: string): string[] {
+  return [tenantMetaKey(tenant)]
 }
 
 export function ringPosition(
@@ -43,7 +51,10 @@ export function ringPosition(
   return { metaKey: tenantMetaKey(tenant), applied, slot, ringKey: seenRingKey(tenant, slot) }
 }
 
-/** The `seen-ring` records the next `count` applied events of a tenant will rewrite. */
+/**
+ * The `seen-ring` records the next `count` applied events of a tenant will check and rewrite:
+ * the one holding the last written slot (the index's check) and those of the next slots.
+ */
 export function ringKeysAhead(
   t: CompiledTenant,
   tenant: string,
@@ -51,40 +62,168 @@ export function ringKeysAhead(
   count: number,
 ): string[] {
   const { applied } = ringPosition(t, tenant, meta)
+  const window = t.idempotenceWindow
   const keys: string[] = []
-  const slots = Math.min(count, t.idempotenceWindow)
+  if (applied > 0) keys.push(seenRingKey(tenant, (applied - 1) % window))
+  const slots = Math.min(count, window)
   for (let i = 0; i < slots; i += RING_CHUNK) {
-    keys.push(seenRingKey(tenant, (applied + i) % t.idempotenceWindow))
+    keys.push(seenRingKey(tenant, (applied + i) % window))
   }
-  keys.push(seenRingKey(tenant, (applied + slots - 1) % t.idempotenceWindow))
+  keys.push(seenRingKey(tenant, (applied + slots - 1) % window))
   return keys
 }
 
-/** `mark` is what state holds at the event's seen key; `content` the event's contentHash. */
-export function repeatOf(mark: StateRecord | undefined, content: number): Repeat {
-  if (mark?.type !== 'seen') return 'new'
-  if (mark.content === undefined || mark.content === content) return 'duplicate'
+/** Every ring record holding a slot in use: what rebuilding the index reads. */
+export function ringRecordKeys(t: CompiledTenant, tenant: string, applied: number): string[] {
+  const filled = Math.min(applied, t.idempotenceWindow)
+  const keys: string[] = []
+  for (let slot = 0; slot < filled; slot += RING_CHUNK) keys.push(seenRingKey(tenant, slot))
+  return keys
+}
+
+/**
+ * Round 1's guess of the ring records `checkRepeat` reads, from the tenant's index (its ring
+ * position, and the slot it names for the eventId): right whenever the index is current, so
+ * that a duplicate is decided in one read round and a new event in two.
+ */
+export function expectedRingKeys(
+  indexes: SeenIndexes,
+  t: CompiledTenant,
+  tenant: string,
+  eventId: string,
+): string[] {
+  const index = indexes.get(tenant)
+  const window = t.idempotenceWindow
+  if (index === undefined || index.window !== window) return []
+  const keys = [seenRingKey(tenant, index.applied % window)]
+  if (index.applied > 0) keys.push(seenRingKey(tenant, (index.applied - 1) % window))
+  const hit = index.slotOf(eventId)
+  if (hit !== undefined) keys.push(seenRingKey(tenant, hit))
+  return keys
+}
+
+/** What rule 9 found: the answer, and the tenant's index (current with state) to advance. */
+export interface RepeatCheck {
+  readonly repeat: Repeat
+  readonly index: TenantSeenIndex
+}
+
+/**
+ * Whether the event's eventId is in the window, and with which content. The index is trusted
+ * only if it was built or advanced to the `applied` count state holds and state's last written
+ * slot holds the eventId the index last saw; a hit only if its ring record holds the eventId.
+ * Otherwise it is rebuilt from the tenant's ring records (⌈N/64⌉ reads): a stale index can
+ * cost reads, never a wrong answer.
+ */
+export async function checkRepeat(
+  view: StateView,
+  indexes: SeenIndexes,
+  t: CompiledTenant,
+  tenant: string,
+  at: RingPosition,
+  eventId: string,
+  content: number,
+): Promise<RepeatCheck> {
+  const window = t.idempotenceWindow
+  let index = indexes.get(tenant)
+  if (index !== undefined && (index.window !== window || index.applied !== at.applied)) {
+    index = undefined
+  }
+  const lastSlot = at.applied > 0 ? (at.applied - 1) % window : -1
+  const hit = index?.slotOf(eventId)
+  const keys = [at.ringKey]
+  if (lastSlot >= 0) keys.push(seenRingKey(tenant, lastSlot))
+  if (hit !== undefined) keys.push(seenRingKey(tenant, hit))
+  const reading = view.load(keys)
+  if (reading !== undefined) await reading
+  if (index !== undefined && lastSlot >= 0 && eventIdAt(view, tenant, lastSlot) !== index.last) {
+    index = undefined
+  }
+  if (index !== undefined && hit !== undefined && eventIdAt(view, tenant, hit) !== eventId) {
+    index = undefined
+  }
+  if (index === undefined) {
+    index = await rebuild(view, t, tenant, at.applied)
+    indexes.set(tenant, index)
+  }
+  const slot = index.slotOf(eventId)
+  if (slot === undefined) return { repeat: 'new', index }
+  const record = ringRecordAt(view, tenant, slot)
+  const i = slot % RING_CHUNK
+  const hash = record?.contents?.[i]
+  if (typeof hash === 'number') {
+    return { repeat: hash === content ? 'duplicate' : 'conflicting-duplicate', index }
+  }
+  // a slot written before the ring kept hashes: its `seen` marker may have one
+  const markKey = seenKey(tenant, eventId)
+  const marking = view.load([markKey])
+  if (marking !== undefined) await marking
+  return { repeat: markedRepeat(view.get(markKey), content), index }
+}
+
+async function rebuild(
+  view: StateView,
+  t: CompiledTenant,
+  tenant: string,
+  applied: number,
+): Promise<TenantSeenIndex> {
+  const keys = ringRecordKeys(t, tenant, applied)
+  const reading = view.load(keys)
+  if (reading !== undefined) await reading
+  const records = keys.map((key) => {
+    const record = view.get(key)
+    return record?.type === 'seen-ring' ? record : undefined
+  })
+  return TenantSeenIndex.build(t.idempotenceWindow, applied, records)
+}
+
+function ringRecordAt(view: StateView, tenant: string, slot: number): SeenRingRecord | undefined {
+  const record = view.get(seenRingKey(tenant, slot))
+  return record?.type === 'seen-ring' ? record : undefined
+}
+
+function eventIdAt(view: StateView, tenant: string, slot: number): string | null {
+  return ringRecordAt(view, tenant, slot)?.eventIds[slot % RING_CHUNK] ?? null
+}
+
+/** A legacy `seen` marker: its content hash if it kept one (else a plain duplicate). */
+function markedRepeat(mark: StateRecord | undefined, content: number): Repeat {
+  if (mark?.type !== 'seen' || mark.content === undefined || mark.content === content) {
+    return 'duplicate'
+  }
   return 'conflicting-duplicate'
 }
 
 /**
- * Records the decided event as applied: takes the ring slot, deletes the mark of the eventId it
- * evicts, writes the event's mark and advances the ring position. The ring record is read as
- * the event found it (the decision's own earlier writes are not in the view).
+ * Records the decided event as applied: takes the ring slot (eventId and content hash),
+ * deletes the legacy `seen` marker of the eventId it evicts if that slot predates the hashes,
+ * advances the ring position and the index. The ring record is read as the event found it
+ * (the decision's own earlier writes are not in the view).
  */
-export function markApplied(ctx: DecisionContext, at: RingPosition, content: number): void {
+export function markApplied(
+  ctx: DecisionContext,
+  at: RingPosition,
+  content: number,
+  index: TenantSeenIndex,
+): void {
   const { tenant, event } = ctx
   const ringRecord = ctx.view.get(at.ringKey)
-  const ring = ringRecord?.type === 'seen-ring' ? ringRecord.eventIds : []
-  const index = at.slot % RING_CHUNK
-  const evicted = ring[index]
-  if (evicted !== undefined && evicted !== event.eventId) ctx.write(seenKey(tenant, evicted), null)
-  const eventIds = ring.slice()
+  const ring = ringRecord?.type === 'seen-ring' ? ringRecord : undefined
+  const eventIds = ring?.eventIds.slice() ?? []
+  // null: a slot written before the ring kept hashes (its eventId has a `seen` marker)
+  const contents: Array<number | null> = ring?.contents?.slice() ?? []
+  const i = at.slot % RING_CHUNK
+  const evicted = eventIds[i]
+  if (evicted !== undefined && evicted !== event.eventId && (contents[i] ?? null) === null) {
+    ctx.write(seenKey(tenant, evicted), null)
+  }
   // a ring being filled grows one slot at a time; a shrunk window may leave a longer record
-  eventIds[index] = event.eventId
-  ctx.write(at.ringKey, { type: 'seen-ring', eventIds })
-  ctx.write(seenKey(tenant, event.eventId), { type: 'seen', slot: at.slot, content })
+  eventIds[i] = event.eventId
+  while (contents.length < eventIds.length) contents.push(null)
+  contents[i] = content
+  ctx.write(at.ringKey, { type: 'seen-ring', eventIds, contents })
   ctx.write(at.metaKey, { type: 'tenant-meta', applied: at.applied + 1 })
+  index.advance(event.eventId, at.slot, evicted)
 }
 
 const US = '\u001f'

@@ -1,10 +1,12 @@
 /**
  * Which state keys an event reads, round by round, so that the core (decide.ts) and the
  * runtime's read-ahead (src/runtime/state-prefetch.ts) cannot drift apart:
- * (1) the tenant's ring position and the event's seen mark (rule 9) and every identifier's link
- *     key; a duplicate stops here;
- * (2) the idempotence ring record, the profiles the links name and, when the link records show
- *     the event will create a profile, its first candidate id (rule 10);
+ * (1) the tenant's ring position (rule 9) and every identifier's link key, and the ring records
+ *     rule 9's in-memory index expects to read (idempotence.ts, `expectedRingKeys`: the next
+ *     slot's, the last written slot's, the eventId's if the index names one; a stale index
+ *     costs one more round to rebuild it); a duplicate stops here;
+ * (2) the profiles the links name and, when the link records show the event will create a
+ *     profile, its first candidate id (rule 10);
  * (3+) only for union-find chains longer than one hop, the membership chunks of large profiles,
  *     or a profile id collision.
  */
@@ -12,12 +14,8 @@ import { idempotenceKeys } from './idempotence.js'
 import { profileIdFor } from './profile-id.js'
 
 /** Round 1. */
-export function firstRoundKeys(
-  tenant: string,
-  eventId: string,
-  linkKeys: readonly string[],
-): string[] {
-  return [...idempotenceKeys(tenant, eventId), ...linkKeys]
+export function firstRoundKeys(tenant: string, linkKeys: readonly string[]): string[] {
+  return [...idempotenceKeys(tenant), ...linkKeys]
 }
 
 /** Round 2's guess for an event that creates a profile: its ordinal-0 id (rule 10). */

@@ -10,6 +10,7 @@ import type { Evidence, MergeEvidence, StateRecord } from './state-records.js'
 import type { ContactEvent, Identifier, InputPosition, ProfileSnapshot } from './types.js'
 import { compileTenants } from './tenant-rules.js'
 import { decideEvent } from './decide.js'
+import { SeenIndexes } from './seen-index.js'
 import { explainIdentifier, lookupByIdentifier, lookupByProfileId } from './lookup.js'
 
 export type { Evidence, MergeEvidence, StateRecord } from './state-records.js'
@@ -65,8 +66,10 @@ export interface Resolver {
 
 export function createResolver(config: IdentityConfig): Resolver {
   const tenants = compileTenants(config)
+  // rule 9's eventId → slot index per tenant, derived from state and checked against it
+  const seen = new SeenIndexes()
   return {
-    decide: (event, position, state) => decideEvent(tenants, event, position, state),
+    decide: (event, position, state) => decideEvent(tenants, seen, event, position, state),
     lookupProfile: (tenant, profileId, state) => lookupByProfileId(tenant, profileId, state),
     lookupIdentifier: (tenant, identifier, state) =>
       lookupByIdentifier(tenants, tenant, identifier, state),

@@ -116,26 +116,33 @@ export interface TenantMetaRecord {
   readonly applied: number
 }
 
-/** key: seenKey(tenant, eventId). The eventId was applied; `slot` is its place in the ring. */
+/**
+ * key: seenKey(tenant, eventId). Legacy, no longer written: state from before the ring kept
+ * content hashes has one per remembered eventId (`slot` is its place in the ring). Read only
+ * for a duplicate hitting a slot of such a ring record; deleted when that slot is reused.
+ */
 export interface SeenRecord {
   readonly type: 'seen'
   readonly slot: number
-  /**
-   * idempotence.ts's contentHash of the applied event, to tell a repeat with other content.
-   * Absent in marks written before it existed: their content is unknown.
-   */
+  /** idempotence.ts's contentHash of the applied event; absent in the oldest marks. */
   readonly content?: number
 }
 
 /**
- * key: seenRingKey(tenant, slot). The eventIds occupying RING_CHUNK consecutive slots of the
- * ring (index `slot % RING_CHUNK`; shorter while the ring fills), so an evicted eventId's
- * marker can be deleted. Chunked so that a batch of events reads and writes one record per
- * RING_CHUNK events instead of one per event.
+ * key: seenRingKey(tenant, slot). RING_CHUNK consecutive slots of the idempotence ring (index
+ * `slot % RING_CHUNK`; shorter while the ring fills): the only durable form of the window, from
+ * which the in-memory eventId → slot index (seen-index.ts) is derived. Chunked so that a batch
+ * of events reads and writes one record per RING_CHUNK events instead of one per event.
  */
 export interface SeenRingRecord {
   readonly type: 'seen-ring'
   readonly eventIds: readonly string[]
+  /**
+   * Aligned with `eventIds`: idempotence.ts's contentHash of each slot's event, to tell a
+   * repeat with other content. null for a slot written before the ring kept hashes (its
+   * eventId has a `seen` marker); absent in records written before then.
+   */
+  readonly contents?: ReadonlyArray<number | null>
 }
 
 export type StateRecord =

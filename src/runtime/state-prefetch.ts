@@ -11,7 +11,7 @@ import type { ContactEvent } from '../core/types.js'
  * Guesses which state keys a window of events will read, so the batch resolver can ask the
  * store for all of them in one round trip instead of two or three per event. It asks the
  * core's src/core/read-rounds.ts and idempotence.ts for the keys of the first read rounds
- * (tenant meta, seen mark, link keys, the candidate profile key, the idempotence-ring records),
+ * (tenant meta, link keys, the candidate profile key, the idempotence-ring records),
  * then reads the profile chains behind the links found. Only a hint: a wrong guess costs a
  * wasted read, never a wrong decision, because the core still reads everything it needs
  * through the overlay.
@@ -52,7 +52,7 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
       const keys = new Set<string>()
       for (const event of events) {
         const { tenant, eventId } = event
-        for (const key of firstRoundKeys(tenant, eventId, linkKeysFor(event))) keys.add(key)
+        for (const key of firstRoundKeys(tenant, linkKeysFor(event))) keys.add(key)
         keys.add(profileKey(tenant, firstCandidateId(tenant, eventId)))
       }
       return [...keys]
@@ -67,7 +67,8 @@ export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
           if (link?.type === 'link') keys.add(profileKey(event.tenant, link.profileId))
         }
       }
-      // The idempotence-ring records the window will overwrite: one per RING_CHUNK events.
+      // The idempotence-ring records the window will check and overwrite: one per RING_CHUNK
+      // events. (A rebuild of a stale rule-9 index, or a duplicate's hit, reads its own.)
       for (const [tenant, count] of eventsPerTenant) {
         const t = tenants.get(tenant)
         if (t === null) continue

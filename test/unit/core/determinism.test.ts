@@ -31,8 +31,8 @@ describe('rule 10: determinism', () => {
 
   it('an eventId reused beyond the idempotence window does not reuse a live profile id', async () => {
     const d = await given(identityConfig(), [{ eventId: 'x', ids: { email: 'a@x.com' } }])
-    // forget the idempotence marker, as an expired window would
-    for (const k of [...d.state.map.keys()]) if (k.includes('\u001fe\u001f')) d.state.map.delete(k)
+    // forget the idempotence ring (its only record), as an expired window would
+    for (const k of [...d.state.map.keys()]) if (k.includes('\u001fr\u001f')) d.state.map.delete(k)
     const r = await d.send({ eventId: 'x', ids: { email: 'b@x.com' } })
     expect(r.outcome.profileId).toBe(profileIdFor('acme', 'x', 1))
     expect(await d.profileOf('email', 'a@x.com')).toBe(profileIdFor('acme', 'x', 0))

@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest'
 import { stateKeys } from '../../../src/core/resolver.js'
-import { given } from '../../support/resolver-driver.js'
+import { given, type ResolverDriver } from '../../support/resolver-driver.js'
 import { identityConfig, tenantConfig } from './identity-fixture.js'
+
+/** How many rule-9 records of each kind state holds. */
+function ringKinds(d: ResolverDriver): Record<'seen' | 'seen-ring', number> {
+  const kinds = [...d.state.map.keys()].map((k) => stateKeys.parseKey(k)?.kind)
+  return {
+    seen: kinds.filter((k) => k === 'seen').length,
+    'seen-ring': kinds.filter((k) => k === 'seen-ring').length,
+  }
+}
+
+/** Every eventId the tenant's ring records hold. */
+function ringEventIds(d: ResolverDriver): string[] {
+  const ids: string[] = []
+  for (const record of d.state.map.values())
+    if (record.type === 'seen-ring') ids.push(...record.eventIds)
+  return ids
+}
 
 // Spec rule 9: an eventId already applied for the tenant changes nothing and emits nothing.
 describe('rule 9: idempotence', () => {
@@ -27,8 +44,8 @@ describe('rule 9: idempotence', () => {
   it('memory is bounded: only the last idempotenceWindow eventIds are remembered', async () => {
     const d = await given(identityConfig(tenantConfig({ idempotenceWindow: 3 })))
     for (let i = 1; i <= 10; i++) await d.send({ eventId: `e${i}`, ids: { email: 'a@x.com' } })
-    const seen = [...d.state.map.keys()].filter((k) => stateKeys.parseKey(k)?.kind === 'seen')
-    expect(seen.sort()).toEqual(['e10', 'e8', 'e9'].map((e) => stateKeys.seenKey('acme', e)).sort())
+    expect(ringKinds(d)).toEqual({ seen: 0, 'seen-ring': 1 })
+    expect(ringEventIds(d).sort()).toEqual(['e10', 'e8', 'e9'])
     expect((await d.send({ eventId: 'e9', ids: { email: 'a@x.com' } })).outcome.status).toBe(
       'duplicate',
     )
@@ -41,10 +58,10 @@ describe('rule 9: idempotence', () => {
     // 150 slots = three ring records, the last one partial; 400 events wrap the ring twice
     const d = await given(identityConfig(tenantConfig({ idempotenceWindow: 150 })))
     for (let i = 1; i <= 400; i++) await d.send({ eventId: `e${i}`, ids: { email: 'a@x.com' } })
-    const kinds = [...d.state.map.keys()].map((k) => stateKeys.parseKey(k)?.kind)
-    expect(kinds.filter((k) => k === 'seen')).toHaveLength(150)
-    expect(kinds.filter((k) => k === 'seen-ring')).toHaveLength(
-      Math.ceil(150 / stateKeys.RING_CHUNK),
+    // no record per event: the ring records are the window's only state
+    expect(ringKinds(d)).toEqual({ seen: 0, 'seen-ring': Math.ceil(150 / stateKeys.RING_CHUNK) })
+    expect(new Set(ringEventIds(d))).toEqual(
+      new Set(Array.from({ length: 150 }, (_, i) => `e${251 + i}`)),
     )
     expect((await d.send({ eventId: 'e251', ids: { email: 'a@x.com' } })).outcome.status).toBe(
       'duplicate',
@@ -129,18 +146,20 @@ describe('rule 9: conflicting duplicates', () => {
     expect(r.outcome.conflictingDuplicate).toBe(false)
   })
 
-  it('a mark from state written before marks kept a content hash counts as a plain duplicate', async () => {
+  it('a ring slot keeps the content hash; the same eventId with other content is told apart from it', async () => {
     const d = await given(identityConfig(), [first])
-    const key = stateKeys.seenKey('acme', 'e1')
-    const mark = d.state.map.get(key)
-    expect(mark).toMatchObject({ type: 'seen', content: expect.any(Number) })
-    if (mark?.type !== 'seen') return
-    d.state.map.set(key, { type: 'seen', slot: mark.slot })
+    const ring = d.state.map.get(stateKeys.seenRingKey('acme', 0))
+    expect(ring).toEqual({ type: 'seen-ring', eventIds: ['e1'], contents: [expect.any(Number)] })
+    expect(ringKinds(d).seen).toBe(0)
+  })
+
+  it('a slot of a ring record written before rings kept hashes counts as a plain duplicate', async () => {
+    const d = await given(identityConfig(), [first])
+    d.state.map.set(stateKeys.seenRingKey('acme', 0), { type: 'seen-ring', eventIds: ['e1'] })
     const r = await d.send({ ...first, ids: { email: 'bob@x.com' } })
     expect(r.outcome.status).toBe('duplicate')
     expect(r.outcome.conflictingDuplicate).toBe(false)
   })
-
   it('applied and dead-lettered events are never flagged', async () => {
     const d = await given(identityConfig(), [first])
     expect(d.outcomes[0]?.conflictingDuplicate).toBe(false)

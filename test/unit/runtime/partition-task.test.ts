@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_START } from '../../../src/cli/sample-defaults.js'
 import { loadIdentityConfig } from '../../../src/config/identity-config.js'
 import type { IdentityConfig } from '../../../src/core/config.js'
-import { createResolver } from '../../../src/core/resolver.js'
+import { createResolver, type Resolver } from '../../../src/core/resolver.js'
 import { EmbeddedProcessorLog } from '../../../src/embedded/embedded-log.js'
 import { embeddedCodec } from '../../../src/embedded/json-codec.js'
 import { LocalLog } from '../../../src/embedded/local-log.js'
@@ -79,13 +79,15 @@ async function openTask(
     metrics?: TaskMetrics
     maxTransactionEvents?: number
     profileChangelog?: ProfileChangelogMode
+    /** One resolver across tasks, as a process keeps it (its rule-9 index with it). */
+    resolver?: Resolver
   } = {},
 ): Promise<PartitionTask> {
   const p = ports()
   const sink = await p.openSink(0)
   return PartitionTask.open({
     partition: 0,
-    resolver: createResolver(config),
+    resolver: options.resolver ?? createResolver(config),
     codec: embeddedCodec,
     store: await RocksDbStore.open(options.storeDir ?? join(dir, 'store')),
     sink: options.failOn === undefined ? sink : failingSink(sink, options.failOn),
@@ -177,6 +179,54 @@ describe('PartitionTask', () => {
     expect(await outputs('profile-changelog')).toEqual(expected.changelog)
     expect(await outputs('profile-merged')).toEqual(expected.merged)
   })
+})
+
+// Rule 9's eventId index lives in the resolver, which a process keeps across the tasks it
+// reopens: an aborted transaction advanced it, the state it checks against did not.
+describe('PartitionTask: rule 9 across an abort, with the resolver kept', () => {
+  /** Redeliveries of the sample's first `n` events, after the sample. */
+  async function redeliverFirst(n: number): Promise<void> {
+    const input = await log.read('contact-events', 0, 0n, n)
+    await log.commit(
+      input.map((r) => ({ topic: 'contact-events', partition: 0, key: r.key, value: r.value })),
+    )
+  }
+
+  /** The config with every tenant's idempotenceWindow set (3: the ring wraps in a transaction). */
+  function withWindow(idempotenceWindow: number): IdentityConfig {
+    return {
+      ...config,
+      defaults: config.defaults === null ? null : { ...config.defaults, idempotenceWindow },
+      tenants: Object.fromEntries(
+        Object.entries(config.tenants).map(([name, t]) => [name, { ...t, idempotenceWindow }]),
+      ),
+    }
+  }
+
+  it.each([
+    ['the local store kept', false, 100_000],
+    ['the local store lost (restored from the changelog)', true, 100_000],
+    ['the local store kept, a window of 3', false, 3],
+    ['the local store lost, a window of 3', true, 3],
+  ])(
+    'events of the aborted transaction are redone, redeliveries dropped: %s',
+    async (_, loseStore, window) => {
+      config = withWindow(window)
+      await redeliverFirst(10)
+      const expected = await reference()
+      const resolver = createResolver(config)
+      const first = await openTask({ failOn: 2, resolver })
+      await expect(drive(first)).rejects.toThrow('request timed out')
+      await first.close({ commit: false })
+      if (loseStore) await rm(join(dir, 'store'), { recursive: true, force: true })
+      const second = await openTask({ resolver })
+      await drive(second)
+      await second.close({ commit: true })
+      expect(await outputs('profile-changelog')).toEqual(expected.changelog)
+      expect(await outputs('profile-merged')).toEqual(expected.merged)
+      expect(await outputs('link-reassigned')).toEqual(expected.reassigned)
+    },
+  )
 })
 
 /** The sample through a fresh log and store, in transactions of `maxTransactionEvents`. */
