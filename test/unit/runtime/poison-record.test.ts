@@ -85,6 +85,9 @@ async function run(
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
     commitIntervalMs: 50,
     maxTransactionEvents: 4,
+    // one changelog record per change: the runs compared cut their transactions differently
+    // (retries, the 50 ms timer on a busy machine), which a coalesced changelog would show
+    profileChangelog: 'every-change',
     sleep: async () => undefined,
     ...(maxRecordBytes === undefined ? {} : { maxRecordBytes: () => maxRecordBytes }),
   })
