@@ -39,12 +39,18 @@ export class MemoryStore implements KeyValueStore {
 
   async *scan(prefix: string): AsyncIterable<readonly [string, Uint8Array]> {
     this.assertOpen()
-    // Byte order of the UTF-8 keys, as RocksDB iterates; JS string order differs above U+FFFF.
-    const matching = [...this.entries.keys()]
-      .filter((key) => key.startsWith(prefix))
-      .map((key) => [key, Buffer.from(key, 'utf8')] as const)
-      .sort((a, b) => Buffer.compare(a[1], b[1]))
-    for (const [key] of matching) {
+    const matching: string[] = []
+    let surrogates = false
+    for (const key of this.entries.keys()) {
+      if (!key.startsWith(prefix)) continue
+      matching.push(key)
+      if (!surrogates && SURROGATE.test(key)) surrogates = true
+    }
+    // Byte order of the UTF-8 keys, as RocksDB iterates. JS string order (UTF-16 code units) is
+    // the same unless a key holds a character above U+FFFF, so the dear comparator only then.
+    if (surrogates) matching.sort(byCodePoint)
+    else matching.sort()
+    for (const key of matching) {
       const value = this.entries.get(key)
       if (value !== undefined) yield [key, copy(value)] as const
     }
@@ -63,4 +69,22 @@ export class MemoryStore implements KeyValueStore {
 /** A real copy even for a Node Buffer, whose own slice() returns a view of the same memory. */
 function copy(value: Uint8Array): Uint8Array {
   return Uint8Array.prototype.slice.call(value)
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/** Code point order, which is UTF-8 byte order: a surrogate pair sorts above U+E000-U+FFFF. */
+function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      const xPair = x <= 0xdfff
+      if (xPair !== y <= 0xdfff) return xPair ? 1 : -1
+    }
+    return x - y
+  }
+  return a.length - b.length
 }
