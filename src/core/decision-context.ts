@@ -28,6 +28,8 @@ export interface PreparedIdentifier {
   readonly raw: Identifier
 }
 
+const NO_ROOTS: ReadonlyMap<string, FoundRoot> = new Map()
+
 export class DecisionContext implements PathCompressor {
   readonly writes = new Map<string, StateRecord | null>()
   readonly outputs: OutputRecord[] = []
@@ -36,8 +38,8 @@ export class DecisionContext implements PathCompressor {
   private readonly byRoot = new Map<string, WorkProfile>()
   /** Working profiles changed or created by this event, in touch order. */
   private readonly touched: WorkProfile[] = []
-  /** Root of each profile id read through a link. */
-  roots: Map<string, FoundRoot> = new Map()
+  /** Root of each profile id read through a link (set by read round 2). */
+  roots: ReadonlyMap<string, FoundRoot> = NO_ROOTS
 
   constructor(
     readonly t: CompiledTenant,

@@ -47,7 +47,8 @@ export function prepareIdentifiers(
       raw,
     })
   }
-  ids.sort(strongestFirst)
+  // (Array.prototype.sort allocates its work space even for one element)
+  if (ids.length > 1) ids.sort(strongestFirst)
   return { ids, dropped }
 }
 
