@@ -248,8 +248,9 @@ function duplicate(event: ContactEvent, conflicting: boolean): Result {
 }
 
 function applied(ctx: DecisionContext, result: KindResult): Result {
-  const writes: Array<{ key: string; value: StateRecord | null }> = []
-  for (const [key, value] of ctx.writes) writes.push({ key, value })
+  const writes = new Array<{ key: string; value: StateRecord | null }>(ctx.writes.size)
+  let i = 0
+  for (const key of ctx.writes.keys()) writes[i++] = { key, value: ctx.writes.get(key) ?? null }
   return {
     writes,
     outputs: ctx.outputs,

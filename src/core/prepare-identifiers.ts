@@ -47,8 +47,7 @@ export function prepareIdentifiers(
       raw,
     })
   }
-  // (Array.prototype.sort allocates its work space even for one element)
-  if (ids.length > 1) ids.sort(strongestFirst)
+  sortStrongestFirst(ids)
   return { ids, dropped }
 }
 
@@ -79,6 +78,27 @@ function linkKeyOf(r: NormalizedIdentifier, tenant: string): string {
     r.keyTenant = tenant
   }
   return r.key
+}
+
+/**
+ * In place, by insertion: an event names a handful of identifiers, and Array.prototype.sort
+ * allocates its work space on every call (a bulk event still sorts in n² comparisons of at
+ * most the identifier limit of a few hundred).
+ */
+function sortStrongestFirst(ids: PreparedIdentifier[]): void {
+  if (ids.length > 32) {
+    ids.sort(strongestFirst)
+    return
+  }
+  for (let i = 1; i < ids.length; i++) {
+    const id = ids[i] as PreparedIdentifier
+    let j = i - 1
+    while (j >= 0 && strongestFirst(ids[j] as PreparedIdentifier, id) > 0) {
+      ids[j + 1] = ids[j] as PreparedIdentifier
+      j--
+    }
+    ids[j + 1] = id
+  }
 }
 
 function strongestFirst(a: PreparedIdentifier, b: PreparedIdentifier): number {
