@@ -128,17 +128,8 @@ async function* splitLines(
     for (;;) {
       const lf = chunk.indexOf(LF, start)
       if (lf === -1) break
-      if (lineBytes === 0 && !overflow) {
-        // the usual line, whole in this chunk: decoded in place, no view of it made
-        lineNumber++
-        const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf
-        yield end - start > maxLineBytes
-          ? { kind: 'too-long', lineNumber, bytes: end - start }
-          : { kind: 'line', lineNumber, text: chunk.toString('utf8', start, end) }
-      } else {
-        take(chunk.subarray(start, lf))
-        yield finish()
-      }
+      take(chunk.subarray(start, lf))
+      yield finish()
       start = lf + 1
     }
     // The rest belongs to a line continued by the next chunk. Copied when held, so a stream
