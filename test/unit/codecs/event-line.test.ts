@@ -100,7 +100,7 @@ describe('parseEventLine on any JSON', () => {
     text,
     fc.double(),
     fc.integer(),
-    fc.constantFrom(1e400, -0, 1_714_550_400_000, 9e15),
+    fc.constantFrom(Number.MAX_VALUE, -0, 1_714_550_400_000, 9e15),
     fc.boolean(),
     fc.constant(null),
     fc.constantFrom('2024-05-01T10:00:00Z', '2024-02-30', 'identify', 'note', 'merge'),
@@ -143,5 +143,14 @@ describe('parseEventLine on any JSON', () => {
       }),
       { numRuns: 3000 },
     )
+  })
+
+  it('refuses numbers JSON reads as infinite, as the schema does', () => {
+    const base = '"eventId":"e1","tenant":"acme","source":"web"'
+    expect(parseEventLine(`{${base},"timestamp":1e400}`).ok).toBe(false)
+    expect(parseEventLine(`{${base},"timestamp":1,"attributes":{"n":-1e400}}`).ok).toBe(false)
+    const id = `{${base},"timestamp":1,"identifiers":[{"type":"phone","value":1e400}]}`
+    expect(parseEventLine(id).ok).toBe(false)
+    expect(contactEventLine.safeParse(JSON.parse(id)).success).toBe(false)
   })
 })
