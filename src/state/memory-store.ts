@@ -7,6 +7,9 @@ import type { KeyValueStore, KeyValueWrite } from '../ports/key-value-store.js'
 export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, Uint8Array>()
   private closed = false
+  /** Bumped by every write: a scan's sorted keys are reused while it stays the same. */
+  private version = 0
+  private sorted: { version: number; prefix: string; keys: readonly string[] } | null = null
 
   get size(): number {
     return this.entries.size
@@ -30,6 +33,7 @@ export class MemoryStore implements KeyValueStore {
 
   write(batch: readonly KeyValueWrite[]): Promise<void> {
     this.assertOpen()
+    if (batch.length > 0) this.version++
     for (const { key, value } of batch) {
       if (value === null) this.entries.delete(key)
       else this.entries.set(key, copy(value))
@@ -39,6 +43,17 @@ export class MemoryStore implements KeyValueStore {
 
   async *scan(prefix: string): AsyncIterable<readonly [string, Uint8Array]> {
     this.assertOpen()
+    for (const key of this.sortedKeys(prefix)) {
+      const value = this.entries.get(key)
+      if (value !== undefined) yield [key, copy(value)] as const
+    }
+  }
+
+  /** Sorting is most of a scan's cost; a second scan of unchanged state (the export) reuses it. */
+  private sortedKeys(prefix: string): readonly string[] {
+    const known = this.sorted
+    if (known !== null && known.version === this.version && known.prefix === prefix)
+      return known.keys
     const matching: string[] = []
     let surrogates = false
     for (const key of this.entries.keys()) {
@@ -50,10 +65,8 @@ export class MemoryStore implements KeyValueStore {
     // the same unless a key holds a character above U+FFFF, so the dear comparator only then.
     if (surrogates) matching.sort(byCodePoint)
     else matching.sort()
-    for (const key of matching) {
-      const value = this.entries.get(key)
-      if (value !== undefined) yield [key, copy(value)] as const
-    }
+    this.sorted = { version: this.version, prefix, keys: matching }
+    return matching
   }
 
   close(): Promise<void> {
