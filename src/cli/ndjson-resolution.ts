@@ -158,13 +158,14 @@ async function decideAsRead(
   const items = input[Symbol.asyncIterator]()
   let window: ResolverInput[] = []
   let pending: Promise<IteratorResult<ResolverInput>> | null = null
-  let wake = () => {}
-  const idle = () => new Promise<'idle'>((resolve) => (wake = () => resolve('idle')))
-  let woken = idle()
+  // Who waits for the next read while a window is part-filled; the timer wakes it. One waiter
+  // per read: a Promise.race against one long-lived idle promise would add a reaction to it
+  // per event, held until the input next goes quiet (never, for a file).
+  let wake: ((idle: 'idle') => void) | null = null
   let reads = 0
   let readsAtLastTick = -1
   const timer = setInterval(() => {
-    if (window.length > 0 && reads === readsAtLastTick) wake()
+    if (window.length > 0 && reads === readsAtLastTick) wake?.('idle')
     readsAtLastTick = reads
   }, IDLE_MS)
   timer.unref()
@@ -176,10 +177,16 @@ async function decideAsRead(
   }
   try {
     for (;;) {
-      pending ??= items.next()
-      const next = window.length === 0 ? await pending : await Promise.race([pending, woken])
+      const read = (pending ??= items.next())
+      const next =
+        window.length === 0
+          ? await read
+          : await new Promise<IteratorResult<ResolverInput> | 'idle'>((resolve, reject) => {
+              wake = resolve
+              read.then(resolve, reject)
+            })
+      wake = null
       if (next === 'idle') {
-        woken = idle()
         await decide()
         continue
       }

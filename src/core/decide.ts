@@ -82,8 +82,10 @@ export async function decideEvent(
     return deadLetter(event, 'no-identifiers', 'every identifier is suppressed', dropped)
   // rules 3–8 and the other kinds, on the profiles read in round 2
   const ctx = new DecisionContext(t, event, position, view, dropped)
-  const candidate = await readProfiles(ctx, usable)
-  const result = await decideKind(ctx, usable, candidate)
+  const reading = readProfiles(ctx, usable)
+  const candidate = typeof reading === 'string' ? reading : await reading
+  const deciding = decideKind(ctx, usable, candidate)
+  const result = deciding instanceof Promise ? await deciding : deciding
   // unreachable: invalidReason admits the four kinds only
   if (result === null) return deadLetter(event, 'invalid-event', 'unknown event type')
   markApplied(ctx, ring, content, index)
@@ -121,12 +123,13 @@ function withoutSuppressed(
  * Read round 2 (and more for long chains): the roots and membership of the profiles the links
  * name, and the new profile id when the link records show the event creates a profile (an
  * identify event naming nothing held; with an anchor, when the anchor is not held).
- * Returns that predicted id, or '' when none was predicted.
+ * Returns that predicted id, or '' when none was predicted; a promise only when a read had to
+ * wait (a promise per step and event is garbage the usual, cached event need not make).
  */
-async function readProfiles(
+function readProfiles(
   ctx: DecisionContext,
   ids: readonly PreparedIdentifier[],
-): Promise<string> {
+): string | Promise<string> {
   const { view, tenant, event } = ctx
   const heldIds: string[] = []
   for (const id of ids) {
@@ -141,26 +144,34 @@ async function readProfiles(
   // (the ring record was read by rule 9)
   const extraKeys = predictedNew ? [profileKey(tenant, candidate)] : []
   const roots = view.findRoots(tenant, heldIds, extraKeys, ctx)
-  ctx.roots = roots instanceof Map ? roots : await roots
-  const chains = ctx.roots.size > 0 ? view.loadChains(tenant, ctx.roots.values()) : undefined
-  if (chains !== undefined) await chains
-  return candidate
+  if (roots instanceof Map) return withChains(ctx, roots, candidate)
+  return roots.then((found) => withChains(ctx, found, candidate))
+}
+
+function withChains(
+  ctx: DecisionContext,
+  roots: DecisionContext['roots'],
+  candidate: string,
+): string | Promise<string> {
+  ctx.roots = roots
+  const chains = roots.size > 0 ? ctx.view.loadChains(ctx.tenant, roots.values()) : undefined
+  return chains === undefined ? candidate : chains.then(() => candidate)
 }
 
 /** The event kind's rules: identify (rules 3–8), unlink, note, forget. */
-async function decideKind(
+function decideKind(
   ctx: DecisionContext,
   ids: readonly PreparedIdentifier[],
   candidate: string,
-): Promise<KindResult | null> {
+): KindResult | null | Promise<KindResult | null> {
   const type = ctx.event.type ?? 'identify'
   switch (type) {
     case 'identify': {
-      const newId = createsProfile(ctx, ids) ? await freeProfileId(ctx, candidate) : ''
-      const r = decideIdentify(ctx, ids, () => newId)
-      ctx.finish(r.target)
-      const { ambiguous, droppedAttributes } = r
-      return { profileId: r.target.profileId, ambiguous, droppedAttributes }
+      if (!createsProfile(ctx, ids)) return identify(ctx, ids, '')
+      const free = freeProfileId(ctx, candidate)
+      return typeof free === 'string'
+        ? identify(ctx, ids, free)
+        : free.then((newId) => identify(ctx, ids, newId))
     }
     case 'unlink': {
       const holder = decideUnlink(ctx, ids)
@@ -185,6 +196,17 @@ async function decideKind(
   }
 }
 
+function identify(
+  ctx: DecisionContext,
+  ids: readonly PreparedIdentifier[],
+  newId: string,
+): KindResult {
+  const r = decideIdentify(ctx, ids, () => newId)
+  ctx.finish(r.target)
+  const { ambiguous, droppedAttributes } = r
+  return { profileId: r.target.profileId, ambiguous, droppedAttributes }
+}
+
 function kindResult(profileId: string | null): KindResult {
   return { profileId, ambiguous: false, droppedAttributes: NONE }
 }
@@ -202,7 +224,14 @@ function createsProfile(ctx: DecisionContext, ids: readonly PreparedIdentifier[]
  * round 2 predicted the creation, else '' (a link naming a vanished profile): read it now.
  * A reused eventId (outside the idempotence window) can name an existing profile.
  */
-async function freeProfileId(ctx: DecisionContext, candidate: string): Promise<string> {
+function freeProfileId(ctx: DecisionContext, candidate: string): string | Promise<string> {
+  // the usual case: round 2 read the predicted id, and it is free
+  if (candidate !== '' && ctx.view.get(profileKey(ctx.tenant, candidate)) === undefined)
+    return candidate
+  return searchProfileId(ctx, candidate)
+}
+
+async function searchProfileId(ctx: DecisionContext, candidate: string): Promise<string> {
   const { view, tenant, event } = ctx
   let ordinal = 0
   let id = candidate
@@ -232,8 +261,9 @@ function duplicate(event: ContactEvent, conflicting: boolean): Result {
 }
 
 function applied(ctx: DecisionContext, result: KindResult): Result {
-  const writes: Array<{ key: string; value: StateRecord | null }> = []
-  for (const [key, value] of ctx.writes) writes.push({ key, value })
+  const writes = new Array<{ key: string; value: StateRecord | null }>(ctx.writes.size)
+  let i = 0
+  for (const key of ctx.writes.keys()) writes[i++] = { key, value: ctx.writes.get(key) ?? null }
   return {
     writes,
     outputs: ctx.outputs,

@@ -28,6 +28,8 @@ export interface PreparedIdentifier {
   readonly raw: Identifier
 }
 
+const NO_ROOTS: ReadonlyMap<string, FoundRoot> = new Map()
+
 export class DecisionContext implements PathCompressor {
   readonly writes = new Map<string, StateRecord | null>()
   readonly outputs: OutputRecord[] = []
@@ -36,8 +38,8 @@ export class DecisionContext implements PathCompressor {
   private readonly byRoot = new Map<string, WorkProfile>()
   /** Working profiles changed or created by this event, in touch order. */
   private readonly touched: WorkProfile[] = []
-  /** Root of each profile id read through a link. */
-  roots: Map<string, FoundRoot> = new Map()
+  /** Root of each profile id read through a link (set by read round 2). */
+  roots: ReadonlyMap<string, FoundRoot> = NO_ROOTS
 
   constructor(
     readonly t: CompiledTenant,
@@ -147,15 +149,15 @@ export class DecisionContext implements PathCompressor {
    * target.
    */
   finish(target: WorkProfile | null): void {
-    const seen = new Set<WorkProfile>()
     const changed: WorkProfile[] = []
     for (const w of this.touched) {
       const live = this.byRoot.get(w.rootId)
-      if (live !== w || seen.has(w) || !w.dirty) continue
-      seen.add(w)
-      if (w !== target) changed.push(w)
+      // `touched` is a handful: a list scan, not a set, for the repeats
+      if (live !== w || !w.dirty || w === target || changed.includes(w)) continue
+      changed.push(w)
     }
-    changed.sort((a, b) => (a.profileId < b.profileId ? -1 : a.profileId > b.profileId ? 1 : 0))
+    if (changed.length > 1)
+      changed.sort((a, b) => (a.profileId < b.profileId ? -1 : a.profileId > b.profileId ? 1 : 0))
     if (target !== null && target.dirty && this.byRoot.get(target.rootId) === target)
       changed.push(target)
     for (const w of changed) {

@@ -14,7 +14,7 @@ import {
 import { isDefaultDenied } from './deny-list.js'
 import { createPhoneNormalizer } from './phone.js'
 import { cleanText } from './text.js'
-import type { DropReason } from './types.js'
+import type { DropReason, Identifier } from './types.js'
 
 export interface CompiledIdentifierType {
   readonly type: string
@@ -34,8 +34,19 @@ export interface CompiledIdentifierType {
 }
 
 export type NormalizeResult =
-  | { readonly ok: true; readonly kind: CompiledIdentifierType; readonly value: string }
-  | { readonly ok: false; readonly reason: DropReason }
+  NormalizedIdentifier | { readonly ok: false; readonly reason: DropReason }
+
+/** A usable identifier. The verdict is memoised, so what each event would rebuild is kept here. */
+export interface NormalizedIdentifier {
+  readonly ok: true
+  readonly kind: CompiledIdentifierType
+  readonly value: string
+  /** `{type, value}` as state and outputs hold it (shared: never changed). */
+  readonly identifier: Identifier
+  /** The link key for `keyTenant` (prepare-identifiers.ts fills both on first use). */
+  keyTenant: string | null
+  key: string
+}
 
 // Practical syntax check (not full RFC 5322): one @, a dot-atom local part, a dotted domain of
 // letter/digit/hyphen labels ending in a 2+ letter TLD.
@@ -177,5 +188,5 @@ function judge(kind: CompiledIdentifierType, original: string): NormalizeResult 
   if (value !== trimmed && value !== trimmedLower) {
     if (kind.isBlocked(value.toLowerCase(), value)) return BLOCKED
   }
-  return { ok: true, kind, value }
+  return { ok: true, kind, value, identifier: { type: kind.type, value }, keyTenant: null, key: '' }
 }

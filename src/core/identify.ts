@@ -38,9 +38,9 @@ function tryMerge(
   target: WorkProfile,
   other: WorkProfile,
   via: PreparedIdentifier,
-  refused: Set<WorkProfile>,
+  refused: WorkProfile[],
 ): void {
-  if (refused.has(other)) return
+  if (refused.includes(other)) return
   const limitType = mergeRefusal(ctx.t, target, other)
   if (limitType !== null) {
     ctx.outputs.push({
@@ -53,7 +53,7 @@ function tryMerge(
       eventId: ctx.event.eventId,
       timestamp: ctx.event.timestamp,
     })
-    refused.add(other)
+    refused.push(other)
     return
   }
   ctx.merge(target, other, via.identifier)
@@ -99,7 +99,7 @@ export function decideIdentify(
   const anchor = ids[0] !== undefined && ids[0].kind.role === 'anchor' ? ids[0] : null
   let target: WorkProfile
   let ambiguous = false
-  const refused = new Set<WorkProfile>()
+  const refused: WorkProfile[] = [] // a handful at most: a list, not a set
 
   if (anchor !== null) {
     target = ctx.holderOf(anchor) ?? createProfile(ctx, newProfileId())

@@ -4,7 +4,7 @@
  * later rule sees the same list whatever order the event listed them in.
  */
 import type { PreparedIdentifier } from './decision-context.js'
-import { normalizeIdentifier } from './identifiers.js'
+import { normalizeIdentifier, type NormalizedIdentifier } from './identifiers.js'
 import { linkKey } from './keys.js'
 import type { CompiledTenant } from './tenant-rules.js'
 import type { DroppedIdentifier, Identifier } from './types.js'
@@ -35,7 +35,7 @@ export function prepareIdentifiers(
       dropped.push({ identifier: reported, reason: r.reason })
       continue
     }
-    const key = linkKey(tenant, r.kind.type, r.value)
+    const key = linkKeyOf(r, tenant)
     if (keys === null && ids.length >= 16) keys = new Set(ids.map((id) => id.key))
     if (keys !== null ? keys.has(key) : ids.some((id) => id.key === key)) continue
     keys?.add(key)
@@ -43,11 +43,11 @@ export function prepareIdentifiers(
       kind: r.kind,
       value: r.value,
       key,
-      identifier: { type: r.kind.type, value: r.value },
+      identifier: r.identifier,
       raw,
     })
   }
-  ids.sort(strongestFirst)
+  sortStrongestFirst(ids)
   return { ids, dropped }
 }
 
@@ -63,9 +63,42 @@ export function linkKeysOf(
   const keys: string[] = []
   for (const raw of raws) {
     const r = normalizeIdentifier(t.identifierTypes, raw?.type, raw?.value)
-    if (r.ok) keys.push(linkKey(tenant, r.kind.type, r.value))
+    if (r.ok) keys.push(linkKeyOf(r, tenant))
   }
   return keys
+}
+
+/**
+ * The verdict's link key, built once per value and tenant: the same string object then reaches
+ * every Map lookup of the event (view, overlay, read cache) already flat and hashed.
+ */
+function linkKeyOf(r: NormalizedIdentifier, tenant: string): string {
+  if (r.keyTenant !== tenant) {
+    r.key = linkKey(tenant, r.kind.type, r.value)
+    r.keyTenant = tenant
+  }
+  return r.key
+}
+
+/**
+ * In place, by insertion: an event names a handful of identifiers, and Array.prototype.sort
+ * allocates its work space on every call (a bulk event still sorts in n² comparisons of at
+ * most the identifier limit of a few hundred).
+ */
+function sortStrongestFirst(ids: PreparedIdentifier[]): void {
+  if (ids.length > 32) {
+    ids.sort(strongestFirst)
+    return
+  }
+  for (let i = 1; i < ids.length; i++) {
+    const id = ids[i] as PreparedIdentifier
+    let j = i - 1
+    while (j >= 0 && strongestFirst(ids[j] as PreparedIdentifier, id) > 0) {
+      ids[j + 1] = ids[j] as PreparedIdentifier
+      j--
+    }
+    ids[j + 1] = id
+  }
 }
 
 function strongestFirst(a: PreparedIdentifier, b: PreparedIdentifier): number {

@@ -71,47 +71,12 @@ export class StateView {
       const pending = this.load(extraKeys)
       return pending === undefined ? found : pending.then(() => found)
     }
-    // id -> the node reached so far; paths only for ids that went through a pointer
-    let current = new Map<string, string>()
-    let paths: Map<string, string[]> | null = null
-    for (const id of ids) current.set(id, id)
-    let keys: string[] = extraKeys.slice()
-    let hop = 0
-    let loaded = false
-    // synchronous while the reader answers synchronously; continues asynchronously otherwise
-    const walk = (): Map<string, FoundRoot> | Promise<Map<string, FoundRoot>> => {
-      while (hop <= MAX_HOPS && current.size > 0) {
-        if (!loaded) {
-          for (const cur of current.values()) keys.push(profileKey(tenant, cur))
-          const pending = this.load(keys)
-          keys = []
-          loaded = true
-          if (pending !== undefined) return pending.then(walk)
-        }
-        const next = new Map<string, string>()
-        for (const [id, cur] of current) {
-          const rec = this.cache.get(profileKey(tenant, cur))
-          if (rec === undefined || (rec.type !== 'profile' && rec.type !== 'pointer')) continue
-          const path = paths?.get(id)
-          if (rec.type === 'profile') {
-            found.set(id, { rootId: cur, record: rec })
-            // the last pointer on the path already points at the root
-            if (path !== undefined && compress !== undefined)
-              for (let i = 0; i < path.length - 1; i++)
-                compress.compressPath(path[i] as string, cur)
-            continue
-          }
-          if (path === undefined) (paths ??= new Map()).set(id, [cur])
-          else path.push(cur)
-          next.set(id, rec.parent)
-        }
-        current = next
-        hop++
-        loaded = false
-      }
-      return found
-    }
-    return walk()
+    return new RootWalk(this, tenant, ids, extraKeys, compress, found).run()
+  }
+
+  /** For RootWalk: what a loaded key holds. */
+  cached(key: string): StateRecord | undefined {
+    return this.cache.get(key)
   }
 
   /**
@@ -143,5 +108,79 @@ export class StateView {
       return undefined
     }
     return step()
+  }
+}
+
+/**
+ * findRoots' walk: each hop reads the profile keys of the nodes still on a pointer, in one
+ * round. Parallel arrays rather than maps of id → node (a Map costs a few hundred bytes, and
+ * this runs for every event); an id's path is kept only once it went through a pointer.
+ */
+class RootWalk {
+  /** The ids still walking, each once, in the order given. */
+  private readonly ids: string[] = []
+  /** The node each of them has reached. */
+  private readonly nodes: string[]
+  /** The pointer ids each has gone through (null until one has). */
+  private paths: Array<string[] | undefined> | null = null
+  /** The profile keys of `nodes`, once this hop's round is read. */
+  private nodeKeys: string[] | null = null
+  private hop = 0
+
+  constructor(
+    private readonly view: StateView,
+    private readonly tenant: string,
+    ids: readonly string[],
+    private extraKeys: readonly string[],
+    private readonly compress: PathCompressor | undefined,
+    private readonly found: Map<string, FoundRoot>,
+  ) {
+    for (const id of ids) if (!this.ids.includes(id)) this.ids.push(id)
+    this.nodes = this.ids.slice()
+  }
+
+  /** Synchronous while the reader answers synchronously; continues asynchronously otherwise. */
+  run(): Map<string, FoundRoot> | Promise<Map<string, FoundRoot>> {
+    const { ids, nodes, found, compress } = this
+    while (this.hop <= MAX_HOPS && ids.length > 0) {
+      let nodeKeys = this.nodeKeys
+      if (nodeKeys === null) {
+        nodeKeys = nodes.map((node) => profileKey(this.tenant, node))
+        this.nodeKeys = nodeKeys
+        const keys = this.extraKeys.length === 0 ? nodeKeys : [...this.extraKeys, ...nodeKeys]
+        this.extraKeys = []
+        const pending = this.view.load(keys)
+        if (pending !== undefined) return pending.then(() => this.run())
+      }
+      let kept = 0
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i] as string
+        const cur = nodes[i] as string
+        const rec = this.view.cached(nodeKeys[i] as string)
+        if (rec === undefined || (rec.type !== 'profile' && rec.type !== 'pointer')) continue
+        const path = this.paths?.[i]
+        if (rec.type === 'profile') {
+          found.set(id, { rootId: cur, record: rec })
+          // the last pointer on the path already points at the root
+          if (path !== undefined && compress !== undefined)
+            for (let j = 0; j < path.length - 1; j++) compress.compressPath(path[j] as string, cur)
+          continue
+        }
+        if (path === undefined) (this.paths ??= [])[kept] = [cur]
+        else {
+          path.push(cur)
+          ;(this.paths as Array<string[] | undefined>)[kept] = path
+        }
+        ids[kept] = id
+        nodes[kept] = rec.parent
+        kept++
+      }
+      ids.length = kept
+      nodes.length = kept
+      if (this.paths !== null) this.paths.length = kept
+      this.nodeKeys = null
+      this.hop++
+    }
+    return found
   }
 }

@@ -90,7 +90,10 @@ async function* storedProfiles(
   store: KeyValueStore,
   codec: RecordCodec<StateRecord>,
 ): AsyncGenerator<{ tenant: string; stored: boolean; profile: ExportedProfile }> {
+  const S = stateKeys.KEY_SEPARATOR
   for await (const [key, bytes] of store.scan('')) {
+    // most keys are links and markers: told apart by their kind letter before parsing
+    if (key.charAt(key.indexOf(S) + 1) !== 'p') continue
     const parsed = stateKeys.parseKey(key)
     if (parsed?.kind !== 'profile') continue
     const record = codec.decode(bytes)
