@@ -129,7 +129,8 @@ export async function readAfterWrite(o: {
   const loadBefore = loadavg()[0] ?? 0
   let measuredFrom = 0
   const t0 = performance.now()
-  for (let sent = 0, wanted = 0; sent < total;) {
+  const warmup = o.eventsPerSecond * WARMUP_S
+  for (let sent = 0, wanted = warmup; sent < total;) {
     const due = Math.min(
       total,
       Math.floor(((performance.now() - t0 + TICK_MS) * o.eventsPerSecond) / 1000),
@@ -142,12 +143,12 @@ export async function readAfterWrite(o: {
         (i) => !seen.has(`${event.tenant}|${i.type}|${i.value}`),
       )
       for (const i of event.identifiers) seen.add(`${event.tenant}|${i.type}|${i.value}`)
-      if (sent === o.eventsPerSecond * WARMUP_S) {
+      if (sent === warmup) {
         measuredFrom = performance.now()
         cpuBefore = cpu()
       }
       // sample the first event with a new identifier at or after every `every`-th event
-      if (sent >= o.eventsPerSecond * WARMUP_S && sent >= wanted && fresh[0] !== undefined) {
+      if (sent >= wanted && fresh[0] !== undefined) {
         samples.push({ tenant: event.tenant, id: fresh[0] })
         wanted += every
       }
@@ -166,7 +167,7 @@ export async function readAfterWrite(o: {
   const result = {
     readAfterWrite: {
       eventsPerSecond: o.eventsPerSecond,
-      achievedEventsPerSecond: Math.round((total - o.eventsPerSecond * WARMUP_S) / produceSeconds),
+      achievedEventsPerSecond: Math.round((total - warmup) / produceSeconds),
       seconds: o.seconds,
       samples: lags.length,
       missing,
