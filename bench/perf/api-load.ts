@@ -15,8 +15,6 @@ interface Job {
   readonly base: string
   /** Paths, taken in turn. */
   readonly paths: readonly string[]
-  /** A class per path (same length): latencies are summarised per class too. */
-  readonly labels?: readonly string[]
   readonly rate: number
   readonly seconds: number
   readonly connections: number
@@ -27,7 +25,6 @@ for await (const chunk of process.stdin) input += String(chunk)
 const job = JSON.parse(input) as Job
 const agent = new Agent({ keepAlive: true, maxSockets: job.connections })
 const latencies: number[] = []
-const byLabel = new Map<string, number[]>()
 const service: number[] = []
 const sendLag: number[] = []
 const statuses: Record<string, number> = {}
@@ -47,12 +44,6 @@ function send(i: number): Promise<void> {
       res.on('end', () => {
         const now = performance.now()
         latencies.push(now - due)
-        const label = job.labels?.[i % job.paths.length]
-        if (label !== undefined) {
-          const class_ = byLabel.get(label) ?? []
-          byLabel.set(label, class_)
-          class_.push(now - due)
-        }
         service.push(now - sentAt)
         statuses[String(res.statusCode)] = (statuses[String(res.statusCode)] ?? 0) + 1
         resolve()
@@ -93,9 +84,6 @@ console.log(
     ...latencySummary(latencies),
     service: latencySummary(service),
     sendLag: { p50: lag.p50, p99: lag.p99 },
-    ...(byLabel.size === 0
-      ? {}
-      : { byLabel: Object.fromEntries([...byLabel].map(([k, v]) => [k, latencySummary(v)])) }),
     loadCores: round((cpu.user + cpu.system) / 1e6 / elapsed),
   }),
 )
