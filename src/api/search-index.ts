@@ -16,7 +16,7 @@ import { compileTenants, type CompiledTenants } from '../core/tenant-rules.js'
 import type { KeyValueWrite } from '../ports/key-value-store.js'
 import { exportProfile, memberChunks, type ExportedProfile } from '../state/profiles.js'
 import { msgpackCodec } from '../state/record-codec.js'
-import type { WriteListener } from '../state/observed-store.js'
+import { WriteObservedStore, type WriteListener } from '../state/observed-store.js'
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import { profileWords, splitsFurther, type QueryTerm } from './search-terms.js'
 import { SortedWords } from './sorted-words.js'
@@ -489,4 +489,22 @@ export class SearchIndex {
   search(tenant: string, query: IndexQuery): { hits: IndexHit[]; more: boolean } {
     return this.tenants.get(tenant)?.search(query) ?? { hits: [], more: false }
   }
+}
+
+/**
+ * How `unifier api` indexes its replica (and bench:api its server): the store the replica
+ * applies to is wrapped so the index, built by one background scan of it, follows every
+ * batch applied after. Apply to `store`, read from either.
+ */
+export function searchIndexedStore(
+  config: IdentityConfig,
+  base: KeyValueStore,
+): { readonly store: WriteObservedStore; readonly search: SearchIndex } {
+  const store = new WriteObservedStore(base)
+  const search = SearchIndex.open({
+    config,
+    store: base,
+    subscribe: (listener) => store.onWrite(listener),
+  })
+  return { store, search }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { pino } from 'pino'
 import { ProfileReadSide } from '../../api/read-side.js'
-import { SearchIndex } from '../../api/search-index.js'
+import { searchIndexedStore } from '../../api/search-index.js'
 import { startApiServer } from '../../api/server.js'
 import { AccessControl, loadTokensFile } from '../../api/tokens.js'
 import { loadAppConfig } from '../../config/app-config.js'
@@ -12,7 +12,6 @@ import { KafkaTopicAdmin } from '../../kafka/admin.js'
 import { kafkaChangelogFollower } from '../../kafka/changelog-follower.js'
 import { ReplicaMetrics } from '../../runtime/replica-metrics.js'
 import { StateReplica } from '../../runtime/state-replica.js'
-import { WriteObservedStore } from '../../state/observed-store.js'
 import { RocksDbStore } from '../../state/rocksdb-store.js'
 import { startHistoryReplica } from '../history-replica.js'
 import { configuredKafka, configuredTopology } from '../kafka-app.js'
@@ -81,12 +80,7 @@ export function registerApiCommand(program: Command): void {
       }
       const store = await RocksDbStore.open(join(config.stateDir, `replica-${stateTopic}`))
       // the search index follows what the replica applies (built by one scan, in the background)
-      const observed = new WriteObservedStore(store)
-      const search = SearchIndex.open({
-        config: identity,
-        store,
-        subscribe: (listener) => observed.onWrite(listener),
-      })
+      const { store: observed, search } = searchIndexedStore(identity, store)
       const replica = await StateReplica.start({
         store: observed,
         partitions,
