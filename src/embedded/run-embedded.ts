@@ -15,11 +15,7 @@ import { CHANGELOG_CHECKPOINT_KEY } from '../runtime/task.js'
 import type { ExportedProfile } from '../state/profiles.js'
 import { liveProfiles } from '../state/profiles.js'
 import { msgpackCodec } from '../state/record-codec.js'
-import {
-  WriteObservedStore,
-  type WriteFeed,
-  type WriteListener,
-} from '../state/observed-store.js'
+import { WriteObservedStore, type WriteFeed, type WriteListener } from '../state/observed-store.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
 import { loadTopology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
