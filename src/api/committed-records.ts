@@ -23,7 +23,7 @@ import type { WriteFeed } from '../state/observed-store.js'
 import { ReadCache } from '../state/read-cache.js'
 import type { RecordCodec } from '../state/record-codec.js'
 
-/** Decoded records the API keeps by default (about 1-2 KiB each for a typical profile). */
+/** Decoded records the API keeps by default (link, profile root and membership chunk records). */
 export const DEFAULT_CACHED_RECORDS = 100_000
 
 /** A reader for one answer: read through it, then ask `unchanged()` before trusting it. */
