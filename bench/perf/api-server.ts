@@ -1,7 +1,7 @@
 /**
  * The server half of bench:api (api.ts), in its own process: the Profile API over a RocksDB
- * state directory, read with the replica's read path (ProfileReadSide over the store, one
- * snapshot per answer), the search index built as `unifier api` builds it (searchIndexedStore:
+ * state directory, read with the replica's read path (ProfileReadSide over the store with the
+ * write feed of the applied batches; API_READ below), the search index built as `unifier api` builds it (searchIndexedStore:
  * one scan of the store), and one info log line per request as `unifier api` writes (to
  * /dev/null here). Prints `listening <url>`, then `search-index <json>` once the index is
  * built (build time, heap before and after; run with --expose-gc for a settled heap).
@@ -25,8 +25,19 @@ const store = await RocksDbStore.open(dir)
 gc()
 const heapBefore = process.memoryUsage().heapUsed
 const started = performance.now()
-const { search } = searchIndexedStore(config, store)
-const readSide = new ProfileReadSide(config, store, null, search)
+const { search, store: observed } = searchIndexedStore(config, store)
+// API_READ: unset, as `unifier api` (the write feed, the default record cache); `snapshot`: a
+// snapshot per answer, no cache (before 2026-12-05); a number: that many cached records
+const mode = process.env.API_READ
+const readSide = new ProfileReadSide(
+  config,
+  store,
+  null,
+  search,
+  mode === 'snapshot'
+    ? null
+    : { feed: observed, ...(mode === undefined ? {} : { cachedRecords: Number(mode) }) },
+)
 const server = await startApiServer({
   host: '127.0.0.1',
   port: 0,

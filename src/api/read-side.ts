@@ -1,8 +1,11 @@
 /**
  * The Profile API's read side: answers for one tenant from a byte store holding the processor's
  * committed state (the embedded mode's RocksDB store; later a Kafka read replica's), with the
- * core's own read functions (src/core/profile-read.ts, explain-pair.ts). Each answer reads one
- * snapshot when the store offers one, so its several read rounds see one committed state.
+ * core's own read functions (src/core/profile-read.ts, explain-pair.ts). The several read rounds
+ * of an answer see one committed state: given the store's write feed, the answer reads without
+ * a snapshot, through a cache of decoded records, and is answered again from a snapshot if a
+ * batch was applied meanwhile (committed-records.ts); without it, each answer reads a snapshot
+ * when the store offers one.
  * Answers are plain JSON in the API's shapes (schemas.ts); HTTP lives in routes.ts.
  */
 import type { IdentityConfig } from '../core/config.js'
@@ -19,6 +22,7 @@ import type { StateReader } from '../core/state.js'
 import type { StateRecord } from '../core/state-records.js'
 import { compileTenants, type CompiledTenants } from '../core/tenant-rules.js'
 import type { Identifier } from '../core/types.js'
+import type { WriteFeed } from '../state/observed-store.js'
 import { msgpackCodec, type RecordCodec } from '../state/record-codec.js'
 import {
   evidenceJson,
@@ -36,6 +40,7 @@ import {
   type SearchResultJson,
   type TimelineAnswer,
 } from './answers.js'
+import { CommittedRecords, DEFAULT_CACHED_RECORDS } from './committed-records.js'
 import type { ApiErrorCode } from './errors.js'
 import type { HistoryIndex } from './history.js'
 import type { IndexQuery, SearchIndex } from './search-index.js'
@@ -59,6 +64,16 @@ export interface StateSource {
   }
 }
 
+/**
+ * The write notifications of every batch applied to the store (the WriteObservedStore the
+ * replica or the embedded processor writes through), and how many decoded records to cache.
+ */
+export interface CommittedWrites {
+  readonly feed: WriteFeed
+  /** Default DEFAULT_CACHED_RECORDS; 0 reads without snapshots but caches nothing. */
+  readonly cachedRecords?: number
+}
+
 /** An answer, or the error the route turns into `{"error": {code, message}}`. */
 export type Answer<T> =
   | { readonly ok: true; readonly body: T }
@@ -72,6 +87,7 @@ export type Answer<T> =
 export class ProfileReadSide {
   private readonly tenants: CompiledTenants
   private readonly codec: RecordCodec<StateRecord> = msgpackCodec<StateRecord>()
+  private readonly committed: CommittedRecords | null
 
   constructor(
     config: IdentityConfig,
@@ -80,8 +96,24 @@ export class ProfileReadSide {
     private readonly historyIndex: HistoryIndex | null = null,
     /** The search index (search-index.ts); null: search answers 503 here. */
     private readonly searchIndex: SearchIndex | null = null,
+    /** Null: the writes are not observable here; every answer reads a snapshot. */
+    writes: CommittedWrites | null = null,
   ) {
     this.tenants = compileTenants(config)
+    this.committed =
+      writes === null
+        ? null
+        : new CommittedRecords(
+            writes.feed,
+            source,
+            this.codec,
+            writes.cachedRecords ?? DEFAULT_CACHED_RECORDS,
+          )
+  }
+
+  /** Decoded records cached now (0 without a write feed). */
+  get cachedRecords(): number {
+    return this.committed?.size ?? 0
   }
 
   profile(tenant: string, profileId: string): Promise<Answer<ProfileAnswer>> {
@@ -471,13 +503,26 @@ export class ProfileReadSide {
     }
   }
 
-  /** Runs one answer over one snapshot of the store; an unconfigured tenant is a 404. */
+  /**
+   * Runs one answer over one committed state of the store: read through the cache when no
+   * batch is applied meanwhile, else over a snapshot. An unconfigured tenant is a 404.
+   */
   private async reading<T>(
     tenant: string,
     answer: (state: StateReader<StateRecord>) => Promise<Answer<T>>,
   ): Promise<Answer<T>> {
     if (this.tenants.get(tenant) === null)
       return fail(404, 'tenant-not-found', 'the tenant is not configured')
+    const optimistic = this.committed?.reader() ?? null
+    if (optimistic !== null) {
+      try {
+        const answered = await answer(optimistic)
+        if (optimistic.unchanged()) return answered
+      } catch (err) {
+        if (optimistic.unchanged()) throw err
+      }
+      // a batch was applied while the rounds read: they may straddle it; read a snapshot
+    }
     const snap = this.source.snapshot?.() ?? null
     const reader = snap ?? this.source
     const state: StateReader<StateRecord> = {

@@ -15,7 +15,7 @@ import { CHANGELOG_CHECKPOINT_KEY } from '../runtime/task.js'
 import type { ExportedProfile } from '../state/profiles.js'
 import { liveProfiles } from '../state/profiles.js'
 import { msgpackCodec } from '../state/record-codec.js'
-import { WriteObservedStore, type WriteListener } from '../state/observed-store.js'
+import { WriteObservedStore, type WriteFeed, type WriteListener } from '../state/observed-store.js'
 import { RocksDbStore } from '../state/rocksdb-store.js'
 import { loadTopology } from '../topology/file.js'
 import { defaultTopologyFile } from '../topology/package-files.js'
@@ -126,6 +126,14 @@ export class EmbeddedService {
    */
   onStateWrite(listener: WriteListener): () => void {
     return this.observed.onWrite(listener)
+  }
+
+  /**
+   * The batches of committed state the task applies to `store`, before and after each: what
+   * keeps the API's cache of decoded records exact (api/committed-records.ts).
+   */
+  get stateWrites(): WriteFeed {
+    return this.observed
   }
 
   static async start(options: EmbeddedRunOptions): Promise<EmbeddedService> {

@@ -61,6 +61,12 @@ export class ReadCache<V extends object> {
     else this.young.clear()
   }
 
+  /** Forgets the key (its stored value changed). */
+  delete(key: string): void {
+    this.young.delete(key)
+    this.old.delete(key)
+  }
+
   get size(): number {
     return this.young.size + this.old.size
   }

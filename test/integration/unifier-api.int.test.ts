@@ -157,5 +157,48 @@ describe('unifier api: a read replica over Kafka', () => {
     expect(cards.body.results.map((r: { profileId: string }) => r.profileId)).toEqual([
       (await get('/v1/tenants/acme/identifiers/loyalty_card/L9')).body.profileId,
     ])
+
+    // lookups read through the replica's record cache, which each applied batch keeps exact:
+    // a new profile, merged into C1's, then C1 forgotten
+    const event = (n: number, body: object) => {
+      const parsed = parseEventLine(
+        JSON.stringify({
+          eventId: `later-${n}`,
+          tenant: 'acme',
+          source: 'web',
+          timestamp: `2024-06-0${n}T09:00:00Z`,
+          ...body,
+        }),
+      )
+      if (!parsed.ok) throw new Error(parsed.detail)
+      return parsed.event
+    }
+    const zed = '/v1/tenants/acme/identifiers/email/zed%40x.com'
+    await env.produce([event(1, { identifiers: { email: 'zed@x.com' } })])
+    const alone = await waitFor(
+      () => get(zed),
+      (r) => r.status === 200,
+      30_000,
+    )
+    expect(alone.body.profileId).not.toBe(c1.profileId)
+    await get(zed) // read twice: cached
+    await env.produce([event(2, { identifiers: { customer_id: 'C1', email: 'zed@x.com' } })])
+    const merged = await waitFor(
+      () => get(zed),
+      (r) => r.body.profileId === c1.profileId,
+      30_000,
+    )
+    expect(merged.body.mergedFrom).toContain(alone.body.profileId)
+    await env.produce([event(3, { type: 'forget', identifiers: { customer_id: 'C1' } })])
+    expect(
+      (
+        await waitFor(
+          () => get(zed),
+          (r) => r.status === 404,
+          30_000,
+        )
+      ).status,
+    ).toBe(404)
+    expect((await get('/v1/tenants/acme/identifiers/customer_id/C1')).status).toBe(404)
   })
 })

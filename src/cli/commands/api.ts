@@ -97,7 +97,10 @@ export function registerApiCommand(program: Command): void {
         () => history.replica.lag(),
       )
       const tokens = flags.tokens === undefined ? null : await loadTokensFile(flags.tokens)
-      const readSide = new ProfileReadSide(identity, store, history.index, search)
+      // answers read through a cache of decoded records that the applied batches keep exact
+      const readSide = new ProfileReadSide(identity, store, history.index, search, {
+        feed: observed,
+      })
       const server = await startApiServer({
         host: flags.host,
         port: Number(flags.port),

@@ -108,6 +108,7 @@ export async function startEmbedded(options: StartOptions): Promise<StartedEmbed
       service.store,
       new HistoryIndex(service.identityEvents()),
       search,
+      { feed: service.stateWrites },
     )
     const server = await startApiServer({
       host,

@@ -221,6 +221,60 @@ describe('unifier start serves the Profile API', () => {
     }
   })
 
+  it('lookups answered from the record cache follow each commit: a merge, then a deletion', async () => {
+    const started = await startEmbedded({
+      config: DEFAULT_START.config,
+      input,
+      stateDir: join(dir, 'cache-state'),
+      port: 0,
+      out: () => undefined,
+      logger: pino({ level: 'silent' }),
+    })
+    // each asked twice: a record read a second time is cached (api/committed-records.ts)
+    const lookup = async (path: string) => {
+      await fetch(`${started.url}/v1/tenants/acme/identifiers/${path}`)
+      const r = await fetch(`${started.url}/v1/tenants/acme/identifiers/${path}`)
+      return { status: r.status, body: (await r.json()) as any } // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
+    const event = (n: number, body: object) =>
+      JSON.stringify({
+        eventId: `cached-${n}`,
+        tenant: 'acme',
+        source: 'web',
+        timestamp: `2024-06-0${n}T09:00:00Z`,
+        ...body,
+      })
+    try {
+      const service = started.service
+      if (service === null) throw new Error('serving, so the service runs')
+      await service.caughtUp(
+        await service.append([event(1, { identifiers: { email: 'zed@x.com' } })]),
+      )
+      const c1 = (await lookup('customer_id/C1')).body.profileId as string
+      const zed = (await lookup('email/zed%40x.com')).body.profileId as string
+      expect(zed).not.toBe(c1)
+      await service.caughtUp(
+        await service.append([
+          event(2, { identifiers: { customer_id: 'C1', email: 'zed@x.com' } }),
+        ]),
+      )
+      const merged = await lookup('email/zed%40x.com')
+      expect(merged.body.profileId).toBe(c1)
+      expect(merged.body.mergedFrom).toContain(zed)
+      expect((await lookup('customer_id/C1')).body.identifiers).toContainEqual({
+        type: 'email',
+        value: 'zed@x.com',
+      })
+      await service.caughtUp(
+        await service.append([event(3, { type: 'forget', identifiers: { customer_id: 'C1' } })]),
+      )
+      expect((await lookup('email/zed%40x.com')).status).toBe(404)
+      expect((await lookup('customer_id/C1')).status).toBe(404)
+    } finally {
+      await started.stop()
+    }
+  })
+
   it('takes events over HTTP: accepted (202) means in the log, visible in the Profile API within a second', async () => {
     const started = await startEmbedded({
       config: DEFAULT_START.config,
