@@ -39,6 +39,7 @@ export function figuresOf(parts: readonly ChildRun[], incrementSpeedup: number |
           out[`e2e.${w}.outputsPerEvent`] = get(r, 'recordsPerEvent.outputsPerEvent')
           out[`e2e.${w}.stateRecordsPerEvent`] = get(r, 'recordsPerEvent.stateChangelogPerEvent')
           out[`e2e.${w}.restorePerSecond`] = get(r, 'restore.recordsPerSecond')
+          out[`e2e.${w}.restoreNetPerSecond`] = get(r, 'restore.netRecordsPerSecond')
         }
       }
       if (part.name === 'resolve' && Array.isArray(result.runs)) {
@@ -124,7 +125,14 @@ export function targets(workloads: readonly string[]): Target[] {
       },
       {
         key: `e2e.${w}.restorePerSecond`,
-        label: 'restore, changelog records/s',
+        label: 'restore, changelog offsets/s from start (group join included)',
+        better: 'higher',
+        bound: null,
+      },
+      {
+        // The restore's own rate: a small changelog's wall clock is mostly the fixed start.
+        key: `e2e.${w}.restoreNetPerSecond`,
+        label: 'restore, records/s net of a restart with nothing to replay',
         better: 'higher',
         bound: 100_000,
       },
