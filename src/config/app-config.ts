@@ -82,6 +82,12 @@ export const appConfigSchema = z
      * grow with the number of partitions it is given.
      */
     stateCacheEntries: z.number().int().min(1000).default(200_000),
+    /**
+     * `unifier api`: decoded state records its answers read through (kept exact by the applied
+     * batches; 0 reads every answer from a snapshot). About 2 KB of heap a record. The same
+     * default as the embedded API's (DEFAULT_CACHED_RECORDS in src/api/committed-records.ts).
+     */
+    apiCacheEntries: z.number().int().min(0).default(100_000),
     /** RocksDB memtable size (MiB) of the state store all partitions share; up to two live. */
     stateWriteBufferMiB: z.number().int().min(1).max(1024).default(32),
     maxBytesPerPartition: z
@@ -130,6 +136,7 @@ const ENV: ReadonlyArray<readonly [string, string, 'string' | 'number' | 'boolea
   ['UNIFIER_PROFILE_CHANGELOG', 'profileChangelog', 'string'],
   ['UNIFIER_STATE_CACHE_ENTRIES', 'stateCacheEntries', 'number'],
   ['UNIFIER_STATE_WRITE_BUFFER_MIB', 'stateWriteBufferMiB', 'number'],
+  ['UNIFIER_API_CACHE_ENTRIES', 'apiCacheEntries', 'number'],
   ['UNIFIER_HTTP_ENABLED', 'http.enabled', 'boolean'],
   ['UNIFIER_HTTP_HOST', 'http.host', 'string'],
   ['UNIFIER_HTTP_PORT', 'http.port', 'number'],

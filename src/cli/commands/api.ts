@@ -100,6 +100,7 @@ export function registerApiCommand(program: Command): void {
       // answers read through a cache of decoded records that the applied batches keep exact
       const readSide = new ProfileReadSide(identity, store, history.index, search, {
         feed: observed,
+        cachedRecords: config.apiCacheEntries,
       })
       const server = await startApiServer({
         host: flags.host,

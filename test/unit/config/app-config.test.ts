@@ -47,6 +47,12 @@ describe('processor configuration', () => {
     expect(() => parseAppConfig({ ...file, stateWriteBufferMiB: 0 })).toThrow(/stateWriteBufferMiB/)
   })
 
+  it("bounds unifier api's record cache by configuration; 0 turns it off", () => {
+    expect(parseAppConfig(file).apiCacheEntries).toBe(100_000)
+    expect(parseAppConfig(file, { UNIFIER_API_CACHE_ENTRIES: '0' }).apiCacheEntries).toBe(0)
+    expect(() => parseAppConfig({ ...file, apiCacheEntries: -1 })).toThrow(/apiCacheEntries/)
+  })
+
   it('coalesces the profile changelog per commit unless told to keep every change', () => {
     expect(parseAppConfig(file).profileChangelog).toBe('coalesced')
     const env = { UNIFIER_PROFILE_CHANGELOG: 'every-change' }
