@@ -23,4 +23,5 @@ ENV UNIFIER_STATE_DIR=/var/lib/unifier/state \
     UNIFIER_HTTP_HOST=0.0.0.0
 USER node
 EXPOSE 9464
-CMD ["node", "dist/src/cli/main.js", "run"]
+# the bin's Node flags (its shebang, src/cli/main.ts; docs/configuration.md "Memory")
+CMD ["node", "--max-semi-space-size=16", "dist/src/cli/main.js", "run"]

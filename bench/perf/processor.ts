@@ -12,6 +12,7 @@ import { parseAppConfig } from '../../src/config/app-config.js'
 import type { ProcessorHealth } from '../../src/runtime/processor.js'
 import { startKafkaApp } from '../../src/cli/kafka-app.js'
 import { packageRoot } from '../../src/topology/package-files.js'
+import { binNodeFlags } from '../lib/bin-node-flags.js'
 import { freePort, processCpuSeconds, sampleProcess } from '../lib/processes.js'
 
 export type ProcessorMode = 'child' | 'in-process'
@@ -108,7 +109,7 @@ async function startInProcess(options: BenchProcessorOptions): Promise<BenchProc
 
 /**
  * The Node arguments that start `unifier run` on the bench topology: from the sources through
- * tsx, or from `npm run build`'s output (`built`).
+ * tsx, or from `npm run build`'s output (`built`); with the bin's own Node flags either way.
  */
 export function unifierRunArgs(
   options: Omit<BenchProcessorOptions, 'mode'> & { readonly httpPort: number; built?: boolean },
@@ -118,6 +119,7 @@ export function unifierRunArgs(
       ? [join(packageRoot(), 'dist', 'src', 'cli', 'main.js')]
       : ['--import', 'tsx', join(packageRoot(), 'src', 'cli', 'main.ts')]
   return [
+    ...binNodeFlags(),
     ...entry,
     'run',
     '--brokers',

@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadIdentityConfig } from '../../src/config/identity-config.js'
 import { packageRoot } from '../../src/topology/package-files.js'
+import { binNodeFlags } from '../lib/bin-node-flags.js'
 import { benchArgs, integer, list, string } from '../lib/args.js'
 import { NdjsonFile } from '../lib/ndjson-file.js'
 import { writeResults } from '../lib/results.js'
@@ -55,6 +56,7 @@ async function unifierResolve(
 ): Promise<RunResult> {
   const node = [
     process.execPath,
+    ...binNodeFlags(),
     ...(profile === undefined
       ? []
       : ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof'] as string, '--cpu-prof-name', profile]),
