@@ -134,8 +134,9 @@ export async function startKafkaApp(
     codec: {
       topicName: (role) => codec.topicName(role),
       tenantKey: (tenant) => codec.tenantKey(tenant),
-      decodeContactEvent: (value) => codec.decodeContactEvent(value),
-      encodeOutput: (record, input) => codec.encodeOutput(record, input),
+      // the forms without a promise once a schema is cached (every record after the first)
+      decodeContactEvent: (value) => codec.readContactEvent(value),
+      encodeOutput: (record, input) => codec.writeOutput(record, input),
     },
     // One RocksDB for every partition of this process, each partition under its own key prefix:
     // one set of memtables, block cache and threads, however many partitions it is given.

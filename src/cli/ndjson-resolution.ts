@@ -6,6 +6,7 @@ import type { KeyValueStore } from '../ports/key-value-store.js'
 import {
   BatchResolver,
   DEFAULT_FLUSH_EVERY,
+  isPromiseLike,
   type ResolverInput,
   type ResolveStats,
 } from '../runtime/batch-resolver.js'
@@ -116,17 +117,37 @@ export async function resolveNdjson(
     (options.profileChangelog ?? 'coalesced') === 'coalesced'
       ? new LatestProfiles<{ line: number; event: ContactEvent }>()
       : null
+  /**
+   * A decision's outputs (from the `from`th) and outcome to the callbacks, after the bad lines
+   * before it; a promise only when a callback returned one (a full output stream).
+   */
+  const emit = (
+    line: number,
+    event: ContactEvent,
+    decision: Decision<StateRecord>,
+    from: number,
+  ): Promise<void> | undefined => {
+    const outputs = decision.outputs
+    for (let i = from; i < outputs.length; i++) {
+      const output = outputs[i] as OutputRecord
+      if (latest?.hold(output, { line, event }) === true) continue
+      const writing = options.onOutput(line, event, output)
+      if (isPromiseLike(writing)) {
+        return Promise.resolve(writing).then(() => emit(line, event, decision, i + 1))
+      }
+    }
+    const reporting = options.onOutcome?.(line, decision.outcome)
+    return isPromiseLike(reporting) ? Promise.resolve(reporting) : undefined
+  }
   await decideAsRead(
     resolver,
     inputEvents(),
-    async ({ event, position }, decision) => {
+    ({ event, position }, decision) => {
       const line = position.sequence - base
-      await releaseBefore(line)
-      for (const output of decision.outputs) {
-        if (latest?.hold(output, { line, event }) === true) continue
-        await options.onOutput(line, event, output)
+      if (held.length > 0 && (held[0] as BadLine).line < line) {
+        return releaseBefore(line).then(() => emit(line, event, decision, 0))
       }
-      await options.onOutcome?.(line, decision.outcome)
+      return emit(line, event, decision, 0)
     },
     async () => {
       for (const { output, cause } of latest?.take() ?? [])
@@ -152,7 +173,7 @@ const IDLE_MS = 200
 async function decideAsRead(
   resolver: BatchResolver,
   input: AsyncIterable<ResolverInput>,
-  onDecision: (input: ResolverInput, decision: Decision<StateRecord>) => Promise<void>,
+  onDecision: (input: ResolverInput, decision: Decision<StateRecord>) => Promise<void> | undefined,
   afterWindow: () => Promise<void>,
 ): Promise<void> {
   const items = input[Symbol.asyncIterator]()

@@ -149,12 +149,12 @@ export async function runResolve(options: ResolveRunOptions): Promise<ResolveSum
 }
 
 /** One output record to its file, with the input line and event that caused it. */
-async function writeOutput(
+function writeOutput(
   writers: OutputWriters,
   line: number,
   event: ContactEvent,
   output: OutputRecord,
-) {
+): Promise<void> | undefined {
   const row = outputKindOf(output)
   return writerFor(writers, row.file).write(row.line(output, line, event))
 }

@@ -161,10 +161,15 @@ export class NdjsonWriter {
     return this.lines
   }
 
-  async write(record: unknown): Promise<void> {
+  /**
+   * Appends the record's line; a promise only when the stream's buffer is full (wait for it to
+   * drain before the next write), so that a line written to a stream keeping up costs none.
+   */
+  write(record: unknown): Promise<void> | undefined {
     this.check()
     this.lines++
-    if (!this.stream.write(`${JSON.stringify(record)}\n`)) await this.settle('drain')
+    if (this.stream.write(`${JSON.stringify(record)}\n`)) return undefined
+    return this.settle('drain')
   }
 
   async close(): Promise<void> {

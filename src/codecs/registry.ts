@@ -49,11 +49,42 @@ export interface SubjectResult {
   readonly compatibilityBefore: string | null
 }
 
+/** A writer schema and its resolver into one reader schema. */
+interface ResolvedWriter {
+  readonly resolver: avro.Resolver
+  readonly writer: avro.Type
+}
+
+/** The body of a wire-format record, read with `reader` from the writer `resolved` names. */
+function decodeBody(
+  { resolver, writer }: ResolvedWriter,
+  schemaId: number,
+  body: Buffer,
+  reader: LoadedSchema,
+): unknown {
+  if (!fitsWithin(writer, body)) {
+    throw new DecodeError(
+      'undecodable',
+      `the body does not decode with schema ${schemaId}: a length or count runs past its ${body.length} bytes`,
+    )
+  }
+  try {
+    return reader.type.fromBuffer(body, resolver)
+  } catch (err) {
+    throw new DecodeError(
+      'undecodable',
+      `the body does not decode with schema ${schemaId}: ${messageOf(err)}`,
+      { cause: err },
+    )
+  }
+}
+
 export class AvroSchemaRegistry {
   private readonly client: SchemaRegistry
   private readonly rest: RegistryHttp
   // Resolving writer → reader is costly; a record stream reuses a handful of (id, reader) pairs.
-  private readonly resolvers = new Map<string, { resolver: avro.Resolver; writer: avro.Type }>()
+  // Reader name → writer id → resolver: no key string built per record.
+  private readonly resolvers = new Map<string, Map<number, ResolvedWriter>>()
   private readonly writers = new Map<number, avro.Type>()
   /** Writer schemas given by `remember`, consulted before the registry. */
   private readonly known = new Map<number, avro.Type>()
@@ -167,6 +198,16 @@ export class AvroSchemaRegistry {
     return encoded
   }
 
+  /**
+   * `encode` without a promise once schema `schemaId` is cached (after its first record): the
+   * bytes, or null when the schema must be fetched first (then call `encode`). Throws what
+   * `encode` rejects with for a value the schema does not accept.
+   */
+  encodeIfCached(schemaId: number, value: unknown): Buffer | null {
+    const type = this.writers.get(schemaId)
+    return type === undefined ? null : this.encodeWith(type, schemaId, value)
+  }
+
   private encodeWith(type: avro.Type, schemaId: number, value: unknown): Buffer {
     try {
       return this.scratch.encode(type, schemaId, value)
@@ -184,30 +225,23 @@ export class AvroSchemaRegistry {
    */
   async decode(bytes: Buffer, reader: LoadedSchema): Promise<unknown> {
     const { schemaId, body } = readWireHeader(bytes)
-    const { resolver, writer } = await this.resolverFor(schemaId, reader)
-    if (!fitsWithin(writer, body)) {
-      throw new DecodeError(
-        'undecodable',
-        `the body does not decode with schema ${schemaId}: a length or count runs past its ${body.length} bytes`,
-      )
-    }
-    try {
-      return reader.type.fromBuffer(body, resolver)
-    } catch (err) {
-      throw new DecodeError(
-        'undecodable',
-        `the body does not decode with schema ${schemaId}: ${messageOf(err)}`,
-        { cause: err },
-      )
-    }
+    return decodeBody(await this.resolverFor(schemaId, reader), schemaId, body, reader)
   }
 
-  private async resolverFor(
-    schemaId: number,
-    reader: LoadedSchema,
-  ): Promise<{ resolver: avro.Resolver; writer: avro.Type }> {
-    const cacheKey = `${schemaId}:${reader.name}`
-    const cached = this.resolvers.get(cacheKey)
+  /**
+   * `decode` without a promise when the writer schema of the bytes is already resolved against
+   * `reader` (every record after the first of a schema): the decoded value, or undefined when
+   * the schema must be fetched first (then call `decode`). Throws what `decode` rejects with.
+   */
+  decodeIfCached(bytes: Buffer, reader: LoadedSchema): unknown {
+    const { schemaId, body } = readWireHeader(bytes)
+    const resolved = this.resolvers.get(reader.name)?.get(schemaId)
+    return resolved === undefined ? undefined : decodeBody(resolved, schemaId, body, reader)
+  }
+
+  private async resolverFor(schemaId: number, reader: LoadedSchema): Promise<ResolvedWriter> {
+    let byWriter = this.resolvers.get(reader.name)
+    const cached = byWriter?.get(schemaId)
     if (cached) return cached
     let writer: unknown = this.known.get(schemaId)
     if (writer === undefined) writer = await this.fetchWriter(schemaId)
@@ -226,7 +260,11 @@ export class AvroSchemaRegistry {
       )
     }
     const resolved = { resolver, writer: writerType }
-    this.resolvers.set(cacheKey, resolved)
+    if (byWriter === undefined) {
+      byWriter = new Map()
+      this.resolvers.set(reader.name, byWriter)
+    }
+    byWriter.set(schemaId, resolved)
     return resolved
   }
 

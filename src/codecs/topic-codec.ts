@@ -62,12 +62,39 @@ export class TopicCodec {
   }
 
   async encodeOutput(record: OutputRecord, input: InputRecord): Promise<EncodedMessage> {
+    return this.writeOutput(record, input)
+  }
+
+  /**
+   * `encodeOutput` without a promise once the output's schemas are cached (after the first
+   * record of each: the processor's usual case); throws what `encodeOutput` rejects with.
+   */
+  writeOutput(record: OutputRecord, input: InputRecord): EncodedMessage | Promise<EncodedMessage> {
     const message = outputToAvro(record, input)
+    const registry = this.registry
+    // in the order encodeOutput takes them; a part whose schema is not cached yet: the async way
+    let key: Buffer | null = null
+    if (message.key !== null) {
+      key = registry.encodeIfCached(this.schemaId(message.role, 'key'), message.key)
+      if (key === null) return this.encodeMessage(message.role, message.key, message.value)
+    }
+    let value: Buffer | null = null
+    if (message.value !== null) {
+      value = registry.encodeIfCached(this.schemaId(message.role, 'value'), message.value)
+      if (value === null) return this.encodeMessage(message.role, message.key, message.value)
+    }
+    return { topic: this.topicName(message.role), key, value }
+  }
+
+  private async encodeMessage(
+    role: TopicRole,
+    key: object | null,
+    value: object | null,
+  ): Promise<EncodedMessage> {
     return {
-      topic: this.topicName(message.role),
-      key: message.key === null ? null : await this.encode(message.role, 'key', message.key),
-      value:
-        message.value === null ? null : await this.encode(message.role, 'value', message.value),
+      topic: this.topicName(role),
+      key: key === null ? null : await this.encode(role, 'key', key),
+      value: value === null ? null : await this.encode(role, 'value', value),
     }
   }
 
@@ -87,10 +114,21 @@ export class TopicCodec {
 
   /** Throws DecodeError (dead-letter it) or a retriable SchemaRegistryError (retry). */
   async decodeContactEvent(value: Buffer | null): Promise<ContactEvent> {
+    return this.readContactEvent(value)
+  }
+
+  /**
+   * `decodeContactEvent` without a promise once the record's writer schema is resolved (every
+   * record after the first of a schema); throws what `decodeContactEvent` rejects with.
+   */
+  readContactEvent(value: Buffer | null): ContactEvent | Promise<ContactEvent> {
     if (value === null || value.length === 0) {
       throw new DecodeError('undecodable', 'the record has no value')
     }
-    return contactEventFromAvro(await this.registry.decode(value, this.reader('ContactEvent')))
+    const reader = this.reader('ContactEvent')
+    const decoded = this.registry.decodeIfCached(value, reader)
+    if (decoded !== undefined) return contactEventFromAvro(decoded)
+    return this.registry.decode(value, reader).then(contactEventFromAvro)
   }
 
   /** Decodes any key or value of a topology topic into its Avro record (plain JS values). */

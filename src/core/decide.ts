@@ -14,6 +14,8 @@ import {
   expectedRingKeys,
   markApplied,
   ringPosition,
+  type RepeatCheck,
+  type RingPosition,
 } from './idempotence.js'
 import { decideIdentify } from './identify.js'
 import { profileKey, tenantMetaKey } from './keys.js'
@@ -21,11 +23,11 @@ import { decideForget, decideNote, decideUnlink } from './maintenance-events.js'
 import { prepareIdentifiers } from './prepare-identifiers.js'
 import { profileIdFor } from './profile-id.js'
 import { firstCandidateId, firstRoundKeys } from './read-rounds.js'
-import type { SeenIndexes } from './seen-index.js'
+import type { SeenIndexes, TenantSeenIndex } from './seen-index.js'
 import type { Decision, StateReader } from './state.js'
 import type { StateRecord } from './state-records.js'
 import { StateView } from './state-view.js'
-import type { CompiledTenants } from './tenant-rules.js'
+import type { CompiledTenant, CompiledTenants } from './tenant-rules.js'
 import type {
   ContactEvent,
   DroppedAttribute,
@@ -45,13 +47,18 @@ interface KindResult {
   readonly droppedAttributes: readonly DroppedAttribute[]
 }
 
-export async function decideEvent(
+/**
+ * Decides one event. A Decision when every read it needs is already in the reader's memory (the
+ * usual, prefetched event), a promise only when a read round had to wait: no promise per event
+ * and step for the runtime to await.
+ */
+export function decideEvent(
   tenants: CompiledTenants,
   seen: SeenIndexes,
   event: ContactEvent,
   position: InputPosition,
   state: StateReader<StateRecord>,
-): Promise<Result> {
+): Result | Promise<Result> {
   // before any rule: a well-formed event of a configured tenant
   const invalid = invalidReason(event, position)
   if (invalid !== null) return deadLetter(event, 'invalid-event', invalid)
@@ -64,45 +71,98 @@ export async function decideEvent(
   // rule 9: a remembered eventId changes nothing
   const content = contentHash(event, ids)
   const view = new StateView(state)
-  await readFirstRound(view, event, ids, expectedRingKeys(seen, t, event.tenant, event.eventId))
-  const ring = ringPosition(t, event.tenant, view.get(tenantMetaKey(event.tenant)))
-  const { repeat, index } = await checkRepeat(
+  const e: EventInProgress = { t, seen, event, position, view, ids, dropped, content }
+  const reading = readFirstRound(
     view,
-    seen,
-    t,
-    event.tenant,
-    ring,
-    event.eventId,
-    content,
+    event,
+    ids,
+    expectedRingKeys(seen, t, event.tenant, event.eventId),
   )
+  return reading === undefined ? afterFirstRound(e) : reading.then(() => afterFirstRound(e))
+}
+
+/** What the steps after round 1 share (built once per event, continued sync or async). */
+interface EventInProgress {
+  readonly t: CompiledTenant
+  readonly seen: SeenIndexes
+  readonly event: ContactEvent
+  readonly position: InputPosition
+  readonly view: StateView
+  readonly ids: PreparedIdentifier[]
+  readonly dropped: DroppedIdentifier[]
+  readonly content: number
+}
+
+function afterFirstRound(e: EventInProgress): Result | Promise<Result> {
+  const { t, event, view } = e
+  const ring = ringPosition(t, event.tenant, view.get(tenantMetaKey(event.tenant)))
+  const check = checkRepeat(view, e.seen, t, event.tenant, ring, event.eventId, e.content)
+  return check instanceof Promise
+    ? check.then((c) => afterRepeatCheck(e, ring, c))
+    : afterRepeatCheck(e, ring, check)
+}
+
+function afterRepeatCheck(
+  e: EventInProgress,
+  ring: RingPosition,
+  { repeat, index }: RepeatCheck,
+): Result | Promise<Result> {
+  const { event, dropped } = e
   if (repeat !== 'new') return duplicate(event, repeat === 'conflicting-duplicate')
   // forgotten identifiers (suppressForgotten)
-  const usable = withoutSuppressed(view, ids, dropped)
+  const usable = withoutSuppressed(e.view, e.ids, dropped)
   if (usable.length === 0)
     return deadLetter(event, 'no-identifiers', 'every identifier is suppressed', dropped)
   // rules 3–8 and the other kinds, on the profiles read in round 2
-  const ctx = new DecisionContext(t, event, position, view, dropped)
+  const ctx = new DecisionContext(e.t, event, e.position, e.view, dropped)
   const reading = readProfiles(ctx, usable)
-  const candidate = typeof reading === 'string' ? reading : await reading
+  if (typeof reading !== 'string') {
+    return reading.then((candidate) =>
+      decideAndMark(ctx, usable, candidate, ring, e.content, index),
+    )
+  }
+  return decideAndMark(ctx, usable, reading, ring, e.content, index)
+}
+
+function decideAndMark(
+  ctx: DecisionContext,
+  usable: readonly PreparedIdentifier[],
+  candidate: string,
+  ring: RingPosition,
+  content: number,
+  index: TenantSeenIndex,
+): Result | Promise<Result> {
   const deciding = decideKind(ctx, usable, candidate)
-  const result = deciding instanceof Promise ? await deciding : deciding
+  return deciding instanceof Promise
+    ? deciding.then((result) => markAndReturn(ctx, result, ring, content, index))
+    : markAndReturn(ctx, deciding, ring, content, index)
+}
+
+function markAndReturn(
+  ctx: DecisionContext,
+  result: KindResult | null,
+  ring: RingPosition,
+  content: number,
+  index: TenantSeenIndex,
+): Result {
   // unreachable: invalidReason admits the four kinds only
-  if (result === null) return deadLetter(event, 'invalid-event', 'unknown event type')
+  if (result === null) return deadLetter(ctx.event, 'invalid-event', 'unknown event type')
+  // rule 9: mark the event applied
   markApplied(ctx, ring, content, index)
   return applied(ctx, result)
 }
 
-async function readFirstRound(
+/** Round 1: the links of the event's identifiers, the tenant's ring position and ring records. */
+function readFirstRound(
   view: StateView,
   event: ContactEvent,
   ids: readonly PreparedIdentifier[],
   ringKeys: readonly string[],
-): Promise<void> {
+): Promise<void> | undefined {
   const linkKeys = ids.map((id) => id.key)
   const keys = firstRoundKeys(event.tenant, linkKeys)
   for (const key of ringKeys) keys.push(key)
-  const reading = view.load(keys)
-  if (reading !== undefined) await reading
+  return view.load(keys)
 }
 
 /** Identifiers forgotten with `suppressForgotten` are dropped `suppressed`. */

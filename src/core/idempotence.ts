@@ -113,9 +113,10 @@ export interface RepeatCheck {
  * only if it was built or advanced to the `applied` count state holds and state's last written
  * slot holds the eventId the index last saw; a hit only if its ring record holds the eventId.
  * Otherwise it is rebuilt from the tenant's ring records (⌈N/64⌉ reads): a stale index can
- * cost reads, never a wrong answer.
+ * cost reads, never a wrong answer. The answer itself when every record it reads is in the
+ * reader's memory; a promise only when a read had to wait.
  */
-export async function checkRepeat(
+export function checkRepeat(
   view: StateView,
   indexes: SeenIndexes,
   t: CompiledTenant,
@@ -123,7 +124,7 @@ export async function checkRepeat(
   at: RingPosition,
   eventId: string,
   content: number,
-): Promise<RepeatCheck> {
+): RepeatCheck | Promise<RepeatCheck> {
   const window = t.idempotenceWindow
   let index = indexes.get(tenant)
   if (index !== undefined && (index.window !== window || index.applied !== at.applied)) {
@@ -135,17 +136,53 @@ export async function checkRepeat(
   if (lastSlot >= 0) keys.push(seenRingKey(tenant, lastSlot))
   if (hit !== undefined) keys.push(seenRingKey(tenant, hit))
   const reading = view.load(keys)
-  if (reading !== undefined) await reading
+  const ask: RepeatQuestion = { view, indexes, t, tenant, at, eventId, content }
+  return reading === undefined
+    ? checkAgainstRing(ask, index, lastSlot, hit)
+    : reading.then(() => checkAgainstRing(ask, index, lastSlot, hit))
+}
+
+/** checkRepeat's arguments, for its steps after a read. */
+interface RepeatQuestion {
+  readonly view: StateView
+  readonly indexes: SeenIndexes
+  readonly t: CompiledTenant
+  readonly tenant: string
+  readonly at: RingPosition
+  readonly eventId: string
+  readonly content: number
+}
+
+/** The index checked against the ring records just read, rebuilt if stale, then asked. */
+function checkAgainstRing(
+  ask: RepeatQuestion,
+  current: TenantSeenIndex | undefined,
+  lastSlot: number,
+  hit: number | undefined,
+): RepeatCheck | Promise<RepeatCheck> {
+  const { view, tenant, eventId } = ask
+  let index = current
   if (index !== undefined && lastSlot >= 0 && eventIdAt(view, tenant, lastSlot) !== index.last) {
     index = undefined
   }
   if (index !== undefined && hit !== undefined && eventIdAt(view, tenant, hit) !== eventId) {
     index = undefined
   }
-  if (index === undefined) {
-    index = await rebuild(view, t, tenant, at.applied)
-    indexes.set(tenant, index)
+  if (index !== undefined) return repeatIn(ask, index)
+  const rebuilt = rebuild(view, ask.t, tenant, ask.at.applied)
+  if (rebuilt instanceof Promise) {
+    return rebuilt.then((built) => {
+      ask.indexes.set(tenant, built)
+      return repeatIn(ask, built)
+    })
   }
+  ask.indexes.set(tenant, rebuilt)
+  return repeatIn(ask, rebuilt)
+}
+
+/** The answer of an index current with state. */
+function repeatIn(ask: RepeatQuestion, index: TenantSeenIndex): RepeatCheck | Promise<RepeatCheck> {
+  const { view, tenant, eventId, content } = ask
   const slot = index.slotOf(eventId)
   if (slot === undefined) return { repeat: 'new', index }
   const record = ringRecordAt(view, tenant, slot)
@@ -157,19 +194,28 @@ export async function checkRepeat(
   // a slot written before the ring kept hashes: its `seen` marker may have one
   const markKey = seenKey(tenant, eventId)
   const marking = view.load([markKey])
-  if (marking !== undefined) await marking
-  return { repeat: markedRepeat(view.get(markKey), content), index }
+  if (marking === undefined) return { repeat: markedRepeat(view.get(markKey), content), index }
+  return marking.then(() => ({ repeat: markedRepeat(view.get(markKey), content), index }))
 }
 
-async function rebuild(
+function rebuild(
   view: StateView,
   t: CompiledTenant,
   tenant: string,
   applied: number,
-): Promise<TenantSeenIndex> {
+): TenantSeenIndex | Promise<TenantSeenIndex> {
   const keys = ringRecordKeys(t, tenant, applied)
   const reading = view.load(keys)
-  if (reading !== undefined) await reading
+  if (reading !== undefined) return reading.then(() => buildFrom(view, t, keys, applied))
+  return buildFrom(view, t, keys, applied)
+}
+
+function buildFrom(
+  view: StateView,
+  t: CompiledTenant,
+  keys: readonly string[],
+  applied: number,
+): TenantSeenIndex {
   const records = keys.map((key) => {
     const record = view.get(key)
     return record?.type === 'seen-ring' ? record : undefined

@@ -39,11 +39,15 @@ export interface IdentifierExplanation {
 }
 
 export interface Resolver {
+  /**
+   * The Decision itself when every read the event needs was answered from memory (the reader's
+   * `getManySync`), a promise when a read had to wait: callers await only then.
+   */
   decide(
     event: ContactEvent,
     position: InputPosition,
     state: StateReader<StateRecord>,
-  ): Promise<Decision<StateRecord>>
+  ): Decision<StateRecord> | Promise<Decision<StateRecord>>
   /** Any profile id ever issued: live → itself; merged away → its survivor; forgotten/unknown → null. */
   lookupProfile(
     tenant: string,

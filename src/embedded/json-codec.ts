@@ -21,18 +21,19 @@ const json = (value: unknown): Buffer =>
 /**
  * The embedded log's codec: input records are NDJSON event lines (as `unifier resolve` reads
  * them), outputs are JSON of the same records the Avro topics carry. Topics are named by role.
+ * Synchronous: nothing here waits, so the task decides its records without a promise each.
  */
 export const embeddedCodec: TaskCodec = {
   topicName: (role: TopicRole) => role,
   tenantKey: async (tenant: string) => Buffer.from(tenant, 'utf8'),
-  async decodeContactEvent(value: Buffer | null): Promise<ContactEvent> {
+  decodeContactEvent(value: Buffer | null): ContactEvent {
     if (value === null) throw new DecodeError('undecodable', 'the record has no value')
     const parsed = parseEventLine(value.toString('utf8'))
     if (parsed.ok) return parsed.event
     if (parsed.reason === 'undecodable') throw new DecodeError('undecodable', parsed.detail)
     throw new InvalidInputError(parsed.reason, parsed.detail, parsed.tenant, parsed.eventId)
   },
-  async encodeOutput(record: OutputRecord, input: InputRecord): Promise<EncodedMessage> {
+  encodeOutput(record: OutputRecord, input: InputRecord): EncodedMessage {
     const message = outputToAvro(record, input)
     return {
       topic: message.role,

@@ -129,26 +129,38 @@ export class BatchResolver {
 
   /**
    * Decides a window of events in order. With a prefetcher, the keys they will read are
-   * loaded into the cache first, in a few store round trips for the whole window.
+   * loaded into the cache first, in a few store round trips for the whole window; the events
+   * are then decided without a promise each, unless an event's reads or `onDecision` wait.
    */
   async processWindow(
     items: readonly ResolverInput[],
     onDecision?: (input: ResolverInput, decision: Decision<StateRecord>) => Promise<void> | void,
   ): Promise<void> {
-    const prefetch = this.options.prefetch
-    if (prefetch !== undefined && items.length > 1) {
-      try {
-        await this.prefetch(prefetch, items)
-      } catch (err) {
-        // A read-ahead only: a store failure is one, anything else (an event the prefetch
-        // cannot read keys from) is left for that event's own decision to meet, so that it,
-        // not the window's first event, is the record that fails.
-        if (err instanceof StoreError) throw err
-      }
+    await this.readAhead(items)
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as ResolverInput
+      const deciding = this.process(item.event, item.position)
+      const decision = isPromiseLike(deciding) ? await deciding : deciding
+      if (onDecision === undefined) continue
+      const after = onDecision(item, decision)
+      if (after !== undefined) await after
     }
-    for (const item of items) {
-      const decision = await this.process(item.event, item.position)
-      if (onDecision !== undefined) await onDecision(item, decision)
+  }
+
+  /**
+   * With a prefetcher, loads the keys a window of events will read into the cache, so that
+   * `process` can decide them without waiting (processWindow does this first).
+   */
+  async readAhead(items: readonly ResolverInput[]): Promise<void> {
+    const prefetch = this.options.prefetch
+    if (prefetch === undefined || items.length <= 1) return
+    try {
+      await this.prefetch(prefetch, items)
+    } catch (err) {
+      // A read-ahead only: a store failure is one, anything else (an event the prefetch
+      // cannot read keys from) is left for that event's own decision to meet, so that it,
+      // not the window's first event, is the record that fails.
+      if (err instanceof StoreError) throw err
     }
   }
 
@@ -173,15 +185,30 @@ export class BatchResolver {
     }
   }
 
-  /** Decides one event against the state left by every event before it. */
-  async process(event: ContactEvent, position: InputPosition): Promise<Decision<StateRecord>> {
-    const decision = await this.options.resolver.decide(event, position, this.overlay)
+  /**
+   * Decides one event against the state left by every event before it: the Decision itself
+   * when the resolver answered from memory and no flush had to wait, else a promise.
+   */
+  process(
+    event: ContactEvent,
+    position: InputPosition,
+  ): Decision<StateRecord> | Promise<Decision<StateRecord>> {
+    const deciding = this.options.resolver.decide(event, position, this.overlay)
+    if (isPromiseLike(deciding)) return deciding.then((decision) => this.taken(decision, position))
+    return this.taken(deciding, position)
+  }
+
+  /** Applies a decision's writes for the events after it, counts it, flushes when due. */
+  private taken(
+    decision: Decision<StateRecord>,
+    position: InputPosition,
+  ): Decision<StateRecord> | Promise<Decision<StateRecord>> {
     this.overlay.apply(decision.writes)
     this.count(decision)
     this.lastSequence = Math.max(this.lastSequence, position.sequence)
     this.sinceFlush++
     if (this.flushEvery !== undefined && this.sinceFlush >= this.flushEvery) {
-      await this.startFlush()
+      return this.startFlush().then(() => decision)
     }
     return decision
   }
@@ -275,4 +302,14 @@ export async function resolveAll(
   await resolver.processWindow(window, onDecision)
   await resolver.flush()
   return resolver.stats
+}
+
+/** A promise, or any thenable a resolver or callback returns (checked without awaiting). */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value instanceof Promise ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { then?: unknown }).then === 'function')
+  )
 }

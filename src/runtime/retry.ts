@@ -16,18 +16,36 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * registry or the broker is retried for as long as it takes, never skipped.
  */
 export async function retrying<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  try {
+    return await attempt()
+  } catch (err) {
+    return retryingAfter(err, attempt, options)
+  }
+}
+
+/**
+ * `retrying` once its first attempt failed with `err`: for a caller that made that attempt
+ * itself, without a promise, and needs one only when it failed.
+ */
+export async function retryingAfter<T>(
+  err: unknown,
+  attempt: () => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const initial = options.initialDelayMs ?? 100
   const max = options.maxDelayMs ?? 10_000
   const sleep = options.sleep ?? defaultSleep
+  let failure = err
   for (let n = 1; ; n++) {
+    if (!options.retriable(failure) || options.giveUp?.() === true) throw failure
+    const base = Math.min(max, initial * 2 ** Math.min(n - 1, 20))
+    const delayMs = Math.round(base / 2 + (Math.random() * base) / 2)
+    await options.onRetry?.(failure, n, delayMs)
+    await sleep(delayMs)
     try {
       return await attempt()
-    } catch (err) {
-      if (!options.retriable(err) || options.giveUp?.() === true) throw err
-      const base = Math.min(max, initial * 2 ** Math.min(n - 1, 20))
-      const delayMs = Math.round(base / 2 + (Math.random() * base) / 2)
-      await options.onRetry?.(err, n, delayMs)
-      await sleep(delayMs)
+    } catch (next) {
+      failure = next
     }
   }
 }

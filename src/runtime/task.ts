@@ -5,7 +5,7 @@ import type { ContactEvent, DeadLetterReason, OutputRecord } from '../core/types
 import type { KeyValueStore } from '../ports/key-value-store.js'
 import type { Logger } from '../ports/logger.js'
 import type { TopicRole } from '../topology/roles.js'
-import { BatchResolver, type ResolverInput } from './batch-resolver.js'
+import { BatchResolver, isPromiseLike, type ResolverInput } from './batch-resolver.js'
 import { StoreError } from '../state/store-error.js'
 import { TaskFailure, type FailureCode } from './failure-policy.js'
 import { InvalidInputError } from './invalid-input.js'
@@ -20,17 +20,21 @@ import type {
   TransactionalSink,
 } from './ports.js'
 import { LatestProfiles, type ProfileChangelogMode } from './profile-changelog.js'
-import { retrying } from './retry.js'
+import { retryingAfter } from './retry.js'
 import type { StatePrefetcher } from './state-prefetch.js'
 
 /** Bytes ↔ records for one log: Avro + registry on Kafka, JSON in the embedded log. */
 export interface TaskCodec {
   topicName(role: TopicRole): string
   /** The input key of a tenant's events (its bytes decide the tenant's partition). */
-  tenantKey(tenant: string): Promise<Buffer>
-  /** Throws DecodeError or InvalidInputError (dead-letter it), or a retriable error (retry). */
-  decodeContactEvent(value: Buffer | null): Promise<ContactEvent>
-  encodeOutput(record: OutputRecord, input: InputRecord): Promise<EncodedMessage>
+  tenantKey(tenant: string): Buffer | Promise<Buffer>
+  /**
+   * Throws (or rejects with) DecodeError or InvalidInputError (dead-letter it), or a retriable
+   * error (retry). A value, not a promise, when nothing had to wait: the task's usual record.
+   */
+  decodeContactEvent(value: Buffer | null): ContactEvent | Promise<ContactEvent>
+  /** Like decodeContactEvent: a promise only when the codec had to wait. */
+  encodeOutput(record: OutputRecord, input: InputRecord): EncodedMessage | Promise<EncodedMessage>
 }
 
 export interface TaskOptions {
@@ -202,67 +206,46 @@ export class PartitionTask {
 
   /**
    * Decides `records` (in offset order; ones before `nextOffset` are skipped as already done)
-   * and sends their outputs in the open transaction, opening one if needed.
+   * and sends their outputs in the open transaction, opening one if needed. A record whose
+   * decode, owner, decision and encoding need no I/O (cached schemas and state: the usual
+   * record) costs no promise and no closure; the async path is taken only where one waits.
    */
   async process(records: readonly InputRecord[]): Promise<void> {
     this.assertUsable()
-    const fresh = records.filter((r) => BigInt(r.offset) >= this.next)
-    if (fresh.length === 0) return
+    const from = firstFresh(records, this.next)
+    if (from === records.length) return
+    const count = records.length - from
     const started = this.now()
     try {
       const txn = await this.transaction()
       const outgoing: OutgoingRecord[] = []
       let window: WindowItem[] = []
-      const decideWindow = async (): Promise<void> => {
-        let decided = 0
-        try {
-          await this.resolver.processWindow(window, async (input, decision) => {
-            const { record } = input as WindowItem
-            reportConflictingDuplicate(decision.outcome, this.options.logger, this.metrics)
-            for (const output of decision.outputs) {
-              if (this.latest?.hold(output, record) === true) continue
-              outgoing.push(await this.encode(output, record))
-            }
-            decided++
-          })
-        } catch (err) {
-          throw attributed(err, window[decided]?.record ?? null)
-        }
-        window = []
-      }
-      for (const record of fresh) {
+      for (let i = from; i < records.length; i++) {
+        const record = records[i] as InputRecord
         const forced = this.options.deadLetters?.get(record.offset)
         if (forced !== undefined) {
-          await decideWindow()
-          // Decoded again only to name the tenant and event in the dead letter, if it can be.
-          const event = await this.options.codec.decodeContactEvent(record.value).catch(() => null)
-          const carried =
-            forced.withoutOriginal === true ? { ...record, value: Buffer.alloc(0) } : record
-          if (forced.drop === true) continue
-          outgoing.push(
-            await this.encode(forcedDeadLetter(forced, record, event), carried).catch(
-              (err: unknown) => {
-                throw attributed(err, record)
-              },
-            ),
-          )
+          await this.decideWindow(window, outgoing)
+          window = []
+          await this.forceDeadLetter(record, forced, outgoing)
           continue
         }
-        const event = await this.decode(record).catch((err: unknown) => {
+        let event: ContactEvent | DecodeError | InvalidInputError
+        let owner: number
+        try {
+          const decoding = this.decode(record)
+          event = decoding instanceof Promise ? await decoding : decoding
+          if (event instanceof DecodeError || event instanceof InvalidInputError) {
+            await this.decideWindow(window, outgoing)
+            window = []
+            const encoding = this.encode(deadLetterFor(event), record)
+            outgoing.push(encoding instanceof Promise ? await encoding : encoding)
+            continue
+          }
+          const owning = this.ownerOf(event.tenant)
+          owner = owning instanceof Promise ? await owning : owning
+        } catch (err) {
           throw attributed(err, record)
-        })
-        if (event instanceof DecodeError || event instanceof InvalidInputError) {
-          await decideWindow()
-          outgoing.push(
-            await this.encode(deadLetterFor(event), record).catch((err: unknown) => {
-              throw attributed(err, record)
-            }),
-          )
-          continue
         }
-        const owner = await this.ownerOf(event.tenant).catch((err: unknown) => {
-          throw attributed(err, record)
-        })
         if (owner !== this.partition) {
           // Another partition's task owns this tenant (the producer used another partitioner):
           // the record goes there, in this transaction, in input order; it is resolved there.
@@ -271,13 +254,13 @@ export class PartitionTask {
         }
         window.push({ event, position: { sequence: Number(record.offset) }, record })
       }
-      await decideWindow()
+      await this.decideWindow(window, outgoing)
       // the transaction holds these records now, sent or not (a failed send fails the task)
-      this.next = BigInt((fresh.at(-1) as InputRecord).offset) + 1n
+      this.next = BigInt((records.at(-1) as InputRecord).offset) + 1n
       this.txnLastRecord = this.next - 1n
-      this.txnEvents += fresh.length
+      this.txnEvents += count
       if (outgoing.length > 0) await this.onLog(() => txn.send(outgoing))
-      this.metrics.events(this.partition, fresh.length)
+      this.metrics.events(this.partition, count)
       this.metrics.batch((this.now() - started) / 1000)
     } catch (err) {
       throw this.fail(err)
@@ -380,11 +363,12 @@ export class PartitionTask {
     const encoded: OutgoingRecord[] = []
     for (const { output, cause } of held) {
       // attributed to the input record of the profile's last change (output-too-large)
-      encoded.push(
-        await this.encode(output, cause).catch((err: unknown) => {
-          throw attributed(err, cause)
-        }),
-      )
+      try {
+        const encoding = this.encode(output, cause)
+        encoded.push(encoding instanceof Promise ? await encoding : encoding)
+      } catch (err) {
+        throw attributed(err, cause)
+      }
     }
     return encoded
   }
@@ -399,28 +383,103 @@ export class PartitionTask {
     return this.txn
   }
 
-  private async decode(
+  /**
+   * Decides a window of events (the state they read prefetched first) and encodes their
+   * outputs; one promise per window, and one per event only when its reads or encoding wait.
+   * An error is the failure of the record being decided.
+   */
+  private async decideWindow(window: WindowItem[], outgoing: OutgoingRecord[]): Promise<void> {
+    if (window.length === 0) return
+    let decided = 0
+    try {
+      await this.resolver.readAhead(window)
+      for (; decided < window.length; decided++) {
+        const { event, position, record } = window[decided] as WindowItem
+        const deciding = this.resolver.process(event, position)
+        const decision = deciding instanceof Promise ? await deciding : deciding
+        reportConflictingDuplicate(decision.outcome, this.options.logger, this.metrics)
+        for (const output of decision.outputs) {
+          if (this.latest?.hold(output, record) === true) continue
+          const encoding = this.encode(output, record)
+          outgoing.push(encoding instanceof Promise ? await encoding : encoding)
+        }
+      }
+    } catch (err) {
+      throw attributed(err, window[decided]?.record ?? null)
+    }
+  }
+
+  /** The failure policy's dead letter for a record that failed every attempt (or nothing: drop). */
+  private async forceDeadLetter(
     record: InputRecord,
-  ): Promise<ContactEvent | DecodeError | InvalidInputError> {
-    return retrying(
+    forced: ForcedDeadLetter,
+    outgoing: OutgoingRecord[],
+  ): Promise<void> {
+    // Decoded again only to name the tenant and event in the dead letter, if it can be.
+    let event: ContactEvent | null
+    try {
+      event = await this.options.codec.decodeContactEvent(record.value)
+    } catch {
+      event = null
+    }
+    const carried = forced.withoutOriginal === true ? { ...record, value: Buffer.alloc(0) } : record
+    if (forced.drop === true) return
+    try {
+      outgoing.push(await this.encode(forcedDeadLetter(forced, record, event), carried))
+    } catch (err) {
+      throw attributed(err, record)
+    }
+  }
+
+  /**
+   * The record's event, or the DecodeError / InvalidInputError that dead-letters it; a
+   * promise only when the codec had to wait (a schema to fetch, a registry to retry).
+   */
+  private decode(
+    record: InputRecord,
+  ):
+    | ContactEvent
+    | DecodeError
+    | InvalidInputError
+    | Promise<ContactEvent | DecodeError | InvalidInputError> {
+    let decoding: ContactEvent | Promise<ContactEvent>
+    try {
+      decoding = this.options.codec.decodeContactEvent(record.value)
+    } catch (err) {
+      return this.decodeFailed(err, record)
+    }
+    if (!isPromiseLike(decoding)) return decoding
+    return Promise.resolve(decoding).then(undefined, (err: unknown) =>
+      this.decodeFailed(err, record),
+    )
+  }
+
+  /** A failed first decode: a dead letter's error, or retried (the registry unreachable). */
+  private decodeFailed(
+    err: unknown,
+    record: InputRecord,
+  ): DecodeError | InvalidInputError | Promise<ContactEvent | DecodeError | InvalidInputError> {
+    if (err instanceof DecodeError || err instanceof InvalidInputError) return err
+    return retryingAfter(
+      err,
       async () => {
         try {
           return await this.options.codec.decodeContactEvent(record.value)
-        } catch (err) {
-          if (err instanceof DecodeError || err instanceof InvalidInputError) return err
-          throw err
+        } catch (failure) {
+          if (failure instanceof DecodeError || failure instanceof InvalidInputError) return failure
+          throw failure
         }
       },
       {
-        retriable: (err) => err instanceof SchemaRegistryError && err.retriable,
-        onRetry: async (err, attempt, delayMs) => {
+        retriable: registryUnreachable,
+        onRetry: async (failure, attempt, delayMs) => {
           this.options.logger.warn(
             {
               partition: this.partition,
               offset: record.offset,
               attempt,
               delayMs,
-              err: messageOf(err),
+              err: messageOf(failure),
             },
             'schema registry unreachable; retrying',
           )
@@ -430,19 +489,51 @@ export class PartitionTask {
     )
   }
 
-  private async encode(output: OutputRecord, record: InputRecord): Promise<OutgoingRecord> {
+  /** The output as a record of its topic; a promise only when the codec had to wait. */
+  private encode(
+    output: OutputRecord,
+    record: InputRecord,
+  ): OutgoingRecord | Promise<OutgoingRecord> {
     if (output.kind === 'dead-letter') this.metrics.deadLetters(output.reason, 1)
     this.metrics.outputs(output.kind, 1)
-    const message = await retrying(() => this.options.codec.encodeOutput(output, record), {
-      retriable: (err) => err instanceof SchemaRegistryError && err.retriable,
-      onRetry: async (err, attempt, delayMs) => {
+    let encoding: EncodedMessage | Promise<EncodedMessage>
+    try {
+      encoding = this.options.codec.encodeOutput(output, record)
+    } catch (err) {
+      return this.encodeFailed(err, output, record).then((m) => this.addressed(m, output, record))
+    }
+    if (!isPromiseLike(encoding)) return this.addressed(encoding, output, record)
+    return Promise.resolve(encoding).then(
+      (m) => this.addressed(m, output, record),
+      (err: unknown) =>
+        this.encodeFailed(err, output, record).then((m) => this.addressed(m, output, record)),
+    )
+  }
+
+  /** A failed first encoding, retried while the registry is unreachable. */
+  private encodeFailed(
+    err: unknown,
+    output: OutputRecord,
+    record: InputRecord,
+  ): Promise<EncodedMessage> {
+    return retryingAfter(err, async () => this.options.codec.encodeOutput(output, record), {
+      retriable: registryUnreachable,
+      onRetry: async (failure, attempt, delayMs) => {
         this.options.logger.warn(
-          { partition: this.partition, attempt, delayMs, err: messageOf(err) },
+          { partition: this.partition, attempt, delayMs, err: messageOf(failure) },
           'schema registry unreachable while encoding; retrying',
         )
         await this.options.heartbeat?.()
       },
     })
+  }
+
+  /** An encoded output checked against its topic's record limit, on its partition. */
+  private addressed(
+    message: EncodedMessage,
+    output: OutputRecord,
+    record: InputRecord,
+  ): OutgoingRecord | Promise<OutgoingRecord> {
     const limit = this.options.maxRecordBytes?.(message.topic) ?? Number.POSITIVE_INFINITY
     const size = (message.key?.length ?? 0) + (message.value?.length ?? 0)
     if (size > limit) {
@@ -483,17 +574,21 @@ export class PartitionTask {
     }
   }
 
-  /** The input partition whose task owns `tenant` (this one when the log does not say). */
-  private async ownerOf(tenant: string): Promise<number> {
+  /**
+   * The input partition whose task owns `tenant` (this one when the log does not say); a
+   * promise only for a tenant not met yet (its key is encoded to ask the partitioner).
+   */
+  private ownerOf(tenant: string): number | Promise<number> {
     const ownerOf = this.options.ownerOf
     if (ownerOf === undefined || typeof tenant !== 'string') return this.partition
-    let owner = this.owners.get(tenant)
-    if (owner === undefined) {
-      owner = ownerOf(await this.options.codec.tenantKey(tenant))
+    const owner = this.owners.get(tenant)
+    if (owner !== undefined) return owner
+    return Promise.resolve(this.options.codec.tenantKey(tenant)).then((key) => {
+      const found = ownerOf(key)
       if (this.owners.size >= MAX_KNOWN_OWNERS) this.owners.clear()
-      this.owners.set(tenant, owner)
-    }
-    return owner
+      this.owners.set(tenant, found)
+      return found
+    })
   }
 
   /** The record as it came, addressed to the input partition that owns its tenant. */
@@ -539,6 +634,18 @@ export class PartitionTask {
       })
     }
   }
+}
+
+/** The index of the first record at or after `next` (records come in offset order). */
+function firstFresh(records: readonly InputRecord[], next: bigint): number {
+  let i = 0
+  while (i < records.length && BigInt((records[i] as InputRecord).offset) < next) i++
+  return i
+}
+
+/** What the task retries: the schema registry not answering (never a bad record). */
+function registryUnreachable(err: unknown): boolean {
+  return err instanceof SchemaRegistryError && err.retriable
 }
 
 /**
