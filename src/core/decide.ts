@@ -22,7 +22,7 @@ import { profileKey, tenantMetaKey } from './keys.js'
 import { decideForget, decideNote, decideUnlink } from './maintenance-events.js'
 import { prepareIdentifiers } from './prepare-identifiers.js'
 import { profileIdFor } from './profile-id.js'
-import { firstCandidateId, firstRoundKeys } from './read-rounds.js'
+import { firstCandidateId, firstRoundKeys, predictsNewProfile } from './read-rounds.js'
 import type { SeenIndexes, TenantSeenIndex } from './seen-index.js'
 import type { Decision, StateReader } from './state.js'
 import type { StateRecord } from './state-records.js'
@@ -196,10 +196,8 @@ function readProfiles(
     const rec = view.get(id.key)
     if (rec?.type === 'link') heldIds.push(rec.profileId)
   }
-  const anchor = ids[0]?.kind.role === 'anchor' ? ids[0] : null
-  const predictedNew =
-    (event.type ?? 'identify') === 'identify' &&
-    (anchor !== null ? view.get(anchor.key)?.type !== 'link' : heldIds.length === 0)
+  // the same prediction the prefetch reads ahead with (read-rounds.ts)
+  const predictedNew = predictsNewProfile(event.type, ids, (key) => view.get(key)?.type === 'link')
   const candidate = predictedNew ? firstCandidateId(tenant, event.eventId) : ''
   // (the ring record was read by rule 9)
   const extraKeys = predictedNew ? [profileKey(tenant, candidate)] : []

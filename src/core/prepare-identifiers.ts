@@ -52,23 +52,6 @@ export function prepareIdentifiers(
 }
 
 /**
- * The link keys of the identifiers that survive normalisation, in event order, repeats kept:
- * what the state prefetch reads ahead without building the full prepared list.
- */
-export function linkKeysOf(
-  t: CompiledTenant,
-  tenant: string,
-  raws: readonly Identifier[],
-): string[] {
-  const keys: string[] = []
-  for (const raw of raws) {
-    const r = normalizeIdentifier(t.identifierTypes, raw?.type, raw?.value)
-    if (r.ok) keys.push(linkKeyOf(r, tenant))
-  }
-  return keys
-}
-
-/**
  * The verdict's link key, built once per value and tenant: the same string object then reaches
  * every Map lookup of the event (view, overlay, read cache) already flat and hashed.
  */

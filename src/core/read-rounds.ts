@@ -10,6 +10,7 @@
  * (3+) only for union-find chains longer than one hop, the membership chunks of large profiles,
  *     or a profile id collision.
  */
+import type { PreparedIdentifier } from './decision-context.js'
 import { idempotenceKeys } from './idempotence.js'
 import { profileIdFor } from './profile-id.js'
 
@@ -21,4 +22,23 @@ export function firstRoundKeys(tenant: string, linkKeys: readonly string[]): str
 /** Round 2's guess for an event that creates a profile: its ordinal-0 id (rule 10). */
 export function firstCandidateId(tenant: string, eventId: string): string {
   return profileIdFor(tenant, eventId, 0)
+}
+
+/**
+ * Whether round 2 reads the event's first candidate id: an identify event whose link records
+ * (round 1) show it creates a profile, i.e. its anchor is not held or, without an anchor, none
+ * of its identifiers is. The rule decide.ts's readProfiles applies; the prefetch uses it to
+ * read candidate ids only for such events (a new id is almost never in state, and reading one
+ * per event was most of the prefetch's keys).
+ */
+export function predictsNewProfile(
+  type: string | undefined,
+  ids: readonly PreparedIdentifier[],
+  isLinked: (linkKey: string) => boolean,
+): boolean {
+  if ((type ?? 'identify') !== 'identify' || ids.length === 0) return false
+  const anchor = ids[0]?.kind.role === 'anchor' ? ids[0] : null
+  if (anchor !== null) return !isLinked(anchor.key)
+  for (const id of ids) if (isLinked(id.key)) return false
+  return true
 }

@@ -1,8 +1,9 @@
 import type { IdentityConfig } from '../core/config.js'
+import type { PreparedIdentifier } from '../core/decision-context.js'
 import { ringKeysAhead } from '../core/idempotence.js'
 import { parseKey, profileKey, tenantMetaKey } from '../core/keys.js'
-import { linkKeysOf } from '../core/prepare-identifiers.js'
-import { firstCandidateId, firstRoundKeys } from '../core/read-rounds.js'
+import { prepareIdentifiers } from '../core/prepare-identifiers.js'
+import { firstCandidateId, firstRoundKeys, predictsNewProfile } from '../core/read-rounds.js'
 import type { StateRecord } from '../core/state-records.js'
 import { compileTenants } from '../core/tenant-rules.js'
 import type { ContactEvent } from '../core/types.js'
@@ -11,10 +12,10 @@ import type { ContactEvent } from '../core/types.js'
  * Guesses which state keys a window of events will read, so the batch resolver can ask the
  * store for all of them in one round trip instead of two or three per event. It asks the
  * core's src/core/read-rounds.ts and idempotence.ts for the keys of the first read rounds
- * (tenant meta, link keys, the candidate profile key, the idempotence-ring records),
- * then reads the profile chains behind the links found. Only a hint: a wrong guess costs a
- * wasted read, never a wrong decision, because the core still reads everything it needs
- * through the overlay.
+ * (tenant meta and link keys; then the idempotence-ring records, and the candidate profile key
+ * of the events the links show create a profile), then reads the profile chains behind the
+ * links found. Only a hint: a wrong guess costs a wasted read, never a wrong decision, because
+ * the core still reads everything it needs through the overlay.
  */
 export interface StatePrefetcher {
   /** Keys the events will read before anything about the state is known. */
@@ -35,36 +36,44 @@ export interface StatePrefetcher {
 export function createStatePrefetcher(config: IdentityConfig): StatePrefetcher {
   const tenants = compileTenants(config)
   // Normalising (phones above all) is not free: do it once per event for both rounds.
-  const linkKeysSeen = new WeakMap<ContactEvent, string[]>()
-  const linkKeysFor = (event: ContactEvent): string[] => {
-    const known = linkKeysSeen.get(event)
+  const idsSeen = new WeakMap<ContactEvent, readonly PreparedIdentifier[]>()
+  const idsFor = (event: ContactEvent): readonly PreparedIdentifier[] => {
+    const known = idsSeen.get(event)
     if (known !== undefined) return known
     const t = tenants.get(event.tenant)
-    const keys =
+    const ids =
       t !== null && Array.isArray(event.identifiers)
-        ? linkKeysOf(t, event.tenant, event.identifiers)
+        ? prepareIdentifiers(t, event.tenant, event.identifiers).ids
         : []
-    linkKeysSeen.set(event, keys)
-    return keys
+    idsSeen.set(event, ids)
+    return ids
   }
   return {
     firstKeys(events) {
       const keys = new Set<string>()
       for (const event of events) {
-        const { tenant, eventId } = event
-        for (const key of firstRoundKeys(tenant, linkKeysFor(event))) keys.add(key)
-        keys.add(profileKey(tenant, firstCandidateId(tenant, eventId)))
+        const linkKeys = idsFor(event).map((id) => id.key)
+        for (const key of firstRoundKeys(event.tenant, linkKeys)) keys.add(key)
       }
       return [...keys]
     },
     followUpKeys(events, read) {
       const keys = new Set<string>()
       const eventsPerTenant = new Map<string, number>()
+      const isLinked = (key: string): boolean => read.get(key)?.type === 'link'
       for (const event of events) {
-        eventsPerTenant.set(event.tenant, (eventsPerTenant.get(event.tenant) ?? 0) + 1)
-        for (const key of linkKeysFor(event)) {
-          const link = read.get(key)
-          if (link?.type === 'link') keys.add(profileKey(event.tenant, link.profileId))
+        const { tenant } = event
+        eventsPerTenant.set(tenant, (eventsPerTenant.get(tenant) ?? 0) + 1)
+        const ids = idsFor(event)
+        for (const id of ids) {
+          const link = read.get(id.key)
+          if (link?.type === 'link') keys.add(profileKey(tenant, link.profileId))
+        }
+        // Rule 10's new id, only for the events the links show create a profile (the core's
+        // own prediction); an event whose creating identifier an earlier event of the window
+        // brings reads it in vain, one the prediction misses reads it itself.
+        if (predictsNewProfile(event.type, ids, isLinked)) {
+          keys.add(profileKey(tenant, firstCandidateId(tenant, event.eventId)))
         }
       }
       // The idempotence-ring records the window will check and overwrite: one per RING_CHUNK

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadIdentityConfig } from '../../../src/config/identity-config.js'
+import { profileKey } from '../../../src/core/keys.js'
+import { firstCandidateId } from '../../../src/core/read-rounds.js'
 import { createResolver } from '../../../src/core/resolver.js'
 import type { ContactEvent } from '../../../src/core/types.js'
 import type { KeyValueWrite } from '../../../src/ports/key-value-store.js'
@@ -137,6 +139,60 @@ describe('BatchResolver', () => {
     expect(store.reads).toBe(3)
     expect(profiles.every((id) => id !== null)).toBe(true)
     expect(cold.stats.merges).toBe(0)
+  })
+
+  it('reads a new profile id ahead only for the events whose links show they create one', async () => {
+    const { store } = await runAll({ flushEvery: 10, prefetch: true })
+    const identify = (
+      eventId: string,
+      identifiers: ContactEvent['identifiers'],
+    ): ResolverInput => ({
+      event: {
+        eventId,
+        tenant: 'acme',
+        type: 'identify',
+        source: 'store',
+        timestamp: 1_800_000_000_000,
+        identifiers,
+        attributes: {},
+        note: null,
+      },
+      position: { sequence: 2000 },
+    })
+    const window = [
+      identify('known-device', [{ type: 'device_id', value: 'd1' }]),
+      identify('new-device', [{ type: 'device_id', value: 'd-new' }]),
+      // the anchor decides: a new customer id creates a profile even with a known email
+      identify('new-anchor', [
+        { type: 'customer_id', value: 'C-new' },
+        { type: 'email', value: 'p2@mail.org' },
+      ]),
+    ]
+    const keysRead: string[] = []
+    const recording = Object.assign(Object.create(store) as CountingStore, {
+      getManySync: undefined,
+      getMany: (keys: readonly string[]) => {
+        keysRead.push(...keys)
+        return store.getMany(keys)
+      },
+    })
+    const cold = await BatchResolver.open({
+      resolver: createResolver(config),
+      store: recording,
+      prefetch: createStatePrefetcher(config),
+    })
+    const profiles: Array<string | null> = []
+    await cold.processWindow(window, (_i, d) => void profiles.push(d.outcome.profileId))
+    const candidate = (eventId: string) => profileKey('acme', firstCandidateId('acme', eventId))
+    expect(keysRead).not.toContain(candidate('known-device'))
+    expect(keysRead).toContain(candidate('new-device'))
+    expect(keysRead).toContain(candidate('new-anchor'))
+    expect(profiles.slice(1)).toEqual([
+      firstCandidateId('acme', 'new-device'),
+      firstCandidateId('acme', 'new-anchor'),
+    ])
+    // all in the prefetch's rounds (first keys, profiles and new ids, roots): none per event
+    expect(cold.storeReads).toBe(3)
   })
 
   it('remembers the last input sequence with the state, for the next run to continue after', async () => {
