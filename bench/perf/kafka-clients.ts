@@ -8,6 +8,10 @@
  *    `--outputs-per-input` records per input record in that partition's transaction and commits
  *    them with the next input offset (sendOffsets) every `--commit-interval` ms
  *    (bench/perf/kafka-clients/pattern.ts);
+ *  - with `--work-micros N`, each input record first burns N µs of the main thread's CPU (the
+ *    processor's decode/decide/encode, emulated), so batches and transactions come at the
+ *    processor's pace (many small transactions) rather than a bare client's (a few huge
+ *    ones); that CPU is subtracted from the client's figures;
  *  - each run is a child process (bench/perf/kafka-clients/child.ts), so its CPU is the
  *    client's alone; the window runs from the first batch to the last commit.
  * Figures: input records/s, client CPU µs per input record, broker CPU µs per input record
@@ -57,6 +61,10 @@ const values = benchArgs('bench:kafka-clients', {
     default: 4 * 1024 * 1024,
     min: 1024,
   }),
+  'work-micros': integer(
+    "main-thread CPU µs burnt per input record, the processor's own work emulated (0: none)",
+    { default: 0, min: 0 },
+  ),
   'run-timeout': integer('a run that has not committed everything by then fails (s)', {
     default: 300,
     min: 1,
@@ -183,8 +191,13 @@ async function oneRun(
     return { client, round, ok: false, reason, loadAverage1m: load }
   }
   const { consumed } = done.counts
-  const cpu = done.cpuMicros
-  const fromStart = done.cpuMicrosFromStart ?? undefined
+  // The emulated work is the processor's, not the client's.
+  const work = done.counts.workMicros
+  const cpu = done.cpuMicros - work
+  const fromStart =
+    done.cpuMicrosFromStart === undefined || done.cpuMicrosFromStart === null
+      ? undefined
+      : done.cpuMicrosFromStart - work
   const broker =
     brokerAtFirst === undefined || brokerAtDone === undefined
       ? undefined
@@ -294,6 +307,7 @@ async function main(): Promise<void> {
           commitIntervalMs: values['commit-interval'],
           outputsPerInput: values['outputs-per-input'],
           maxBytesPerPartition: values['max-bytes-per-partition'],
+          workMicrosPerRecord: values['work-micros'],
         }
         const result = await oneRun(client, round, spec, values['run-timeout'] * 1000)
         runs.push(result)
@@ -338,6 +352,7 @@ async function main(): Promise<void> {
       outputsPerInput: values['outputs-per-input'],
       commitIntervalMs: values['commit-interval'],
       maxBytesPerPartition: values['max-bytes-per-partition'],
+      workMicrosPerRecord: values['work-micros'],
       brokers,
     },
     loadAverage: loadavg().map(round2),

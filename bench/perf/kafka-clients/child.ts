@@ -69,8 +69,18 @@ try {
     },
   })
 } catch (err) {
-  say({ event: 'failed', reason: (err as Error).stack ?? String(err) })
+  say({ event: 'failed', reason: describe(err) })
   process.exitCode = 1
 }
 // Some clients keep timers or sockets after their close; the run is over.
 setTimeout(() => process.exit(), 2_000).unref()
+
+/** An error with what it aggregates and its causes, one line each (clients nest them). */
+function describe(err: unknown, depth = 0): string {
+  if (!(err instanceof Error) || depth > 4) return String(err)
+  const lines = [`${err.name}: ${err.message}`]
+  const inner = (err as { errors?: unknown[] }).errors
+  if (Array.isArray(inner)) for (const e of inner) lines.push(`  ${describe(e, depth + 1)}`)
+  if (err.cause !== undefined) lines.push(`  cause: ${describe(err.cause, depth + 1)}`)
+  return lines.join('\n')
+}

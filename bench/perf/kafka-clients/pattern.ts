@@ -26,6 +26,12 @@ export interface RunSpec {
   readonly commitIntervalMs: number
   readonly outputsPerInput: number
   readonly maxBytesPerPartition: number
+  /**
+   * CPU µs of this process's main thread burnt per input record before its outputs are sent:
+   * the processor's own work (decode, decide, encode), emulated, so that batches and
+   * transactions come at the pace they come in the processor. Subtracted from the figures.
+   */
+  readonly workMicrosPerRecord: number
 }
 
 /** An input record as the pattern needs it. */
@@ -57,7 +63,18 @@ export interface PatternCounts {
   produced: number
   transactions: number
   batches: number
+  /** Main-thread CPU µs burnt as the emulated work (RunSpec.workMicrosPerRecord). */
+  workMicros: number
 }
+
+/**
+ * A send's records go out in chunks, as src/kafka/transactional-sink.ts cuts them (its
+ * MAX_RECORDS_PER_SEND and MAX_BYTES_PER_SEND): a client that puts all of one send's records
+ * for a partition into one record batch (@platformatic/kafka does) would otherwise exceed the
+ * broker's message.max.bytes with a backlog's batch.
+ */
+const MAX_RECORDS_PER_SEND = 1_000
+const MAX_BYTES_PER_SEND = 512 * 1024
 
 /**
  * Drives the pattern for every partition of one run. `batch` is awaited by the client's fetch
@@ -65,7 +82,13 @@ export interface PatternCounts {
  * due while no batch came (the end of the backlog).
  */
 export class Pattern {
-  readonly counts: PatternCounts = { consumed: 0, produced: 0, transactions: 0, batches: 0 }
+  readonly counts: PatternCounts = {
+    consumed: 0,
+    produced: 0,
+    transactions: 0,
+    batches: 0,
+    workMicros: 0,
+  }
   private readonly parts = new Map<number, PartitionState>()
   private readonly timer: NodeJS.Timeout
   private finished = false
@@ -169,6 +192,7 @@ class PartitionState {
         this.open = true
         this.startedAt = performance.now()
       }
+      this.counts.workMicros += burn(fresh.length * this.spec.workMicrosPerRecord)
       // outputsPerInput records per input record, spread over the batch.
       this.owed += fresh.length * this.spec.outputsPerInput
       const count = Math.min(fresh.length, Math.floor(this.owed))
@@ -183,7 +207,7 @@ class PartitionState {
           value: r.value,
         })
       }
-      if (outputs.length > 0) await this.txns.send(outputs)
+      for (const chunk of chunksOf(outputs)) await this.txns.send(chunk)
       this.counts.consumed += fresh.length
       this.counts.produced += outputs.length
       this.counts.batches++
@@ -216,6 +240,36 @@ class PartitionState {
     const run = this.chain.then(work)
     this.chain = run.catch(() => undefined)
     return run
+  }
+}
+
+function* chunksOf(records: readonly OutRecord[]): Generator<OutRecord[]> {
+  let chunk: OutRecord[] = []
+  let bytes = 0
+  for (const r of records) {
+    const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 64
+    if (
+      chunk.length > 0 &&
+      (bytes + size > MAX_BYTES_PER_SEND || chunk.length >= MAX_RECORDS_PER_SEND)
+    ) {
+      yield chunk
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(r)
+    bytes += size
+  }
+  if (chunk.length > 0) yield chunk
+}
+
+/** Burns `micros` of this thread's CPU time (not wall time: the machine is shared); returns it. */
+function burn(micros: number): number {
+  if (micros <= 0) return 0
+  const from = process.threadCpuUsage()
+  for (;;) {
+    const used = process.threadCpuUsage(from)
+    const spent = used.user + used.system
+    if (spent >= micros) return spent
   }
 }
 
