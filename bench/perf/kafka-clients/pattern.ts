@@ -92,6 +92,7 @@ export class Pattern {
   private readonly parts = new Map<number, PartitionState>()
   private readonly timer: NodeJS.Timeout
   private finished = false
+  private failed = false
   private resolveDone!: () => void
   private rejectDone!: (err: unknown) => void
   /** Settles when every partition's committed offset reached its end (or on the first error). */
@@ -134,7 +135,12 @@ export class Pattern {
       this.firstBatch()
       this.firstBatch = null
     }
-    await this.guard(part.batch(records))
+    // A client that hands over more than one fetch's worth at once (librdkafka's prefetch queue
+    // through eachBatch) is cut to the fetch size, so every client commits at the same pace.
+    for (const piece of piecesOf(records, this.spec.maxBytesPerPartition)) {
+      if (this.failed) return
+      await this.guard(part.batch(piece))
+    }
   }
 
   stop(): void {
@@ -145,6 +151,7 @@ export class Pattern {
     try {
       await work
     } catch (err) {
+      this.failed = true
       this.stop()
       this.rejectDone(err)
     }
@@ -241,6 +248,22 @@ class PartitionState {
     this.chain = run.catch(() => undefined)
     return run
   }
+}
+
+function* piecesOf(records: readonly InRecord[], maxBytes: number): Generator<InRecord[]> {
+  let piece: InRecord[] = []
+  let bytes = 0
+  for (const r of records) {
+    const size = (r.key?.length ?? 0) + (r.value?.length ?? 0)
+    if (piece.length > 0 && bytes + size > maxBytes) {
+      yield piece
+      piece = []
+      bytes = 0
+    }
+    piece.push(r)
+    bytes += size
+  }
+  if (piece.length > 0) yield piece
 }
 
 function* chunksOf(records: readonly OutRecord[]): Generator<OutRecord[]> {
