@@ -309,7 +309,19 @@ async function main(): Promise<void> {
           maxBytesPerPartition: values['max-bytes-per-partition'],
           workMicrosPerRecord: values['work-micros'],
         }
-        const result = await oneRun(client, round, spec, values['run-timeout'] * 1000)
+        let result = await oneRun(client, round, spec, values['run-timeout'] * 1000)
+        // What the broker holds, not what the client says: the group's committed offsets.
+        const [committed] = await admin.fetchOffsets({ groupId: spec.groupId, topics: [input] })
+        const held = (committed?.partitions ?? [])
+          .sort((a, b) => a.partition - b.partition)
+          .map((p) => p.offset)
+        const offsetsCommitted = held.length === ends.length && held.every((o, i) => o === ends[i])
+        if (result.ok && !offsetsCommitted)
+          result = {
+            ...result,
+            ok: false,
+            reason: `the group's committed offsets ${held.join(',')} are not the ends ${ends.join(',')}`,
+          }
         runs.push(result)
         log(`round ${round} ${client}: ${JSON.stringify(result)}`)
       }
