@@ -17,9 +17,12 @@ export interface RunSpec {
   readonly input: string
   readonly output: string
   readonly partitions: number
-  /** A fresh group per run, so each run reads the whole backlog. */
+  /**
+   * A fresh group per run, so each run reads the whole backlog; transactional ids are
+   * `${groupId}-${input}-${partition}`, as src/kafka/transactional-sink.ts names them.
+   */
   readonly groupId: string
-  /** Unique per run: transactional ids are `${runId}-${partition}`. */
+  /** Unique per run: client ids. */
   readonly runId: string
   /** The input's end offset per partition: the run is done once every one is committed. */
   readonly ends: readonly string[]
