@@ -49,6 +49,8 @@ export default defineConfig(
             {
               group: [
                 'kafkajs',
+                '@platformatic/kafka',
+                '@confluentinc/kafka-javascript',
                 'rocksdb-native',
                 'level',
                 'pino',
@@ -87,7 +89,14 @@ export default defineConfig(
         'error',
         {
           paths: [{ name: 'kafkajs', message: 'Only src/kafka imports kafkajs.' }],
-          patterns: [{ group: ['kafkajs/*'], message: 'Only src/kafka imports kafkajs.' }],
+          patterns: [
+            { group: ['kafkajs/*'], message: 'Only src/kafka imports kafkajs.' },
+            {
+              // bench:kafka-clients compares them (devDependencies); the product uses kafkajs.
+              group: ['@platformatic/kafka', '@confluentinc/kafka-javascript'],
+              message: 'Other Kafka clients are for bench/perf/kafka-clients only.',
+            },
+          ],
         },
       ],
     },
@@ -135,6 +144,14 @@ export default defineConfig(
               name: 'kafkajs',
               allowTypeImports: true,
               message: 'Values come from loadKafkajs() (./patches), which patches kafkajs first.',
+            },
+            {
+              name: '@platformatic/kafka',
+              message: 'Other Kafka clients are for bench/perf/kafka-clients only.',
+            },
+            {
+              name: '@confluentinc/kafka-javascript',
+              message: 'Other Kafka clients are for bench/perf/kafka-clients only.',
             },
           ],
         },
