@@ -141,7 +141,8 @@ class KafkaTransaction implements PartitionTransaction {
   }
 }
 
-function* chunksOf(records: readonly OutgoingRecord[]): Generator<OutgoingRecord[]> {
+/** A send's records in the chunks the sink sends them in (the bounds above). */
+export function* chunksOf(records: readonly OutgoingRecord[]): Generator<OutgoingRecord[]> {
   let chunk: OutgoingRecord[] = []
   let bytes = 0
   for (const r of records) {

@@ -6,6 +6,7 @@
  * commits with the next input offset (sendOffsets) once `commitIntervalMs` has passed since it
  * began, as src/runtime/task.ts does. A client adapts its transactions to `PartitionTxns`.
  */
+import { chunksOf } from '../../../src/kafka/transactional-sink.js'
 
 /** The clients of the comparison, by the name bench:kafka-clients takes. */
 export const CLIENTS = ['kafkajs', 'platformatic', 'confluent'] as const
@@ -70,14 +71,10 @@ export interface PatternCounts {
   workMicros: number
 }
 
-/**
- * A send's records go out in chunks, as src/kafka/transactional-sink.ts cuts them (its
- * MAX_RECORDS_PER_SEND and MAX_BYTES_PER_SEND): a client that puts all of one send's records
- * for a partition into one record batch (@platformatic/kafka does) would otherwise exceed the
- * broker's message.max.bytes with a backlog's batch.
- */
-const MAX_RECORDS_PER_SEND = 1_000
-const MAX_BYTES_PER_SEND = 512 * 1024
+// A send's records go out in chunks, as the processor's sink cuts them (its chunksOf): a client
+// that puts all of one send's records for a partition into one record batch
+// (@platformatic/kafka does) would otherwise exceed the broker's message.max.bytes with a
+// backlog's batch.
 
 /**
  * Drives the pattern for every partition of one run. `batch` is awaited by the client's fetch
@@ -267,25 +264,6 @@ function* piecesOf(records: readonly InRecord[], maxBytes: number): Generator<In
     bytes += size
   }
   if (piece.length > 0) yield piece
-}
-
-function* chunksOf(records: readonly OutRecord[]): Generator<OutRecord[]> {
-  let chunk: OutRecord[] = []
-  let bytes = 0
-  for (const r of records) {
-    const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 64
-    if (
-      chunk.length > 0 &&
-      (bytes + size > MAX_BYTES_PER_SEND || chunk.length >= MAX_RECORDS_PER_SEND)
-    ) {
-      yield chunk
-      chunk = []
-      bytes = 0
-    }
-    chunk.push(r)
-    bytes += size
-  }
-  if (chunk.length > 0) yield chunk
 }
 
 /** Burns `micros` of this thread's CPU time (not wall time: the machine is shared); returns it. */
