@@ -310,12 +310,19 @@ async function main(): Promise<void> {
           workMicrosPerRecord: values['work-micros'],
         }
         let result = await oneRun(client, round, spec, values['run-timeout'] * 1000)
-        // What the broker holds, not what the client says: the group's committed offsets.
-        const [committed] = await admin.fetchOffsets({ groupId: spec.groupId, topics: [input] })
-        const held = (committed?.partitions ?? [])
-          .sort((a, b) => a.partition - b.partition)
-          .map((p) => p.offset)
-        const offsetsCommitted = held.length === ends.length && held.every((o, i) => o === ends[i])
+        // What the broker holds, not what the client says: the group's committed offsets. A
+        // transaction's offsets show once the coordinator has written its commit markers, a
+        // little after the commit returned: a few seconds' grace.
+        let held: string[] = []
+        let offsetsCommitted = false
+        for (const deadline = Date.now() + 10_000; !offsetsCommitted && Date.now() < deadline;) {
+          if (held.length > 0) await new Promise((r) => setTimeout(r, 200))
+          const [committed] = await admin.fetchOffsets({ groupId: spec.groupId, topics: [input] })
+          held = (committed?.partitions ?? [])
+            .sort((a, b) => a.partition - b.partition)
+            .map((p) => p.offset)
+          offsetsCommitted = held.length === ends.length && held.every((o, i) => o === ends[i])
+        }
         if (result.ok && !offsetsCommitted)
           result = {
             ...result,
