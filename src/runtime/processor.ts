@@ -61,8 +61,6 @@ interface Slot {
    * redone record by record until the refusal names a single record.
    */
   narrowThrough: bigint | null
-  /** Fetched batches handed to this slot and not yet done (onBatch's read-ahead bound). */
-  queuedBatches: number
 }
 
 export interface PartitionHealth {
@@ -158,19 +156,6 @@ export class Processor {
     this.status = 'stopped'
   }
 
-  /**
-   * Resolves once every batch handed over so far has been decided (and committed, where a
-   * commit was due): onBatch returns before that (see there).
-   */
-  async settled(): Promise<void> {
-    for (;;) {
-      const chains = [...this.slots.values()].map((slot) => slot.chain)
-      await Promise.all(chains)
-      const now = [...this.slots.values()]
-      if (now.length === chains.length && now.every((slot, i) => slot.chain === chains[i])) return
-    }
-  }
-
   private slot(partition: number): Slot {
     let slot = this.slots.get(partition)
     if (slot === undefined) {
@@ -185,7 +170,6 @@ export class Processor {
         failing: null,
         deadLetters: new Map(),
         narrowThrough: null,
-        queuedBatches: 0,
       }
       this.slots.set(partition, slot)
     }
@@ -295,21 +279,7 @@ export class Processor {
     return (this.status === 'running' || this.status === 'starting') && this.assigned.has(partition)
   }
 
-  /**
-   * Queues the batch on its partition and returns before it is decided unless that partition
-   * already has a batch queued: the log fetches for every partition in one cycle and waits for
-   * the whole cycle's batches (kafkajs: one fetch per broker at a time), so awaiting a batch's
-   * decisions and commit here would hold every other partition's next records behind it. One
-   * batch of read-ahead per partition bounds the memory; the slot's chain keeps the order.
-   */
   private onBatch(batch: FetchedBatch, heartbeat: () => Promise<void>): Promise<void> {
-    const slot = this.slot(batch.partition)
-    slot.queuedBatches++
-    const done = this.decideBatch(batch, heartbeat).finally(() => slot.queuedBatches--)
-    return slot.queuedBatches > 1 ? done : Promise.resolve()
-  }
-
-  private decideBatch(batch: FetchedBatch, heartbeat: () => Promise<void>): Promise<void> {
     const partition = batch.partition
     return this.enqueue(partition, async (slot) => {
       await this.ensureTask(partition, slot)

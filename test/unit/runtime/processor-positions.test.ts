@@ -100,31 +100,26 @@ describe('processor positions', () => {
     const { log: ports, handlers, seeks } = manualLog()
     const p = await processor(ports)
     const noHeartbeat = async () => undefined
-    // onBatch returns once the batch is queued; the assertions are about it decided
-    const hand = async (batch: FetchedBatch) => {
-      await handlers().onBatch(batch, noHeartbeat)
-      await p.settled()
-    }
     // A batch the consumer fetched before the task existed, from elsewhere: ignored.
-    await hand(await fetched(5, 3))
+    await handlers().onBatch(await fetched(5, 3), noHeartbeat)
     expect(seeks).toEqual(['0'])
     expect(await committed()).toBeNull()
     // The refetch from the committed offset is processed and committed.
-    await hand(await fetched(0, 6))
+    await handlers().onBatch(await fetched(0, 6), noHeartbeat)
     expect(await committed()).toBe('6')
     const afterFirst = await changelogSize()
     expect(afterFirst).toBeGreaterThan(0)
 
     // Fetched past the next offset (records 6-7 never handed over): seek back, skip nothing.
-    await hand(await fetched(8, 6))
+    await handlers().onBatch(await fetched(8, 6), noHeartbeat)
     expect(seeks).toEqual(['0', '6'])
     expect(await committed()).toBe('6')
-    await hand(await fetched(6, 8))
+    await handlers().onBatch(await fetched(6, 8), noHeartbeat)
     expect(await committed()).toBe('14')
 
     // A refetch of records already done changes nothing.
     const before = await changelogSize()
-    await hand(await fetched(10, 4))
+    await handlers().onBatch(await fetched(10, 4), noHeartbeat)
     expect(await changelogSize()).toBe(before)
 
     // Offsets holding only transaction markers move the position past them: a fetch that
@@ -139,42 +134,21 @@ describe('processor positions', () => {
     handlers().onSkipped(0, '14', '15')
     // markers further on than the next offset are a gap, not a skip: the position stays
     handlers().onSkipped(0, '30', '31')
-    await hand(await fetched(16, 2))
+    await handlers().onBatch(await fetched(16, 2), noHeartbeat)
     expect(seeks).toEqual(['0', '6'])
     await p.stop()
     expect(await committed()).toBe('18')
-  })
-
-  it("returns a fetched batch to the log before deciding it, unless the partition's last one is still queued", async () => {
-    const { log: ports, handlers, seeks } = manualLog()
-    const p = await processor(ports)
-    const noHeartbeat = async () => undefined
-    while (seeks.length === 0) await new Promise((r) => setTimeout(r, 5))
-    const nextOffset = () => p.health().partitions.find((q) => q.partition === 0)?.nextOffset
-    // the log may fetch again (for every partition) while this batch is decided and committed
-    await handlers().onBatch(await fetched(0, 6), noHeartbeat)
-    expect(nextOffset()).toBe('0')
-    // one batch of read-ahead: the next one is handed back only once it is decided
-    await handlers().onBatch(await fetched(6, 8), noHeartbeat)
-    expect(nextOffset()).toBe('14')
-    await p.stop()
-    expect(await committed()).toBe('14')
   })
 
   it('a task reopened at a transaction marker moves past it instead of waiting for records', async () => {
     const { log: ports, handlers, seeks } = manualLog()
     const p = await processor(ports)
     const noHeartbeat = async () => undefined
-    // onBatch returns once the batch is queued; the assertions are about it decided
-    const hand = async (batch: FetchedBatch) => {
-      await handlers().onBatch(batch, noHeartbeat)
-      await p.settled()
-    }
     while (seeks.length === 0) await new Promise((r) => setTimeout(r, 5))
     expect(seeks).toEqual(['0'])
     // the fetch from the seek holds only markers (pretend offsets 0-3 are): nothing to wait for
     handlers().onSkipped(0, '0', '3')
-    await hand(await fetched(4, 4))
+    await handlers().onBatch(await fetched(4, 4), noHeartbeat)
     expect(seeks).toEqual(['0'])
     await p.stop()
     expect(await committed()).toBe('8')
