@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=16
 // (Node 24 sizes the young generation by the machine's memory: 64 MiB semi-spaces on a 23 GiB
-// machine, 100+ MiB of RSS for nothing; 16 keeps the CPU, docs/configuration.md "Memory")
+// machine, 100+ MiB of RSS for nothing; 16 costs no CPU on realistic traffic, docs/configuration.md "Memory")
 import { Command } from 'commander'
 import { registerApiCommand } from './commands/api.js'
 import { registerImportCommand } from './commands/import.js'
