@@ -72,7 +72,7 @@ export function canonicalSnapshot(p: ProfileSnapshot): CanonicalProfile {
           ]
         }),
     ),
-    timeline: p.timeline.map((t) => t.eventId),
+    timeline: p.timeline.map((t) => `${t.eventId}@${t.timestamp}/${t.source}: ${t.note}`),
     createdAt: p.createdAt,
   }
 }
@@ -88,7 +88,7 @@ export function canonicalModel(p: ModelProfile): CanonicalProfile {
         return [f, { value: a.value, source: a.source, timestamp: a.timestamp, eventId: a.eventId }]
       }),
     ),
-    timeline: p.timeline.map((t) => t.eventId),
+    timeline: p.timeline.map((t) => `${t.eventId}@${t.timestamp}/${t.source}: ${t.note}`),
     createdAt: p.createdAt,
   }
 }

@@ -199,7 +199,8 @@ export function visibleSignature(p: ModelProfile): string {
     links: [...p.links].sort(),
     channels: [...p.channels].sort(),
     attributes: [...p.attributes.keys()].sort().map((f) => [f, p.attributes.get(f)!.value]),
-    timeline: p.timeline.map((n) => [n.eventId, n.note]),
+    // a note's time and source show too: a replayed eventId with a new time is a new entry
+    timeline: p.timeline.map((n) => [n.eventId, n.timestamp, n.source, n.note]),
     mergedFrom: [...p.mergedFrom].sort(),
     createdAt: p.createdAt,
   })
