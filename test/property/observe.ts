@@ -72,9 +72,19 @@ export function canonicalSnapshot(p: ProfileSnapshot): CanonicalProfile {
           ]
         }),
     ),
-    timeline: p.timeline.map((t) => `${t.eventId}@${t.timestamp}/${t.source}: ${t.note}`),
+    timeline: p.timeline.map(timelineKey),
     createdAt: p.createdAt,
   }
+}
+
+/** A timeline entry as both sides compare it: everything a consumer sees of it. */
+function timelineKey(t: {
+  readonly eventId: string
+  readonly timestamp: number
+  readonly source: string
+  readonly note: string
+}): string {
+  return `${t.eventId}@${t.timestamp}/${t.source}: ${t.note}`
 }
 
 export function canonicalModel(p: ModelProfile): CanonicalProfile {
@@ -88,7 +98,7 @@ export function canonicalModel(p: ModelProfile): CanonicalProfile {
         return [f, { value: a.value, source: a.source, timestamp: a.timestamp, eventId: a.eventId }]
       }),
     ),
-    timeline: p.timeline.map((t) => `${t.eventId}@${t.timestamp}/${t.source}: ${t.note}`),
+    timeline: p.timeline.map(timelineKey),
     createdAt: p.createdAt,
   }
 }
