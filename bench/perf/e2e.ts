@@ -269,6 +269,9 @@ async function runWorkload(workload: Workload): Promise<Record<string, unknown>>
     log(`latency: ${RATE} events/s for ${SECONDS}s`)
     measuring = true
     const metricsBefore = parsePromText(await processor.metricsText())
+    const rateCpuBefore = processor.cpuSeconds()
+    const rateStackBefore = stackCpuSeconds(brokers)
+    const rateStarted = performance.now()
     const live = events(workload, 2, TENANTS, Math.ceil((RATE * SECONDS) / TENANTS) + 10)
     const tick = 50
     const t0 = Date.now()
@@ -287,9 +290,22 @@ async function runWorkload(workload: Workload): Promise<Record<string, unknown>>
     await sleep(500)
     measuring = false
     const metricsAfter = parsePromText(await processor.metricsText())
-    const phase = {
-      ...slowerThan(buckets(metricsBefore), buckets(metricsAfter)),
-      processor: gcAndLoop(metricsBefore, metricsAfter),
+    const rateSeconds = (performance.now() - rateStarted) / 1000
+    const rateCpu = processor.cpuSeconds() - rateCpuBefore
+    const rateStack = stackCpuSince(brokers, rateStackBefore)
+    const slower = slowerThan(buckets(metricsBefore), buckets(metricsAfter))
+    const phase = { ...slower, processor: gcAndLoop(metricsBefore, metricsAfter) }
+    // What the latency costs: CPU per event and transactions at this rate (a processor that
+    // commits sooner pays for it here, not in the backlog phase).
+    const produced = RATE * SECONDS
+    result.latencyCost = {
+      processorMicros: Math.round((rateCpu / produced) * 1e6),
+      ...(rateStack === undefined
+        ? {}
+        : { brokerMicros: Math.round((rateStack.broker / produced) * 1e6) }),
+      commitsPerSecond: Math.round((slower.unifier_commit_seconds?.count ?? 0) / rateSeconds),
+      seconds: Math.round(rateSeconds * 100) / 100,
+      note: 'from the first produced event until the group caught up, plus 0.5 s',
     }
     await consumer.disconnect()
     const { p50Ms, p99Ms, maxMs } = spread(latencies)
@@ -306,6 +322,7 @@ async function runWorkload(workload: Workload): Promise<Record<string, unknown>>
     result.latencyTimings = phase
     log(`latency: ${JSON.stringify(result.latency)}`)
     log(`latency split where the processor sent the record: ${JSON.stringify(result.latencySplit)}`)
+    log(`CPU and commits at ${RATE}/s: ${JSON.stringify(result.latencyCost)}`)
     log(
       `batches and commits slower than each bound, GC and event-loop delay, at ${RATE}/s: ${JSON.stringify(phase)}`,
     )
@@ -371,6 +388,9 @@ function sideBySide(byWorkload: Record<string, Record<string, unknown>>): string
     ['Kafka records per event', 'recordsPerEvent.totalPerEvent'],
     ['p50 ms at the rate', 'latency.p50Ms'],
     ['p99 ms at the rate', 'latency.p99Ms'],
+    ['processor CPU µs per event at the rate', 'latencyCost.processorMicros'],
+    ['broker CPU µs per event at the rate', 'latencyCost.brokerMicros'],
+    ['commits/s at the rate', 'latencyCost.commitsPerSecond'],
     ['restore offsets/s from start (group join included)', 'restore.recordsPerSecond'],
     ['restore records/s net of a restart', 'restore.netRecordsPerSecond'],
   ]
