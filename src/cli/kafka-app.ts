@@ -147,7 +147,6 @@ export async function startKafkaApp(
     logger,
     metrics,
     commitIntervalMs: config.commitIntervalMs,
-    commitWhenCaughtUp: config.commitWhenCaughtUp,
     maxTransactionEvents: config.maxTransactionEvents,
     profileChangelog: config.profileChangelog,
     maxRecordBytes: recordLimits(existing.values()),

@@ -71,8 +71,6 @@ export const appConfigSchema = z
     commitIntervalMs: z.number().int().min(1).default(COMMIT_DEFAULTS.intervalMs),
     /** …or once it holds this many input records. */
     maxTransactionEvents: z.number().int().min(1).default(COMMIT_DEFAULTS.maxTransactionEvents),
-    /** Commit as soon as a partition is caught up, not only when the interval is up. */
-    commitWhenCaughtUp: z.boolean().default(true),
     /**
      * The profile changelog: `coalesced`, one record per profile per commit (its last state),
      * or `every-change`, one record per change (spec, "Outputs").
@@ -135,7 +133,6 @@ const ENV: ReadonlyArray<readonly [string, string, 'string' | 'number' | 'boolea
   ['UNIFIER_IDENTITY_CONFIG', 'identityConfig', 'string'],
   ['UNIFIER_COMMIT_INTERVAL_MS', 'commitIntervalMs', 'number'],
   ['UNIFIER_MAX_TRANSACTION_EVENTS', 'maxTransactionEvents', 'number'],
-  ['UNIFIER_COMMIT_WHEN_CAUGHT_UP', 'commitWhenCaughtUp', 'boolean'],
   ['UNIFIER_PROFILE_CHANGELOG', 'profileChangelog', 'string'],
   ['UNIFIER_STATE_CACHE_ENTRIES', 'stateCacheEntries', 'number'],
   ['UNIFIER_STATE_WRITE_BUFFER_MIB', 'stateWriteBufferMiB', 'number'],

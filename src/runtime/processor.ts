@@ -28,12 +28,6 @@ export interface ProcessorOptions {
   readonly metrics?: TaskMetrics
   readonly commitIntervalMs: number
   readonly maxTransactionEvents: number
-  /**
-   * Commit as soon as a batch leaves its partition caught up, without waiting for
-   * `commitIntervalMs` (default true): the interval then only bounds a transaction while a
-   * backlog is worked off.
-   */
-  readonly commitWhenCaughtUp?: boolean
   /** The profile changelog: one record per profile per commit (default) or per change. */
   readonly profileChangelog?: ProfileChangelogMode
   /** Decoded records each partition task caches (default: the batch resolver's). */
@@ -315,15 +309,6 @@ export class Processor {
         // past trailing transaction markers (e.g. of routed records), so the committed position
         // reaches the end of the partition
         task.skipTo(BigInt(batch.lastOffset) + 1n)
-        // Caught up: nothing more to decide until new records arrive, so waiting out the
-        // interval would only delay what the transaction holds (docs/processor.md).
-        if (
-          this.options.commitWhenCaughtUp !== false &&
-          task.inTransaction &&
-          BigInt(task.nextOffset) >= BigInt(batch.highWatermark)
-        ) {
-          await this.commit(task, slot)
-        }
         this.metrics.lag(
           partition,
           Math.max(0, Number(batch.highWatermark) - Number(task.nextOffset)),

@@ -53,13 +53,6 @@ describe('processor configuration', () => {
     expect(() => parseAppConfig({ ...file, apiCacheEntries: -1 })).toThrow(/apiCacheEntries/)
   })
 
-  it('commits a caught-up partition at once unless told to wait for the interval', () => {
-    expect(parseAppConfig(file).commitWhenCaughtUp).toBe(true)
-    const env = { UNIFIER_COMMIT_WHEN_CAUGHT_UP: 'false' }
-    expect(parseAppConfig(file, env).commitWhenCaughtUp).toBe(false)
-    expect(parseAppConfig({ ...file, commitWhenCaughtUp: false }).commitWhenCaughtUp).toBe(false)
-  })
-
   it('coalesces the profile changelog per commit unless told to keep every change', () => {
     expect(parseAppConfig(file).profileChangelog).toBe('coalesced')
     const env = { UNIFIER_PROFILE_CHANGELOG: 'every-change' }

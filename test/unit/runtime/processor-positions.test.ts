@@ -2,9 +2,7 @@
  * The processor's bookkeeping of consumer positions, which kafkajs leaves to us: after opening
  * a task it seeks to the committed offset and ignores batches from any other fetch; a batch
  * fetched past the task's next offset makes it seek back rather than skip records; batches of
- * only transaction markers move the position; a batch that leaves the partition caught up is
- * committed at once, another waits for the commit interval. Driven by hand over the embedded
- * log's ports.
+ * only transaction markers move the position. Driven by hand over the embedded log's ports.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,7 +16,7 @@ import { EmbeddedProcessorLog } from '../../../src/embedded/embedded-log.js'
 import { embeddedCodec } from '../../../src/embedded/json-codec.js'
 import { LocalLog } from '../../../src/embedded/local-log.js'
 import type { FetchedBatch, InputHandlers, ProcessorLog } from '../../../src/runtime/ports.js'
-import { Processor, type ProcessorOptions } from '../../../src/runtime/processor.js'
+import { Processor } from '../../../src/runtime/processor.js'
 import { RocksDbStore } from '../../../src/state/rocksdb-store.js'
 
 let dir: string
@@ -79,10 +77,7 @@ async function fetched(from: number, count: number): Promise<FetchedBatch> {
   }
 }
 
-async function processor(
-  ports: ProcessorLog,
-  commit: Partial<Pick<ProcessorOptions, 'commitIntervalMs' | 'commitWhenCaughtUp'>> = {},
-): Promise<Processor> {
+async function processor(ports: ProcessorLog): Promise<Processor> {
   const config = await loadIdentityConfig(DEFAULT_START.config)
   const p = new Processor({
     log: ports,
@@ -92,7 +87,6 @@ async function processor(
     logger: pino({ level: 'silent' }),
     commitIntervalMs: 1,
     maxTransactionEvents: 1_000,
-    ...commit,
   })
   await p.start()
   return p
@@ -158,31 +152,5 @@ describe('processor positions', () => {
     expect(seeks).toEqual(['0'])
     await p.stop()
     expect(await committed()).toBe('8')
-  })
-
-  it('commits a batch that reaches the end of the partition at once, without waiting for the interval', async () => {
-    const { log: ports, handlers } = manualLog()
-    const p = await processor(ports, { commitIntervalMs: 60_000 })
-    const noHeartbeat = async () => undefined
-    // records 0-5 of 14: more to read, so the transaction stays open for the interval
-    await handlers().onBatch(await fetched(0, 6), noHeartbeat)
-    expect(await committed()).toBeNull()
-    expect(await changelogSize()).toBe(0)
-    // records 6-13: caught up, so a read_committed consumer sees the profiles now
-    await handlers().onBatch(await fetched(6, 8), noHeartbeat)
-    expect(await committed()).toBe('14')
-    expect(await changelogSize()).toBeGreaterThan(0)
-    await p.stop()
-  })
-
-  it('with commitWhenCaughtUp off, a caught-up partition waits for the interval', async () => {
-    const { log: ports, handlers } = manualLog()
-    const p = await processor(ports, { commitIntervalMs: 60_000, commitWhenCaughtUp: false })
-    const noHeartbeat = async () => undefined
-    await handlers().onBatch(await fetched(0, 14), noHeartbeat)
-    expect(await committed()).toBeNull()
-    // a clean stop commits what is open
-    await p.stop()
-    expect(await committed()).toBe('14')
   })
 })
